@@ -1,0 +1,540 @@
+import Foundation
+import PulpModel
+import PulpStore
+
+/// The in-process `PulpService`: Pulp's operations with their exact semantics, over the store.
+///
+/// Synchronous operations are one write transaction each. Asynchronous ones check what Pulp checks
+/// up front, store a `waiting` task in the same transaction, and hand it to the `TaskEngine`.
+public struct LocalPulp: PulpService {
+    public let store: PulpStore
+    public let engine: TaskEngine
+    public let catalog: PluginCatalog
+    public let clock: any PulpClock
+    /// Tasks dispatched through this value belong to this group.
+    public let groupId: String?
+
+    public init(store: PulpStore, catalog: PluginCatalog = .builtin, clock: any PulpClock = SystemClock(), workers: Int = 4) {
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog), clock: clock, workerCount: workers)
+        self.groupId = nil
+    }
+
+    private init(copying other: LocalPulp, groupId: String?) {
+        store = other.store
+        engine = other.engine
+        catalog = other.catalog
+        clock = other.clock
+        self.groupId = groupId
+    }
+
+    /// The same service, dispatching its tasks into a task group.
+    public func inGroup(_ groupId: String) -> LocalPulp { LocalPulp(copying: self, groupId: groupId) }
+
+    // MARK: - Helpers
+
+    /// Runs `body` in one transaction; the tasks it returns are stored there and then queued.
+    private func dispatch<T: Sendable>(_ body: @escaping @Sendable (StoreDB, PulpDateTime) throws -> (T, [TaskOperation]))
+        async throws -> (T, [String])
+    {
+        let now = clock.now()
+        let group = groupId
+        let (value, tasks) = try await store.write { db in
+            let (value, ops) = try body(db, now)
+            let tasks = ops.map { TaskEngine.newTask($0, groupId: group, now: now) }
+            for t in tasks { try db.insertTask(t) }
+            return (value, tasks)
+        }
+        await engine.enqueue(tasks)
+        return (value, tasks.map(\.report.taskId))
+    }
+
+    private func requireRepository(_ db: StoreDB, _ id: String) throws -> Repository {
+        guard let r = try db.repository(id) else { throw PulpError.missingResource(["repository": id]) }
+        return r
+    }
+
+    /// Checks a distributor request and builds the distributor (config cleaned, id defaulted).
+    private static func buildDistributor(_ req: DistributorCreate, repoId: String, catalog: PluginCatalog, now: PulpDateTime)
+        throws -> Distributor
+    {
+        guard let type = req.typeId else { throw PulpError.missingValue(["distributor_type_id"]) }
+        guard catalog.distributor(type) != nil else { throw PulpError.invalidValue(["distributor_type_id"]) }
+        let id = req.distributorId ?? PulpIDs.uuid()
+        guard IDRules.isValidDistributorId(id) else { throw PulpError.invalidValue(["distributor_id"]) }
+        return Distributor(repoId: repoId, id: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
+                           config: ConfigRules.clean(req.config), autoPublish: req.autoPublish)
+    }
+
+    // MARK: - Repositories
+
+    public func createRepository(_ request: RepositoryCreate) async throws -> Repository {
+        guard let id = request.id, IDRules.isValidRepositoryId(id) else { throw PulpError.invalidValue(["repo_id"]) }
+        let catalog = self.catalog
+        let now = clock.now()
+        return try await store.write { db in
+            guard try !db.repositoryExists(id) else { throw PulpError.duplicateResource(id) }
+            let repo = Repository(id: id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
+                                  description: request.description, notes: request.notes)
+            try db.insertRepository(repo)
+            // All or nothing: a failing importer or distributor rolls the repository back.
+            if let type = request.importerTypeId {
+                guard catalog.importer(type) != nil else { throw PulpError.invalidImporterType(type) }
+                try db.saveImporter(Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
+                                             config: ConfigRules.clean(request.importerConfig)))
+            }
+            for d in request.distributors {
+                let dist = try LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now)
+                try db.deleteSchedules(owner: .distributor(repoId: id, distributorId: dist.id))
+                try db.saveDistributor(dist)
+            }
+            return repo
+        }
+    }
+
+    public func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport {
+        let (repo, tasks) = try await dispatch { db, _ -> (Repository, [TaskOperation]) in
+            var repo = try requireRepository(db, id)
+            if let delta = request.delta {
+                try LocalPulp.apply(delta: delta, to: &repo)
+                try db.updateRepository(repo)
+            }
+            if let config = request.importerConfig {
+                guard var importer = try db.importer(repoId: id) else { throw PulpError.missingResource(["repo_id": id]) }
+                importer.config = ConfigRules.merge(importer.config, config)
+                try db.saveImporter(importer)
+            }
+            let ops = (request.distributorConfigs ?? [:]).keys.sorted().map { d in
+                TaskOperation.updateDistributor(repoId: id, distributorId: d, config: request.distributorConfigs?[d], delta: nil)
+            }
+            return (repo, ops)
+        }
+        return CallReport(result: .object(repo.json()), spawnedTasks: tasks)
+    }
+
+    /// `update_from_delta`: notes merge (null removes), read-only keys ignored, the rest set.
+    static func apply(delta: JSONObject, to repo: inout Repository) throws {
+        var invalid: [String] = []
+        for (key, value) in delta {
+            switch key {
+            case "content_unit_counts", "repo_id", "last_unit_added", "last_unit_removed", "id", "_id", "_href", "_ns":
+                continue
+            case "notes":
+                guard case .object(let notes) = value else { invalid.append(key); continue }
+                for (k, v) in notes {
+                    if v.isNull { repo.notes.removeValue(forKey: k) } else { repo.notes[k] = v }
+                }
+            case "display_name":
+                switch value {
+                case .string(let s): repo.displayName = s
+                case .null: repo.displayName = repo.id
+                default: invalid.append(key)
+                }
+            case "description":
+                switch value {
+                case .string(let s): repo.description = s
+                case .null: repo.description = nil
+                default: invalid.append(key)
+                }
+            case "scratchpad":
+                guard case .object(let o) = value else { invalid.append(key); continue }
+                repo.scratchpad = o
+            default:
+                invalid.append(key)
+            }
+        }
+        if !invalid.isEmpty { throw PulpError.invalidValue(invalid.sorted()) }
+    }
+
+    public func deleteRepository(_ id: String) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireRepository(db, id)
+            return ((), [.deleteRepository(repoId: id)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    public func repository(_ id: String, include: RepositoryInclude) async throws -> RepositoryDetails {
+        try await store.read { db in
+            guard let repo = try db.repository(id) else { throw PulpError.missingResource(["repository": id]) }
+            return RepositoryDetails(
+                repository: repo,
+                importers: include.importers ? try db.importer(repoId: id).map { [$0] } ?? [] : nil,
+                distributors: include.distributors ? try db.distributors(repoId: id) : nil)
+        }
+    }
+
+    public func repositories(include: RepositoryInclude) async throws -> [RepositoryDetails] {
+        try await store.read { db in
+            let repos = try db.repositories()
+            let importers = include.importers ? try db.importersByRepository() : [:]
+            var distributors: [String: [Distributor]] = [:]
+            if include.distributors {
+                for d in try db.allDistributors() { distributors[d.repoId, default: []].append(d) }
+            }
+            return repos.map { r in
+                RepositoryDetails(repository: r,
+                                  importers: include.importers ? importers[r.id].map { [$0] } ?? [] : nil,
+                                  distributors: include.distributors ? distributors[r.id] ?? [] : nil)
+            }
+        }
+    }
+
+    // MARK: - Importers
+
+    public func setImporter(repoId: String, typeId: String, config: JSONObject) async throws -> CallReport {
+        let catalog = self.catalog
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireRepository(db, repoId)
+            guard catalog.importer(typeId) != nil else { throw PulpError.invalidImporterType(typeId) }
+            return ((), [.setImporter(repoId: repoId, typeId: typeId, config: config)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    private func requireImporter(_ db: StoreDB, _ repoId: String, _ importerId: String) throws -> Importer {
+        _ = try requireRepository(db, repoId)
+        guard let i = try db.importer(repoId: repoId), i.typeId == importerId else {
+            throw PulpError.missingResource(["importer_id": importerId])
+        }
+        return i
+    }
+
+    public func updateImporter(repoId: String, importerId: String, config: JSONObject) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireImporter(db, repoId, importerId)
+            return ((), [.updateImporter(repoId: repoId, typeId: importerId, config: config)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    public func removeImporter(repoId: String, importerId: String) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireImporter(db, repoId, importerId)
+            return ((), [.removeImporter(repoId: repoId, typeId: importerId)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    /// Like Pulp 2.8, an unknown repository gives an empty list.
+    public func importers(repoId: String) async throws -> [Importer] {
+        try await store.read { db in try db.importer(repoId: repoId).map { [$0] } ?? [] }
+    }
+
+    public func importer(repoId: String, importerId: String) async throws -> Importer {
+        try await store.read { db in try requireImporter(db, repoId, importerId) }
+    }
+
+    // MARK: - Distributors
+
+    public func addDistributor(repoId: String, _ request: DistributorCreate) async throws -> Distributor {
+        let catalog = self.catalog
+        let now = clock.now()
+        return try await store.write { db in
+            _ = try requireRepository(db, repoId)
+            let dist = try LocalPulp.buildDistributor(request, repoId: repoId, catalog: catalog, now: now)
+            // An existing distributor with this id is replaced, with its publish schedules.
+            if try db.distributor(repoId: repoId, id: dist.id) != nil {
+                try db.deleteSchedules(owner: .distributor(repoId: repoId, distributorId: dist.id))
+                try db.deleteDistributor(repoId: repoId, id: dist.id)
+            }
+            try db.saveDistributor(dist)
+            return dist
+        }
+    }
+
+    private func requireDistributor(_ db: StoreDB, _ repoId: String, _ id: String) throws -> Distributor {
+        _ = try requireRepository(db, repoId)
+        guard let d = try db.distributor(repoId: repoId, id: id) else {
+            throw PulpError.missingResource(["repo_id": repoId, "distributor_id": id])
+        }
+        return d
+    }
+
+    public func updateDistributor(repoId: String, distributorId: String, _ request: DistributorUpdate) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireDistributor(db, repoId, distributorId)
+            return ((), [.updateDistributor(repoId: repoId, distributorId: distributorId, config: request.config,
+                                            delta: request.delta)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    public func removeDistributor(repoId: String, distributorId: String) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireDistributor(db, repoId, distributorId)
+            return ((), [.removeDistributor(repoId: repoId, distributorId: distributorId)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    public func distributors(repoId: String) async throws -> [Distributor] {
+        try await store.read { db in
+            _ = try requireRepository(db, repoId)
+            return try db.distributors(repoId: repoId)
+        }
+    }
+
+    public func distributor(repoId: String, distributorId: String) async throws -> Distributor {
+        try await store.read { db in try requireDistributor(db, repoId, distributorId) }
+    }
+
+    // MARK: - Actions
+
+    public func sync(repoId: String, overrides: JSONObject) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireRepository(db, repoId)
+            return ((), [.sync(repoId: repoId, overrides: overrides)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    /// The distributor is not checked up front: the task fails if it does not exist.
+    public func publish(repoId: String, distributorId: String?, overrides: JSONObject) async throws -> CallReport {
+        guard let distributorId else { throw PulpError.missingValue(["id"]) }
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireRepository(db, repoId)
+            return ((), [.publish(repoId: repoId, distributorId: distributorId, overrides: overrides)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    public func download(repoId: String, verifyAllUnits: Bool) async throws -> CallReport {
+        let (_, tasks) = try await dispatch { db, _ -> ((), [TaskOperation]) in
+            _ = try requireRepository(db, repoId)
+            return ((), [.download(repoId: repoId, verifyAllUnits: verifyAllUnits)])
+        }
+        return CallReport(spawnedTasks: tasks)
+    }
+
+    // MARK: - Schedules
+
+    /// 404s in Pulp's order: the repository, then the importer or distributor; or the consumer.
+    private func requireOwner(_ db: StoreDB, _ owner: ScheduleOwner, consumerKey: String = "consumer") throws {
+        switch owner {
+        case .importer(let r, let t): _ = try requireImporter(db, r, t)
+        case .distributor(let r, let d): _ = try requireDistributor(db, r, d)
+        case .consumer(let c, _):
+            guard try db.consumer(c) != nil else { throw PulpError.missingResource([consumerKey: c]) }
+        }
+    }
+
+    private func requireSchedule(_ db: StoreDB, _ owner: ScheduleOwner, _ id: String) throws -> Schedule {
+        try requireOwner(db, owner, consumerKey: "consumer_id")
+        guard PulpIDs.isObjectId(id), let s = try db.schedule(id: id), s.owner == owner else {
+            throw PulpError.missingResource(["schedule_id": id])
+        }
+        return s
+    }
+
+    public func createSchedule(_ owner: ScheduleOwner, _ request: ScheduleCreate) async throws -> Schedule {
+        let now = clock.now()
+        // Requests built in code get the same checks as parsed bodies.
+        var invalid: [String] = []
+        let interval = try? ISOInterval.parse(request.schedule)
+        if interval == nil { invalid.append("schedule") }
+        if let t = request.failureThreshold, t <= 0 { invalid.append("failure_threshold") }
+        let kwargs: JSONObject
+        if owner.kind.isConsumerContent {
+            guard let units = request.units else { throw PulpError.missingValue(["units"]) }
+            kwargs = ["units": .array(units), "options": .object(request.options ?? [:])]
+        } else {
+            kwargs = ["overrides": .object(request.overrideConfig)]
+        }
+        let invalidKeys = invalid
+        return try await store.write { db in
+            try requireOwner(db, owner)
+            guard invalidKeys.isEmpty, let interval else { throw PulpError.invalidValue(invalidKeys) }
+            let s = Schedule.new(id: PulpIDs.objectId(now: now.epoch), owner: owner, interval: interval, kwargs: kwargs,
+                                 enabled: request.enabled, failureThreshold: request.failureThreshold, now: now)
+            try db.saveSchedule(s)
+            return s
+        }
+    }
+
+    public func updateSchedule(_ owner: ScheduleOwner, id: String, _ request: ScheduleUpdate) async throws -> Schedule {
+        let now = clock.now()
+        return try await store.write { db in
+            var s = try requireSchedule(db, owner, id)
+            var invalid: [String] = []
+            if let text = request.schedule, (try? ISOInterval.parse(text)) == nil { invalid.append("schedule") }
+            if let t = request.failureThreshold, !(t.isNull || (t.intValue ?? 0) > 0) { invalid.append("failure_threshold") }
+            if let r = request.remainingRuns, r < 0 { invalid.append("remaining_runs") }
+            if !invalid.isEmpty { throw PulpError.invalidValue(invalid) }
+            s.apply(request, now: now)
+            try db.saveSchedule(s)
+            return s
+        }
+    }
+
+    public func deleteSchedule(_ owner: ScheduleOwner, id: String) async throws {
+        try await store.write { db in
+            let s = try requireSchedule(db, owner, id)
+            try db.deleteSchedule(id: s.id)
+        }
+    }
+
+    public func schedules(_ owner: ScheduleOwner) async throws -> [Schedule] {
+        try await store.read { db in
+            try requireOwner(db, owner, consumerKey: "consumer_id")
+            return try db.schedules(owner: owner)
+        }
+    }
+
+    public func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule {
+        try await store.read { db in try requireSchedule(db, owner, id) }
+    }
+
+    // MARK: - History
+
+    public func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry] {
+        try await store.read { db in
+            _ = try requireRepository(db, repoId)
+            return try db.syncHistory(repoId: repoId, query: query)
+        }
+    }
+
+    public func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry] {
+        try await store.read { db in
+            _ = try requireDistributor(db, repoId, distributorId)
+            return try db.publishHistory(repoId: repoId, distributorId: distributorId, query: query)
+        }
+    }
+
+    // MARK: - Consumers
+
+    public func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer {
+        guard IDRules.isValidConsumerId(request.id) else { throw PulpError.invalidValue(["id"]) }
+        let now = clock.now()
+        return try await store.write { db in
+            guard try db.consumer(request.id) == nil else { throw PulpError.duplicateResource(request.id) }
+            let c = Consumer(id: request.id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
+                             description: request.description, notes: request.notes)
+            try db.saveConsumer(c)
+            return c
+        }
+    }
+
+    public func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer {
+        try await store.write { db in
+            guard var c = try db.consumer(id) else { throw PulpError.missingResource(["consumer": id]) }
+            var invalid: [String] = []
+            for (key, value) in delta {
+                switch (key, value) {
+                case ("display_name", .string(let s)): c.displayName = s
+                case ("description", .string(let s)): c.description = s
+                case ("description", .null): c.description = nil
+                case ("notes", .object(let notes)):
+                    for (k, v) in notes {
+                        if v.isNull { c.notes.removeValue(forKey: k) } else { c.notes[k] = v }
+                    }
+                case ("rsa_pub", .string(let s)): c.rsaPub = s
+                case ("rsa_pub", .null): c.rsaPub = nil
+                default: invalid.append(key)
+                }
+            }
+            if !invalid.isEmpty { throw PulpError.invalidValue(invalid.sorted()) }
+            try db.saveConsumer(c)
+            return c
+        }
+    }
+
+    /// Unregistering removes the consumer's content schedules too.
+    public func unregisterConsumer(_ id: String) async throws {
+        try await store.write { db in
+            guard try db.consumer(id) != nil else { throw PulpError.missingResource(["consumer": id]) }
+            try db.deleteConsumer(id)
+        }
+    }
+
+    public func consumer(_ id: String) async throws -> Consumer {
+        try await store.read { db in
+            guard let c = try db.consumer(id) else { throw PulpError.missingResource(["consumer": id]) }
+            return c
+        }
+    }
+
+    public func consumers() async throws -> [Consumer] {
+        try await store.read { db in try db.consumers() }
+    }
+
+    /// Fires a consumer content schedule's task. With no consumer agent it ends `skipped`.
+    public func dispatchConsumerContent(consumerId: String, action: ScheduleKind, units: [JSONValue], options: JSONObject,
+                                        scheduledCallId: String? = nil) async throws -> CallReport
+    {
+        guard action.isConsumerContent else { throw PulpError.invalidValue(["action"]) }
+        let now = clock.now()
+        let group = groupId
+        let task = TaskEngine.newTask(.consumerContent(consumerId: consumerId, action: action, units: units, options: options),
+                                      groupId: group, now: now, scheduledCallId: scheduledCallId)
+        try await store.write { db in
+            guard try db.consumer(consumerId) != nil else { throw PulpError.missingResource(["consumer": consumerId]) }
+            try db.insertTask(task)
+        }
+        await engine.enqueue([task])
+        return CallReport(spawnedTasks: [task.report.taskId])
+    }
+
+    // MARK: - Tasks
+
+    public func task(_ id: String) async throws -> TaskReport {
+        try await store.read { db in
+            guard let t = try db.task(id) else { throw PulpError.missingResource(["resource_id": id]) }
+            return t.report
+        }
+    }
+
+    public func tasks(tags: [String]) async throws -> [TaskReport] {
+        try await store.read { db in try db.tasks(withAllTags: tags).map(\.report) }
+    }
+
+    public func tasks(ids: [String]) async throws -> [TaskReport] {
+        try await store.read { db in try db.tasks(ids: ids).map(\.report) }
+    }
+
+    public func cancelTask(_ id: String) async throws {
+        try await engine.cancel(id)
+    }
+
+    public func purgeTasks(states: [String]) async throws {
+        guard !states.isEmpty else { throw PulpError.noPurgeState() }
+        var parsed: [TaskState] = []
+        for s in states {
+            guard let state = TaskState(rawValue: s), TaskState.purgeable.contains(state) else {
+                throw PulpError.invalidPurgeState(s)
+            }
+            parsed.append(state)
+        }
+        let toPurge = parsed
+        _ = try await store.write { db in try db.purgeTasks(states: toPurge) }
+    }
+
+    public func waitForTasks(_ ids: [String], followSpawned: Bool) async throws -> [TaskReport] {
+        var pending = ids
+        var seen = Set<String>()
+        var out: [TaskReport] = []
+        while !pending.isEmpty {
+            await engine.wait(for: pending)
+            let reports = try await tasks(ids: pending)
+            for id in pending where !reports.contains(where: { $0.taskId == id }) {
+                throw PulpError.missingResource(["resource_id": id])
+            }
+            seen.formUnion(pending)
+            out += reports
+            pending = followSpawned ? reports.flatMap(\.spawnedTasks).filter { !seen.contains($0) } : []
+        }
+        return out
+    }
+
+    public func taskGroupSummary(_ groupId: String) async throws -> TaskGroupSummary {
+        try await store.read { db in TaskGroupSummary(states: try db.taskStates(groupId: groupId)) }
+    }
+
+    public func cancelTaskGroup(_ groupId: String) async throws {
+        let ids = try await store.read { db in try db.tasks(groupId: groupId).map(\.report.taskId) }
+        guard !ids.isEmpty else { throw PulpError.missingResource(["group_id": groupId]) }
+        for id in ids { try await engine.cancel(id) }
+    }
+}

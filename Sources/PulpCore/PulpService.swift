@@ -1,0 +1,112 @@
+import PulpModel
+
+/// Which plugin lists to include with a repository (`?importers=`, `?distributors=`, `?details=`).
+public struct RepositoryInclude: Sendable, Hashable {
+    public var importers: Bool
+    public var distributors: Bool
+    /// Single-repository `details` also adds unit counts.
+    public var details: Bool
+
+    public init(importers: Bool = false, distributors: Bool = false, details: Bool = false) {
+        self.importers = importers || details
+        self.distributors = distributors || details
+        self.details = details
+    }
+
+    public static let none = RepositoryInclude()
+    public static let all = RepositoryInclude(details: true)
+}
+
+/// A repository with what was asked of its plugins.
+public struct RepositoryDetails: Sendable, Hashable {
+    public var repository: Repository
+    public var importers: [Importer]?
+    public var distributors: [Distributor]?
+
+    public init(repository: Repository, importers: [Importer]? = nil, distributors: [Distributor]? = nil) {
+        self.repository = repository
+        self.importers = importers
+        self.distributors = distributors
+    }
+
+    /// The representation; `single` adds `total_repository_units` and `locally_stored_units` with details.
+    public func json(include: RepositoryInclude, single: Bool, catalog: PluginCatalog = .builtin) -> JSONObject {
+        var o = repository.json()
+        if include.importers { o["importers"] = .array((importers ?? []).map { .object($0.json(catalog: catalog)) }) }
+        if include.distributors { o["distributors"] = .array((distributors ?? []).map { .object($0.json()) }) }
+        if include.details, single {
+            o["total_repository_units"] = .int(repository.totalUnits)
+            o["locally_stored_units"] = .int(repository.totalUnits)
+        }
+        return o
+    }
+}
+
+/// The Pulp operations and reads that the reconciler and the server share.
+///
+/// Two implementations: `LocalPulp` (in-process, over the store) and, later, an HTTP client against a
+/// live Pulp 2 server. Errors are `PulpError`s carrying Pulp's code, status and message.
+///
+/// Synchronous Pulp calls (create a repository, add a distributor, schedules, consumers) return the
+/// resource. Asynchronous ones return a `CallReport` whose `spawnedTasks` the caller can wait for.
+public protocol PulpService: Sendable {
+    // MARK: Repositories
+    func createRepository(_ request: RepositoryCreate) async throws -> Repository
+    /// 200 (no spawned tasks) or 202 (one task per entry of `distributorConfigs`).
+    func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport
+    func deleteRepository(_ id: String) async throws -> CallReport
+    func repository(_ id: String, include: RepositoryInclude) async throws -> RepositoryDetails
+    func repositories(include: RepositoryInclude) async throws -> [RepositoryDetails]
+
+    // MARK: Importers
+    func setImporter(repoId: String, typeId: String, config: JSONObject) async throws -> CallReport
+    func updateImporter(repoId: String, importerId: String, config: JSONObject) async throws -> CallReport
+    func removeImporter(repoId: String, importerId: String) async throws -> CallReport
+    func importers(repoId: String) async throws -> [Importer]
+    func importer(repoId: String, importerId: String) async throws -> Importer
+
+    // MARK: Distributors
+    func addDistributor(repoId: String, _ request: DistributorCreate) async throws -> Distributor
+    func updateDistributor(repoId: String, distributorId: String, _ request: DistributorUpdate) async throws -> CallReport
+    func removeDistributor(repoId: String, distributorId: String) async throws -> CallReport
+    func distributors(repoId: String) async throws -> [Distributor]
+    func distributor(repoId: String, distributorId: String) async throws -> Distributor
+
+    // MARK: Actions
+    func sync(repoId: String, overrides: JSONObject) async throws -> CallReport
+    func publish(repoId: String, distributorId: String?, overrides: JSONObject) async throws -> CallReport
+    func download(repoId: String, verifyAllUnits: Bool) async throws -> CallReport
+
+    // MARK: Schedules
+    func createSchedule(_ owner: ScheduleOwner, _ request: ScheduleCreate) async throws -> Schedule
+    func updateSchedule(_ owner: ScheduleOwner, id: String, _ request: ScheduleUpdate) async throws -> Schedule
+    func deleteSchedule(_ owner: ScheduleOwner, id: String) async throws
+    func schedules(_ owner: ScheduleOwner) async throws -> [Schedule]
+    func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule
+
+    // MARK: History
+    func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry]
+    func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry]
+
+    // MARK: Consumers
+    func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer
+    func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer
+    func unregisterConsumer(_ id: String) async throws
+    func consumer(_ id: String) async throws -> Consumer
+    func consumers() async throws -> [Consumer]
+
+    // MARK: Tasks
+    func task(_ id: String) async throws -> TaskReport
+    /// Tasks outside any group carrying every tag (`GET /tasks/?tag=`).
+    func tasks(tags: [String]) async throws -> [TaskReport]
+    /// Tasks by id; unknown ids are left out.
+    func tasks(ids: [String]) async throws -> [TaskReport]
+    func cancelTask(_ id: String) async throws
+    /// `DELETE /tasks/?state=`: 403 PLP1012 without states, 400 PLP1011 for a state outside finished/error/skipped.
+    func purgeTasks(states: [String]) async throws
+    /// Waits until the tasks (and, if asked, the tasks they spawn) are complete; returns their reports.
+    func waitForTasks(_ ids: [String], followSpawned: Bool) async throws -> [TaskReport]
+    func taskGroupSummary(_ groupId: String) async throws -> TaskGroupSummary
+    /// Cancels a group's tasks; 404 when the group has none.
+    func cancelTaskGroup(_ groupId: String) async throws
+}

@@ -1,0 +1,207 @@
+import Foundation
+import PulpModel
+import PulpStore
+
+/// Runs tasks: a pool of workers with per-resource reservations.
+///
+/// - A task is stored `waiting` by the transaction that dispatches it, then handed to `enqueue`.
+/// - Tasks on the same resource (a repository) run one at a time, in dispatch order; tasks on
+///   different resources run in parallel, up to `workerCount` at once.
+/// - A task's operation and its move to `finished` are one transaction. A failure rolls the operation
+///   back and records `error` in a second transaction; a cancel that lands while it runs rolls it back.
+public actor TaskEngine {
+    let store: PulpStore
+    let runner: TaskRunner
+    let clock: any PulpClock
+    public let workerCount: Int
+    let hostname: String
+
+    private struct Entry {
+        let id: String
+        let resource: String?
+    }
+
+    private var queue: [Entry] = []
+    private var busy: Set<String> = []
+    private var freeWorkers: [Int]
+    /// Tasks this engine has queued or is running.
+    private var active: Set<String> = []
+    private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    init(store: PulpStore, runner: TaskRunner, clock: any PulpClock, workerCount: Int) {
+        self.store = store
+        self.runner = runner
+        self.clock = clock
+        self.workerCount = max(1, workerCount)
+        self.freeWorkers = Array(0..<max(1, workerCount))
+        self.hostname = ProcessInfo.processInfo.hostName
+    }
+
+    /// A new `waiting` task for an operation.
+    static func newTask(_ op: TaskOperation, groupId: String?, now: PulpDateTime, scheduledCallId: String? = nil) -> StoredTask {
+        let report = TaskReport(taskId: PulpIDs.uuid(), oid: PulpIDs.objectId(now: now.epoch), state: .waiting,
+                                taskType: op.taskType, tags: op.tags, groupId: groupId)
+        return StoredTask(report: report, resource: op.resource, operation: op.json, scheduledCallId: scheduledCallId)
+    }
+
+    /// Hands stored `waiting` tasks to the workers.
+    func enqueue(_ tasks: [StoredTask]) {
+        for t in tasks where !active.contains(t.report.taskId) {
+            active.insert(t.report.taskId)
+            queue.append(Entry(id: t.report.taskId, resource: t.resource))
+        }
+        pump()
+    }
+
+    /// Whether this engine still has the task queued or running.
+    public func isActive(_ id: String) -> Bool { active.contains(id) }
+
+    /// Waits until none of the tasks is queued or running here.
+    public func wait(for ids: [String]) async {
+        for id in ids where active.contains(id) {
+            await withCheckedContinuation { c in waiters[id, default: []].append(c) }
+        }
+    }
+
+    /// Waits until every task this engine knows of has completed.
+    public func waitForIdle() async {
+        while !active.isEmpty {
+            await wait(for: Array(active))
+        }
+    }
+
+    /// Cancels a task: an incomplete one becomes `canceled` and never changes again; a complete one is left as is.
+    func cancel(_ id: String) async throws {
+        let now = clock.now()
+        try await store.write { db in
+            guard var t = try db.task(id) else { throw PulpError.missingResource(["resource_id": id]) }
+            guard !t.report.state.isComplete else { return }
+            t.report.state = .canceled
+            t.report.finishTime = now
+            try db.updateTask(t.report)
+        }
+        if let i = queue.firstIndex(where: { $0.id == id }) {
+            queue.remove(at: i)
+            finish(id)
+        }
+    }
+
+    /// Picks up tasks a stopped process left `waiting` or `running`. A running task's work had not
+    /// committed (work and completion are one transaction), so it runs again from the start.
+    @discardableResult
+    public func recover() async throws -> Int {
+        let pending = try await store.write { db in
+            var out: [StoredTask] = []
+            for var t in try db.tasks(inStates: [.waiting, .accepted, .running, .suspended]) {
+                if t.report.state != .waiting {
+                    t.report.state = .waiting
+                    t.report.startTime = nil
+                    t.report.workerName = nil
+                    try db.updateTask(t.report)
+                }
+                out.append(t)
+            }
+            return out
+        }
+        enqueue(pending)
+        return pending.count
+    }
+
+    // MARK: - Workers
+
+    private func pump() {
+        var i = 0
+        while !freeWorkers.isEmpty, i < queue.count {
+            let entry = queue[i]
+            if let r = entry.resource, busy.contains(r) {
+                i += 1
+                continue
+            }
+            queue.remove(at: i)
+            if let r = entry.resource { busy.insert(r) }
+            let worker = freeWorkers.removeFirst()
+            Task { await self.run(entry, worker: worker) }
+        }
+    }
+
+    private func finish(_ id: String) {
+        active.remove(id)
+        for c in waiters.removeValue(forKey: id) ?? [] { c.resume() }
+    }
+
+    private struct Canceled: Error {}
+
+    private func run(_ entry: Entry, worker: Int) async {
+        let id = entry.id
+        let workerName = "reserved_resource_worker-\(worker)@\(hostname)"
+        let clock = self.clock
+        let runner = self.runner
+        let startedAt = clock.now()
+        var spawned: [StoredTask] = []
+
+        // Phase 1: waiting → running, unless it was canceled meanwhile.
+        let started: StoredTask? = try? await store.write { db in
+            guard var t = try db.task(id), t.report.state == .waiting else { return nil }
+            t.report.state = .running
+            t.report.startTime = startedAt
+            t.report.workerName = workerName
+            try db.updateTask(t.report)
+            return t
+        }
+
+        if let task = started {
+            // Phase 2: the work and the move to finished, in one transaction.
+            do {
+                guard let op = TaskOperation(json: task.operation) else {
+                    throw PulpError.wrapped("the task's operation cannot be read: \(task.operation.serialized())")
+                }
+                spawned = try await store.write { db in
+                    guard var cur = try db.task(id), cur.report.state == .running else { throw Canceled() }
+                    let now = clock.now()
+                    let outcome = try runner.execute(op, task: cur, db: db, now: now)
+                    for s in outcome.spawned { try db.insertTask(s) }
+                    cur.report.state = outcome.state
+                    cur.report.finishTime = now
+                    cur.report.result = outcome.result
+                    cur.report.progressReport = outcome.progressReport
+                    cur.report.spawnedTasks = outcome.spawned.map(\.report.taskId)
+                    try db.updateTask(cur.report)
+                    if let sid = cur.scheduledCallId, var schedule = try db.schedule(id: sid) {
+                        schedule.recordSuccess()
+                        try db.saveSchedule(schedule)
+                    }
+                    return outcome.spawned
+                }
+            } catch is Canceled {
+                // Rolled back; the task stays canceled.
+            } catch {
+                let pulpError = error as? PulpError ?? .wrapped("\(error)")
+                let op = TaskOperation(json: task.operation)
+                _ = try? await store.write { db in
+                    guard var cur = try db.task(id), cur.report.state == .running else { return }
+                    let now = clock.now()
+                    cur.report.state = .error
+                    cur.report.finishTime = now
+                    cur.report.error = pulpError.errorDict
+                    cur.report.traceback = "Traceback (most recent call last):\n  File \"pulpform\", in \(cur.report.taskType)\n"
+                        + "PulpException: \(pulpError.message)\n"
+                    try db.updateTask(cur.report)
+                    if let op {
+                        // Best effort: a failure to record history must not leave the task running.
+                        try? runner.recordFailure(op, error: pulpError, started: startedAt, db: db, now: now)
+                    }
+                    if let sid = cur.scheduledCallId, var schedule = try db.schedule(id: sid) {
+                        schedule.recordFailure()
+                        try db.saveSchedule(schedule)
+                    }
+                }
+            }
+        }
+
+        if let r = entry.resource { busy.remove(r) }
+        freeWorkers.append(worker)
+        enqueue(spawned)
+        finish(id)
+        pump()
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// API paths. Every path ends in `/`.
+public enum PulpPaths {
+    public static let apiRoot = "/pulp/api/v2/"
+    public static func repository(_ id: String) -> String { "\(apiRoot)repositories/\(id)/" }
+    public static func importer(_ repoId: String, _ typeId: String) -> String { "\(repository(repoId))importers/\(typeId)/" }
+    public static func distributor(_ repoId: String, _ id: String) -> String { "\(repository(repoId))distributors/\(id)/" }
+    public static func task(_ id: String) -> String { "\(apiRoot)tasks/\(id)/" }
+    public static func taskGroup(_ id: String) -> String { "\(apiRoot)task_groups/\(id)/" }
+    public static func consumer(_ id: String) -> String { "\(apiRoot)consumers/\(id)/" }
+}
+
+/// Pulp's id rules (`db/model/__init__.py`).
+public enum IDRules {
+    /// `^[.\-_A-Za-z0-9]+$`
+    public static func isValidRepositoryId(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+    }
+
+    /// `^[\-_A-Za-z0-9]+$` (no dot).
+    public static func isValidDistributorId(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+    }
+
+    /// Consumer ids follow the repository rule.
+    public static func isValidConsumerId(_ id: String) -> Bool { isValidRepositoryId(id) }
+
+    private static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+}
+
+/// Generators for Pulp's identifiers.
+public enum PulpIDs {
+    /// A Mongo ObjectId-like 24-hex string: 4 bytes of time, then 8 random bytes.
+    public static func objectId(now: Double = Date().timeIntervalSince1970) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let t = UInt32(truncatingIfNeeded: Int(now))
+        var s = String(t, radix: 16)
+        s = String(repeating: "0", count: 8 - s.count) + s
+        for _ in 0..<8 {
+            let b = UInt8.random(in: 0...255, using: &rng)
+            s += b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16)
+        }
+        return s
+    }
+
+    public static func isObjectId(_ s: String) -> Bool {
+        s.utf8.count == 24 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
+    }
+
+    /// A task id: a lowercase uuid4.
+    public static func uuid() -> String { UUID().uuidString.lowercased() }
+}
+
+/// Config cleaning (`importer.clean_config_dict`, distributor `clean_config`).
+public enum ConfigRules {
+    /// Drops keys whose value is null. Notes are not cleaned: they keep nulls.
+    public static func clean(_ config: JSONObject) -> JSONObject {
+        config.filter { !$0.value.isNull }
+    }
+
+    /// A merge as Pulp's update tasks do it: a null removes the key (absent keys are not an error),
+    /// other values overwrite.
+    public static func merge(_ base: JSONObject, _ delta: JSONObject) -> JSONObject {
+        var out = base
+        for (k, v) in delta {
+            if v.isNull { out.removeValue(forKey: k) } else { out[k] = v }
+        }
+        return out
+    }
+
+    /// The value shown for a secret.
+    public static let mask: JSONValue = .string("*****")
+
+    /// Renders secrets as `*****`: any non-null value of a secret key.
+    public static func masked(_ config: JSONObject, secretKeys: Set<String>) -> JSONObject {
+        var out = config
+        for k in secretKeys where out[k] != nil && !(out[k]?.isNull ?? true) {
+            out[k] = mask
+        }
+        return out
+    }
+}
+
+/// Query-string booleans: `value.lower() == 'true'`.
+public func pulpBoolFlag(_ value: String?) -> Bool {
+    value?.lowercased() == "true"
+}

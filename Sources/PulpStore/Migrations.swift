@@ -1,0 +1,139 @@
+import GRDB
+
+extension PulpStore {
+    /// Named, append-only migrations. Never edit a registered step: add a new one.
+    static let migrator: DatabaseMigrator = {
+        var m = DatabaseMigrator()
+
+        m.registerMigration("v1-resources") { db in
+            try db.execute(sql: """
+                CREATE TABLE repositories (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repo_id TEXT NOT NULL UNIQUE,
+                    oid TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    description TEXT,
+                    notes TEXT NOT NULL DEFAULT '{}',
+                    scratchpad TEXT NOT NULL DEFAULT '{}',
+                    content_unit_counts TEXT NOT NULL DEFAULT '{}',
+                    last_unit_added REAL,
+                    last_unit_removed REAL
+                );
+                CREATE TABLE importers (
+                    repo_id TEXT PRIMARY KEY REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    type_id TEXT NOT NULL,
+                    oid TEXT NOT NULL,
+                    config TEXT NOT NULL DEFAULT '{}',
+                    last_sync REAL,
+                    scratchpad TEXT NOT NULL DEFAULT 'null'
+                );
+                CREATE TABLE distributors (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    dist_id TEXT NOT NULL,
+                    type_id TEXT NOT NULL,
+                    oid TEXT NOT NULL,
+                    config TEXT NOT NULL DEFAULT '{}',
+                    auto_publish INTEGER NOT NULL DEFAULT 0,
+                    last_publish REAL,
+                    scratchpad TEXT NOT NULL DEFAULT '{}',
+                    UNIQUE (repo_id, dist_id)
+                );
+                CREATE TABLE consumers (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    consumer_id TEXT NOT NULL UNIQUE,
+                    oid TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    description TEXT,
+                    notes TEXT NOT NULL DEFAULT '{}',
+                    capabilities TEXT NOT NULL DEFAULT '{}',
+                    rsa_pub TEXT
+                );
+                CREATE TABLE schedules (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    schedule_id TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    repo_id TEXT REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    consumer_id TEXT REFERENCES consumers(consumer_id) ON DELETE CASCADE,
+                    owner_id TEXT NOT NULL,
+                    schedule TEXT NOT NULL,
+                    kwargs TEXT NOT NULL DEFAULT '{}',
+                    enabled INTEGER NOT NULL,
+                    failure_threshold INTEGER,
+                    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                    remaining_runs INTEGER,
+                    total_run_count INTEGER NOT NULL DEFAULT 0,
+                    first_run TEXT NOT NULL,
+                    last_run_at REAL,
+                    last_updated REAL NOT NULL
+                );
+                CREATE INDEX schedules_owner ON schedules(kind, repo_id, owner_id);
+                CREATE INDEX schedules_consumer ON schedules(consumer_id);
+                CREATE TABLE units (
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    type_id TEXT NOT NULL,
+                    unit_id TEXT NOT NULL,
+                    PRIMARY KEY (repo_id, type_id, unit_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE sync_history (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    oid TEXT NOT NULL,
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    importer_type_id TEXT NOT NULL,
+                    started REAL NOT NULL,
+                    completed REAL NOT NULL,
+                    result TEXT NOT NULL,
+                    added_count INTEGER NOT NULL,
+                    updated_count INTEGER NOT NULL,
+                    removed_count INTEGER NOT NULL,
+                    summary TEXT NOT NULL DEFAULT '{}',
+                    details TEXT NOT NULL DEFAULT '{}',
+                    error_message TEXT
+                );
+                CREATE INDEX sync_history_repo ON sync_history(repo_id, started);
+                CREATE TABLE publish_history (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    oid TEXT NOT NULL,
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    distributor_id TEXT NOT NULL,
+                    distributor_type_id TEXT NOT NULL,
+                    started REAL NOT NULL,
+                    completed REAL NOT NULL,
+                    result TEXT NOT NULL,
+                    summary TEXT NOT NULL DEFAULT '{}',
+                    details TEXT NOT NULL DEFAULT '{}',
+                    error_message TEXT
+                );
+                CREATE INDEX publish_history_repo ON publish_history(repo_id, distributor_id, started);
+                """)
+        }
+
+        m.registerMigration("v1-tasks") { db in
+            try db.execute(sql: """
+                CREATE TABLE tasks (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    task_id TEXT NOT NULL UNIQUE,
+                    oid TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    task_type TEXT NOT NULL,
+                    tags TEXT NOT NULL DEFAULT '[]',
+                    resource TEXT,
+                    group_id TEXT,
+                    worker_name TEXT,
+                    start_time REAL,
+                    finish_time REAL,
+                    progress_report TEXT NOT NULL DEFAULT '{}',
+                    result TEXT NOT NULL DEFAULT 'null',
+                    error TEXT NOT NULL DEFAULT 'null',
+                    traceback TEXT,
+                    spawned_tasks TEXT NOT NULL DEFAULT '[]',
+                    operation TEXT NOT NULL,
+                    scheduled_call_id TEXT
+                );
+                CREATE INDEX tasks_state ON tasks(state);
+                CREATE INDEX tasks_group ON tasks(group_id);
+                """)
+        }
+        return m
+    }()
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import PulpModel
+
+/// Errors of the store itself (not Pulp errors).
+public enum StoreError: Error, CustomStringConvertible, Sendable {
+    /// The database file could not be opened or migrated.
+    case open(path: String, reason: String)
+    /// A stored value could not be read back.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .open(let path, let reason): return "cannot open store \(path): \(reason)"
+        case .corrupt(let what): return "the store holds an unreadable value: \(what)"
+        }
+    }
+}
+
+/// The SQLite store: one file, WAL mode, named append-only migrations.
+///
+/// Every `write` is one transaction: if its body throws, the store holds exactly what it held before.
+public final class PulpStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// `PULPFORM_DB` if set, otherwise `./pulpform.db`.
+    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let p = environment["PULPFORM_DB"], !p.isEmpty { return p }
+        return "./pulpform.db"
+    }
+
+    /// Opens (creating if needed) and migrates the store at `path`.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        // Let a CLI run and a server share the file: wait for the write lock instead of failing.
+        config.busyMode = .timeout(30)
+        config.label = "pulpform"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+                throw StoreError.open(path: path, reason: "directory \(dir) does not exist")
+            }
+            pool = try DatabasePool(path: path, configuration: config)
+            try PulpStore.migrator.migrate(pool)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw .open(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The names of the migrations applied to this store, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try PulpStore.migrator.appliedMigrations(db) }
+    }
+
+    /// The journal mode in force (`wal`).
+    public func journalMode() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Runs `body` in one write transaction. If it throws, everything it wrote is rolled back.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+        try await pool.write { db in try body(StoreDB(db: db)) }
+    }
+
+    /// Runs `body` on a read-only snapshot.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+        try await pool.read { db in try body(StoreDB(db: db)) }
+    }
+
+    /// Synchronous forms, for tests and start-up.
+    public func writeSync<T>(_ body: (StoreDB) throws -> T) throws -> T {
+        try pool.write { db in try body(StoreDB(db: db)) }
+    }
+
+    public func readSync<T>(_ body: (StoreDB) throws -> T) throws -> T {
+        try pool.read { db in try body(StoreDB(db: db)) }
+    }
+
+    /// Every row of every table, as text, in a stable order: used to prove an operation changed nothing.
+    public func dump() throws -> [String] {
+        try pool.read { db in
+            var out: [String] = []
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
+                AND name != 'grdb_migrations' ORDER BY name
+                """)
+            for t in tables {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(t) ORDER BY rowid") {
+                    out.append("\(t): \(row.description)")
+                }
+            }
+            return out
+        }
+    }
+}

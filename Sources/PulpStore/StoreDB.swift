@@ -1,0 +1,361 @@
+import Foundation
+import GRDB
+import PulpModel
+
+/// Typed access to the store inside one transaction. Only lives inside `PulpStore.read`/`write`.
+public struct StoreDB {
+    let db: Database
+
+    // MARK: Helpers
+
+    static func json(_ v: JSONValue) -> String { v.serialized() }
+    static func json(_ o: JSONObject) -> String { JSONValue.object(o).serialized() }
+
+    static func decode(_ text: String?, _ what: String) throws -> JSONValue {
+        guard let text else { return .null }
+        do { return try JSONValue.parse(text) } catch { throw StoreError.corrupt(what) }
+    }
+
+    static func decodeObject(_ text: String?, _ what: String) throws -> JSONObject {
+        guard case .object(let o) = try decode(text, what) else { throw StoreError.corrupt(what) }
+        return o
+    }
+
+    static func string(_ row: Row, _ col: String) throws -> String {
+        guard let s = row[col] as String? else { throw StoreError.corrupt("\(col) is null") }
+        return s
+    }
+
+    static func date(_ row: Row, _ col: String) -> PulpDateTime? {
+        (row[col] as Double?).map { PulpDateTime(epoch: $0) }
+    }
+
+    /// The number of rows the last statement changed.
+    public var changes: Int { db.changesCount }
+
+    // MARK: Repositories
+
+    static func repository(_ row: Row) throws -> Repository {
+        let id = try string(row, "repo_id")
+        return Repository(
+            id: id, oid: try string(row, "oid"), displayName: try string(row, "display_name"),
+            description: row["description"], notes: try decodeObject(row["notes"], "notes of \(id)"),
+            scratchpad: try decodeObject(row["scratchpad"], "scratchpad of \(id)"),
+            contentUnitCounts: try decodeObject(row["content_unit_counts"], "content_unit_counts of \(id)"),
+            lastUnitAdded: date(row, "last_unit_added"), lastUnitRemoved: date(row, "last_unit_removed"))
+    }
+
+    public func repository(_ id: String) throws -> Repository? {
+        try Row.fetchOne(db, sql: "SELECT * FROM repositories WHERE repo_id = ?", arguments: [id]).map(StoreDB.repository)
+    }
+
+    public func repositoryExists(_ id: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE repo_id = ?", arguments: [id]) ?? false
+    }
+
+    /// Every repository, in creation order.
+    public func repositories() throws -> [Repository] {
+        try Row.fetchAll(db, sql: "SELECT * FROM repositories ORDER BY seq").map(StoreDB.repository)
+    }
+
+    public func insertRepository(_ r: Repository) throws {
+        try db.execute(sql: """
+            INSERT INTO repositories (repo_id, oid, display_name, description, notes, scratchpad, content_unit_counts,
+                                      last_unit_added, last_unit_removed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [r.id, r.oid, r.displayName, r.description, StoreDB.json(r.notes), StoreDB.json(r.scratchpad),
+                             StoreDB.json(r.contentUnitCounts), r.lastUnitAdded?.epoch, r.lastUnitRemoved?.epoch])
+    }
+
+    public func updateRepository(_ r: Repository) throws {
+        try db.execute(sql: """
+            UPDATE repositories SET display_name = ?, description = ?, notes = ?, scratchpad = ?, content_unit_counts = ?,
+                   last_unit_added = ?, last_unit_removed = ?
+            WHERE repo_id = ?
+            """, arguments: [r.displayName, r.description, StoreDB.json(r.notes), StoreDB.json(r.scratchpad),
+                             StoreDB.json(r.contentUnitCounts), r.lastUnitAdded?.epoch, r.lastUnitRemoved?.epoch, r.id])
+    }
+
+    /// Deletes the repository; its importer, distributors, schedules, units and history go with it.
+    public func deleteRepository(_ id: String) throws {
+        try db.execute(sql: "DELETE FROM repositories WHERE repo_id = ?", arguments: [id])
+    }
+
+    // MARK: Importers
+
+    static func importer(_ row: Row) throws -> Importer {
+        let repoId = try string(row, "repo_id")
+        return Importer(repoId: repoId, typeId: try string(row, "type_id"), oid: try string(row, "oid"),
+                        config: try decodeObject(row["config"], "importer config of \(repoId)"),
+                        lastSync: date(row, "last_sync"), scratchpad: try decode(row["scratchpad"], "importer scratchpad"))
+    }
+
+    public func importer(repoId: String) throws -> Importer? {
+        try Row.fetchOne(db, sql: "SELECT * FROM importers WHERE repo_id = ?", arguments: [repoId]).map(StoreDB.importer)
+    }
+
+    /// Every importer, keyed by repository.
+    public func importersByRepository() throws -> [String: Importer] {
+        var out: [String: Importer] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM importers") {
+            let i = try StoreDB.importer(row)
+            out[i.repoId] = i
+        }
+        return out
+    }
+
+    /// Inserts or replaces the repository's importer.
+    public func saveImporter(_ i: Importer) throws {
+        try db.execute(sql: """
+            INSERT INTO importers (repo_id, type_id, oid, config, last_sync, scratchpad) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT(repo_id) DO UPDATE SET type_id = excluded.type_id, oid = excluded.oid, config = excluded.config,
+                last_sync = excluded.last_sync, scratchpad = excluded.scratchpad
+            """, arguments: [i.repoId, i.typeId, i.oid, StoreDB.json(i.config), i.lastSync?.epoch, StoreDB.json(i.scratchpad)])
+    }
+
+    public func deleteImporter(repoId: String) throws {
+        try db.execute(sql: "DELETE FROM importers WHERE repo_id = ?", arguments: [repoId])
+    }
+
+    // MARK: Distributors
+
+    static func distributor(_ row: Row) throws -> Distributor {
+        let repoId = try string(row, "repo_id")
+        return Distributor(repoId: repoId, id: try string(row, "dist_id"), typeId: try string(row, "type_id"),
+                           oid: try string(row, "oid"),
+                           config: try decodeObject(row["config"], "distributor config of \(repoId)"),
+                           autoPublish: (row["auto_publish"] as Int? ?? 0) != 0, lastPublish: date(row, "last_publish"),
+                           scratchpad: try decode(row["scratchpad"], "distributor scratchpad"))
+    }
+
+    public func distributors(repoId: String) throws -> [Distributor] {
+        try Row.fetchAll(db, sql: "SELECT * FROM distributors WHERE repo_id = ? ORDER BY seq", arguments: [repoId])
+            .map(StoreDB.distributor)
+    }
+
+    public func distributor(repoId: String, id: String) throws -> Distributor? {
+        try Row.fetchOne(db, sql: "SELECT * FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id])
+            .map(StoreDB.distributor)
+    }
+
+    /// Every distributor, in creation order.
+    public func allDistributors() throws -> [Distributor] {
+        try Row.fetchAll(db, sql: "SELECT * FROM distributors ORDER BY seq").map(StoreDB.distributor)
+    }
+
+    /// Inserts a new distributor or updates the one with the same id.
+    public func saveDistributor(_ d: Distributor) throws {
+        try db.execute(sql: """
+            INSERT INTO distributors (repo_id, dist_id, type_id, oid, config, auto_publish, last_publish, scratchpad)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(repo_id, dist_id) DO UPDATE SET type_id = excluded.type_id, oid = excluded.oid,
+                config = excluded.config, auto_publish = excluded.auto_publish, last_publish = excluded.last_publish,
+                scratchpad = excluded.scratchpad
+            """, arguments: [d.repoId, d.id, d.typeId, d.oid, StoreDB.json(d.config), d.autoPublish ? 1 : 0,
+                             d.lastPublish?.epoch, StoreDB.json(d.scratchpad)])
+    }
+
+    public func deleteDistributor(repoId: String, id: String) throws {
+        try db.execute(sql: "DELETE FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id])
+    }
+
+    // MARK: Consumers
+
+    static func consumer(_ row: Row) throws -> Consumer {
+        let id = try string(row, "consumer_id")
+        return Consumer(id: id, oid: try string(row, "oid"), displayName: try string(row, "display_name"),
+                        description: row["description"], notes: try decodeObject(row["notes"], "notes of \(id)"),
+                        capabilities: try decodeObject(row["capabilities"], "capabilities of \(id)"), rsaPub: row["rsa_pub"])
+    }
+
+    public func consumer(_ id: String) throws -> Consumer? {
+        try Row.fetchOne(db, sql: "SELECT * FROM consumers WHERE consumer_id = ?", arguments: [id]).map(StoreDB.consumer)
+    }
+
+    public func consumers() throws -> [Consumer] {
+        try Row.fetchAll(db, sql: "SELECT * FROM consumers ORDER BY seq").map(StoreDB.consumer)
+    }
+
+    public func saveConsumer(_ c: Consumer) throws {
+        try db.execute(sql: """
+            INSERT INTO consumers (consumer_id, oid, display_name, description, notes, capabilities, rsa_pub)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(consumer_id) DO UPDATE SET display_name = excluded.display_name, description = excluded.description,
+                notes = excluded.notes, capabilities = excluded.capabilities, rsa_pub = excluded.rsa_pub
+            """, arguments: [c.id, c.oid, c.displayName, c.description, StoreDB.json(c.notes), StoreDB.json(c.capabilities),
+                             c.rsaPub])
+    }
+
+    public func deleteConsumer(_ id: String) throws {
+        try db.execute(sql: "DELETE FROM consumers WHERE consumer_id = ?", arguments: [id])
+    }
+
+    // MARK: Schedules
+
+    static func schedule(_ row: Row) throws -> Schedule {
+        let id = try string(row, "schedule_id")
+        guard let kind = ScheduleKind(rawValue: try string(row, "kind")) else { throw StoreError.corrupt("kind of schedule \(id)") }
+        let ownerId = try string(row, "owner_id")
+        let owner: ScheduleOwner
+        switch kind {
+        case .sync: owner = .importer(repoId: try string(row, "repo_id"), importerId: ownerId)
+        case .publish: owner = .distributor(repoId: try string(row, "repo_id"), distributorId: ownerId)
+        case .install, .update, .uninstall: owner = .consumer(consumerId: ownerId, action: kind)
+        }
+        guard let firstRun = PulpDateTime.parse(try string(row, "first_run")) else {
+            throw StoreError.corrupt("first_run of schedule \(id)")
+        }
+        return Schedule(
+            id: id, owner: owner, schedule: try string(row, "schedule"),
+            kwargs: try decodeObject(row["kwargs"], "kwargs of schedule \(id)"),
+            enabled: (row["enabled"] as Int? ?? 0) != 0, failureThreshold: row["failure_threshold"],
+            consecutiveFailures: row["consecutive_failures"] as Int? ?? 0, remainingRuns: row["remaining_runs"],
+            totalRunCount: row["total_run_count"] as Int? ?? 0, firstRun: firstRun, lastRunAt: date(row, "last_run_at"),
+            lastUpdated: row["last_updated"] as Double? ?? 0)
+    }
+
+    /// The schedules under one owner, in creation order.
+    public func schedules(owner: ScheduleOwner) throws -> [Schedule] {
+        let rows: [Row]
+        switch owner {
+        case .importer(let r, let t), .distributor(let r, let t):
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE kind = ? AND repo_id = ? AND owner_id = ? ORDER BY seq",
+                                    arguments: [owner.kind.rawValue, r, t])
+        case .consumer(let c, let action):
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE kind = ? AND consumer_id = ? ORDER BY seq",
+                                    arguments: [action.rawValue, c])
+        }
+        return try rows.map(StoreDB.schedule)
+    }
+
+    /// Every schedule of every kind, in creation order.
+    public func allSchedules() throws -> [Schedule] {
+        try Row.fetchAll(db, sql: "SELECT * FROM schedules ORDER BY seq").map(StoreDB.schedule)
+    }
+
+    public func schedule(id: String) throws -> Schedule? {
+        try Row.fetchOne(db, sql: "SELECT * FROM schedules WHERE schedule_id = ?", arguments: [id]).map(StoreDB.schedule)
+    }
+
+    public func saveSchedule(_ s: Schedule) throws {
+        let consumerId: String? = s.kind.isConsumerContent ? s.owner.ownerId : nil
+        try db.execute(sql: """
+            INSERT INTO schedules (schedule_id, kind, repo_id, consumer_id, owner_id, schedule, kwargs, enabled,
+                failure_threshold, consecutive_failures, remaining_runs, total_run_count, first_run, last_run_at, last_updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(schedule_id) DO UPDATE SET schedule = excluded.schedule, kwargs = excluded.kwargs,
+                enabled = excluded.enabled, failure_threshold = excluded.failure_threshold,
+                consecutive_failures = excluded.consecutive_failures, remaining_runs = excluded.remaining_runs,
+                total_run_count = excluded.total_run_count, first_run = excluded.first_run,
+                last_run_at = excluded.last_run_at, last_updated = excluded.last_updated
+            """, arguments: [s.id, s.kind.rawValue, s.owner.repoId, consumerId, s.owner.ownerId, s.schedule,
+                             StoreDB.json(s.kwargs), s.enabled ? 1 : 0, s.failureThreshold, s.consecutiveFailures,
+                             s.remainingRuns, s.totalRunCount, s.firstRun.iso8601, s.lastRunAt?.epoch, s.lastUpdated])
+    }
+
+    public func deleteSchedule(id: String) throws {
+        try db.execute(sql: "DELETE FROM schedules WHERE schedule_id = ?", arguments: [id])
+    }
+
+    /// Deletes every schedule under an owner (an importer's sync schedules, a distributor's publish schedules).
+    public func deleteSchedules(owner: ScheduleOwner) throws {
+        switch owner {
+        case .importer(let r, _):
+            // Every sync schedule of the repository: a repository has one importer.
+            try db.execute(sql: "DELETE FROM schedules WHERE kind = 'sync' AND repo_id = ?", arguments: [r])
+        case .distributor(let r, let d):
+            try db.execute(sql: "DELETE FROM schedules WHERE kind = 'publish' AND repo_id = ? AND owner_id = ?", arguments: [r, d])
+        case .consumer(let c, let action):
+            try db.execute(sql: "DELETE FROM schedules WHERE kind = ? AND consumer_id = ?", arguments: [action.rawValue, c])
+        }
+    }
+
+    // MARK: Units
+
+    /// Adds units to a repository; returns how many were new.
+    public func addUnits(repoId: String, typeId: String, unitIds: [String]) throws -> Int {
+        var added = 0
+        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO units (repo_id, type_id, unit_id) VALUES (?, ?, ?)")
+        for u in unitIds {
+            try statement.execute(arguments: [repoId, typeId, u])
+            added += db.changesCount
+        }
+        return added
+    }
+
+    /// Unit counts by type.
+    public func unitCounts(repoId: String) throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT type_id, COUNT(*) AS n FROM units WHERE repo_id = ? GROUP BY type_id",
+                                    arguments: [repoId]) {
+            if let t = row["type_id"] as String?, let n = row["n"] as Int? { out[t] = n }
+        }
+        return out
+    }
+
+    public func unitIds(repoId: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT unit_id FROM units WHERE repo_id = ? ORDER BY type_id, unit_id", arguments: [repoId])
+    }
+
+    // MARK: History
+
+    public func insertSyncHistory(_ e: SyncHistoryEntry) throws {
+        try db.execute(sql: """
+            INSERT INTO sync_history (oid, repo_id, importer_type_id, started, completed, result, added_count, updated_count,
+                                      removed_count, summary, details, error_message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.oid, e.repoId, e.importerTypeId, e.started.epoch, e.completed.epoch, e.result.rawValue,
+                             e.addedCount, e.updatedCount, e.removedCount, StoreDB.json(e.summary), StoreDB.json(e.details),
+                             e.errorMessage])
+    }
+
+    static func historyClause(_ q: HistoryQuery, _ args: inout StatementArguments) -> String {
+        var sql = ""
+        if let s = q.startDate { sql += " AND started >= ?"; args += [s.epoch] }
+        if let e = q.endDate { sql += " AND started <= ?"; args += [e.epoch] }
+        sql += q.ascending ? " ORDER BY seq ASC" : " ORDER BY seq DESC"
+        if let l = q.limit { sql += " LIMIT ?"; args += [l] }
+        return sql
+    }
+
+    public func syncHistory(repoId: String, query: HistoryQuery) throws -> [SyncHistoryEntry] {
+        var args: StatementArguments = [repoId]
+        let sql = "SELECT * FROM sync_history WHERE repo_id = ?" + StoreDB.historyClause(query, &args)
+        return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+            SyncHistoryEntry(
+                oid: try StoreDB.string(row, "oid"), repoId: try StoreDB.string(row, "repo_id"),
+                importerTypeId: try StoreDB.string(row, "importer_type_id"),
+                started: StoreDB.date(row, "started") ?? PulpDateTime(epoch: 0),
+                completed: StoreDB.date(row, "completed") ?? PulpDateTime(epoch: 0),
+                result: SyncHistoryEntry.Result(rawValue: try StoreDB.string(row, "result")) ?? .error,
+                addedCount: row["added_count"] as Int? ?? 0, updatedCount: row["updated_count"] as Int? ?? 0,
+                removedCount: row["removed_count"] as Int? ?? 0, summary: try StoreDB.decode(row["summary"], "summary"),
+                details: try StoreDB.decode(row["details"], "details"), errorMessage: row["error_message"])
+        }
+    }
+
+    public func insertPublishHistory(_ e: PublishHistoryEntry) throws {
+        try db.execute(sql: """
+            INSERT INTO publish_history (oid, repo_id, distributor_id, distributor_type_id, started, completed, result,
+                                         summary, details, error_message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.oid, e.repoId, e.distributorId, e.distributorTypeId, e.started.epoch, e.completed.epoch,
+                             e.result.rawValue, StoreDB.json(e.summary), StoreDB.json(e.details), e.errorMessage])
+    }
+
+    public func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) throws -> [PublishHistoryEntry] {
+        var args: StatementArguments = [repoId, distributorId]
+        let sql = "SELECT * FROM publish_history WHERE repo_id = ? AND distributor_id = ?" + StoreDB.historyClause(query, &args)
+        return try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+            PublishHistoryEntry(
+                oid: try StoreDB.string(row, "oid"), repoId: try StoreDB.string(row, "repo_id"),
+                distributorId: try StoreDB.string(row, "distributor_id"),
+                distributorTypeId: try StoreDB.string(row, "distributor_type_id"),
+                started: StoreDB.date(row, "started") ?? PulpDateTime(epoch: 0),
+                completed: StoreDB.date(row, "completed") ?? PulpDateTime(epoch: 0),
+                result: PublishHistoryEntry.Result(rawValue: try StoreDB.string(row, "result")) ?? .error,
+                summary: try StoreDB.decode(row["summary"], "summary"), details: try StoreDB.decode(row["details"], "details"),
+                errorMessage: row["error_message"])
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import PulpStore
+
+@main
+struct Pulpform: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pulpform",
+        abstract: "Keep Pulp 2 repository configuration in git, and serve it as a Pulp 2 compatible server.",
+        discussion: """
+            pulpform stores repositories, importers, distributors and schedules in an embedded SQLite store \
+            (PULPFORM_DB, default ./pulpform.db) and runs Pulp's operations on it as tasks.
+            """,
+        version: PulpformVersion.current,
+        subcommands: [VersionCommand.self, DemoCommand.self, StatusCommand.self]
+    )
+}
+
+enum PulpformVersion {
+    static let current = "0.1.0-dev"
+}
+
+/// Options shared by commands that open the embedded store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Path of the embedded store.", discussion: "Defaults to $PULPFORM_DB, or ./pulpform.db.",
+                                            valueName: "path"))
+    var store: String?
+
+    var path: String { store ?? PulpStore.defaultPath() }
+}
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

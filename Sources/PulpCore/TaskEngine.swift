@@ -27,11 +27,17 @@ public actor TaskEngine {
     /// Tasks this engine has queued or is running.
     private var active: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var paused = false
+    /// Called when a task has become `running`, before its work: tests hold a task here.
+    let willRun: (@Sendable (TaskReport) async -> Void)?
 
-    init(store: PulpStore, runner: TaskRunner, clock: any PulpClock, workerCount: Int) {
+    init(store: PulpStore, runner: TaskRunner, clock: any PulpClock, workerCount: Int,
+         willRun: (@Sendable (TaskReport) async -> Void)? = nil)
+    {
         self.store = store
         self.runner = runner
         self.clock = clock
+        self.willRun = willRun
         self.workerCount = max(1, workerCount)
         self.freeWorkers = Array(0..<max(1, workerCount))
         self.hostname = ProcessInfo.processInfo.hostName
@@ -52,6 +58,17 @@ public actor TaskEngine {
         }
         pump()
     }
+
+    /// Stops starting tasks; running ones finish. Queued ones wait for `resume`.
+    public func pause() { paused = true }
+
+    public func resume() {
+        paused = false
+        pump()
+    }
+
+    /// How many tasks are queued here and not yet started.
+    public var queuedCount: Int { queue.count }
 
     /// Whether this engine still has the task queued or running.
     public func isActive(_ id: String) -> Bool { active.contains(id) }
@@ -110,6 +127,7 @@ public actor TaskEngine {
     // MARK: - Workers
 
     private func pump() {
+        guard !paused else { return }
         var i = 0
         while !freeWorkers.isEmpty, i < queue.count {
             let entry = queue[i]
@@ -150,6 +168,7 @@ public actor TaskEngine {
         }
 
         if let task = started {
+            await willRun?(task.report)
             // Phase 2: the work and the move to finished, in one transaction.
             do {
                 guard let op = TaskOperation(json: task.operation) else {

@@ -39,7 +39,8 @@ struct TaskRunner: Sendable {
             var importer = try requireImporter(db, r, t)
             importer.config = ConfigRules.merge(importer.config, config)
             try db.saveImporter(importer)
-            return TaskOutcome(result: .object(importer.json(catalog: catalog)))
+            let scheduled = try db.schedules(owner: .importer(repoId: r, importerId: t)).map(\.id)
+            return TaskOutcome(result: .object(importer.json(catalog: catalog, scheduledSyncs: scheduled)))
 
         case .removeImporter(let r, let t):
             _ = try requireImporter(db, r, t)
@@ -55,7 +56,8 @@ struct TaskRunner: Sendable {
                 dist.autoPublish = b
             }
             try db.saveDistributor(dist)
-            return TaskOutcome(result: .object(dist.json()))
+            let scheduled = try db.schedules(owner: .distributor(repoId: r, distributorId: d)).map(\.id)
+            return TaskOutcome(result: .object(dist.json(scheduledPublishes: scheduled)))
 
         case .removeDistributor(let r, let d):
             _ = try requireDistributor(db, r, d)

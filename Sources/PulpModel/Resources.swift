@@ -74,18 +74,24 @@ public struct Importer: Sendable, Hashable {
     public var href: String { PulpPaths.importer(repoId, typeId) }
 
     /// The representation every response uses: secrets are `*****`.
-    public func json(catalog: PluginCatalog = .builtin) -> JSONObject {
-        [
+    ///
+    /// `sync_in_progress` is always false: a running sync's changes are invisible until its task commits.
+    /// `scheduled_syncs` (schedule ids) is included when the caller has looked them up.
+    public func json(catalog: PluginCatalog = .builtin, scheduledSyncs: [String]? = nil) -> JSONObject {
+        var o: JSONObject = [
             "id": .string(typeId),
             "importer_type_id": .string(typeId),
             "repo_id": .string(repoId),
             "config": .object(ConfigRules.masked(config, secretKeys: catalog.importerMaskedKeys(typeId))),
             "last_sync": lastSync.map { .string($0.iso8601) } ?? .null,
             "scratchpad": scratchpad,
+            "sync_in_progress": false,
             "_ns": "repo_importers",
             "_id": ["$oid": .string(oid)],
             "_href": .string(href),
         ]
+        if let scheduledSyncs { o["scheduled_syncs"] = .array(scheduledSyncs.map(JSONValue.string)) }
+        return o
     }
 }
 
@@ -115,9 +121,10 @@ public struct Distributor: Sendable, Hashable {
 
     public var href: String { PulpPaths.distributor(repoId, id) }
 
-    /// Distributor configs are not masked.
-    public func json() -> JSONObject {
-        [
+    /// Distributor configs are not masked. `publish_in_progress` is false for the same reason as
+    /// `sync_in_progress`; `scheduled_publishes` is included when the caller has looked them up.
+    public func json(scheduledPublishes: [String]? = nil) -> JSONObject {
+        var o: JSONObject = [
             "id": .string(id),
             "distributor_type_id": .string(typeId),
             "repo_id": .string(repoId),
@@ -125,10 +132,13 @@ public struct Distributor: Sendable, Hashable {
             "auto_publish": .bool(autoPublish),
             "last_publish": lastPublish.map { .string($0.iso8601) } ?? .null,
             "scratchpad": scratchpad,
+            "publish_in_progress": false,
             "_ns": "repo_distributors",
             "_id": ["$oid": .string(oid)],
             "_href": .string(href),
         ]
+        if let scheduledPublishes { o["scheduled_publishes"] = .array(scheduledPublishes.map(JSONValue.string)) }
+        return o
     }
 }
 

@@ -93,9 +93,7 @@ public final class PulpStore: Sendable {
                 AND name != 'grdb_migrations' ORDER BY name
                 """)
             for t in tables {
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(t) ORDER BY rowid") {
-                    out.append("\(t): \(row.description)")
-                }
+                out += try Row.fetchAll(db, sql: "SELECT * FROM \(t)").map { "\(t): \($0.description)" }.sorted()
             }
             return out
         }

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import PulpModel
+@testable import PulpStore
+
+/// A fresh store file in a temporary directory, removed afterwards.
+final class TempStore {
+    let dir: URL
+    let store: PulpStore
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+}
+
+struct Boom: Error {}
+
+@Suite("The SQLite store")
+struct StoreTests {
+    @Test("a new store is a WAL file with the named migrations, in order")
+    func opens() throws {
+        let t = try TempStore()
+        #expect(FileManager.default.fileExists(atPath: t.store.path))
+        #expect(try t.store.journalMode() == "wal")
+        #expect(try t.store.appliedMigrations() == ["v1-resources", "v1-tasks"])
+        // Reopening migrates nothing new and keeps the data.
+        try t.store.writeSync { db in try db.insertRepository(Repository(id: "zoo", oid: PulpIDs.objectId())) }
+        let again = try PulpStore(path: t.store.path)
+        #expect(try again.appliedMigrations() == ["v1-resources", "v1-tasks"])
+        #expect(try again.readSync { db in try db.repository("zoo")?.displayName } == "zoo")
+    }
+
+    @Test("the default path is PULPFORM_DB, else ./pulpform.db")
+    func defaultPath() {
+        #expect(PulpStore.defaultPath(environment: [:]) == "./pulpform.db")
+        #expect(PulpStore.defaultPath(environment: ["PULPFORM_DB": "/srv/p.db"]) == "/srv/p.db")
+        #expect(PulpStore.defaultPath(environment: ["PULPFORM_DB": ""]) == "./pulpform.db")
+    }
+
+    @Test("a store in a missing directory is a clear error, not a crash")
+    func badPath() {
+        #expect {
+            _ = try PulpStore(path: "/nonexistent-\(UUID().uuidString)/pulpform.db")
+        } throws: { error in
+            guard case StoreError.open(_, let reason) = error else { return false }
+            return reason.contains("does not exist")
+        }
+    }
+
+    @Test("a write that throws half-way leaves the store exactly as it was")
+    func rollback() async throws {
+        let t = try TempStore()
+        try t.store.writeSync { db in try db.insertRepository(Repository(id: "keep", oid: PulpIDs.objectId())) }
+        let before = try t.store.dump()
+        await #expect(throws: Boom.self) {
+            try await t.store.write { db in
+                try db.insertRepository(Repository(id: "half", oid: PulpIDs.objectId()))
+                try db.saveImporter(Importer(repoId: "half", typeId: "yum_importer", oid: PulpIDs.objectId(), config: ["feed": "x"]))
+                try db.deleteRepository("keep")
+                throw Boom()
+            }
+        }
+        #expect(try t.store.dump() == before)
+    }
+
+    @Test("deleting a repository cascades to its importer, distributors, schedules, units and history")
+    func cascade() throws {
+        let t = try TempStore()
+        let now = PulpDateTime(epoch: 1_400_000_000)
+        try t.store.writeSync { db in
+            try db.insertRepository(Repository(id: "zoo", oid: PulpIDs.objectId()))
+            try db.insertRepository(Repository(id: "other", oid: PulpIDs.objectId()))
+            try db.saveImporter(Importer(repoId: "zoo", typeId: "yum_importer", oid: PulpIDs.objectId(), config: [:]))
+            try db.saveDistributor(Distributor(repoId: "zoo", id: "d", typeId: "yum_distributor", oid: PulpIDs.objectId(),
+                                               config: [:], autoPublish: false))
+            let interval = try ISOInterval.parse("PT1H")
+            try db.saveSchedule(Schedule.new(id: PulpIDs.objectId(), owner: .importer(repoId: "zoo", importerId: "yum_importer"),
+                                             interval: interval, kwargs: [:], enabled: true, failureThreshold: nil, now: now))
+            try db.saveSchedule(Schedule.new(id: PulpIDs.objectId(), owner: .distributor(repoId: "zoo", distributorId: "d"),
+                                             interval: interval, kwargs: [:], enabled: true, failureThreshold: nil, now: now))
+            _ = try db.addUnits(repoId: "zoo", typeId: "rpm", unitIds: ["a", "b"])
+            try db.insertSyncHistory(SyncHistoryEntry(oid: PulpIDs.objectId(), repoId: "zoo", importerTypeId: "yum_importer",
+                                                      started: now, completed: now, result: .success, addedCount: 2))
+            try db.insertPublishHistory(PublishHistoryEntry(oid: PulpIDs.objectId(), repoId: "zoo", distributorId: "d",
+                                                            distributorTypeId: "yum_distributor", started: now, completed: now,
+                                                            result: .success))
+        }
+        try t.store.writeSync { db in try db.deleteRepository("zoo") }
+        let rest = try t.store.dump()
+        #expect(rest.count == 1, "only the other repository is left: \(rest)")
+        #expect(rest.first?.hasPrefix("repositories:") == true)
+    }
+
+    @Test("schedules round-trip, offsets included")
+    func scheduleRoundTrip() throws {
+        let t = try TempStore()
+        try t.store.writeSync { db in try db.saveConsumer(Consumer(id: "me", oid: PulpIDs.objectId())) }
+        let s = Schedule.new(id: PulpIDs.objectId(), owner: .consumer(consumerId: "me", action: .install),
+                             interval: try ISOInterval.parse("R3/2014-01-01T00:00:00+02:00/P1D"),
+                             kwargs: ["units": [["type_id": "rpm"]], "options": [:]], enabled: true, failureThreshold: 4,
+                             now: PulpDateTime(epoch: 1_400_000_000.25))
+        try t.store.writeSync { db in try db.saveSchedule(s) }
+        let back = try t.store.readSync { db in try db.schedule(id: s.id) }
+        #expect(back == s)
+        #expect(back?.firstRun.iso8601 == "2014-01-01T00:00:00+02:00")
+        // Unregistering the consumer removes its schedules.
+        try t.store.writeSync { db in try db.deleteConsumer("me") }
+        #expect(try t.store.readSync { db in try db.allSchedules() }.isEmpty)
+    }
+
+    @Test("history honours sort, limit and dates")
+    func history() throws {
+        let t = try TempStore()
+        try t.store.writeSync { db in
+            try db.insertRepository(Repository(id: "zoo", oid: PulpIDs.objectId()))
+            for day in 0..<5 {
+                let when = PulpDateTime(epoch: 1_388_534_400 + Double(day) * 86400)
+                try db.insertSyncHistory(SyncHistoryEntry(oid: "\(day)", repoId: "zoo", importerTypeId: "yum_importer",
+                                                          started: when, completed: when, result: .success, addedCount: day))
+            }
+        }
+        func counts(_ q: HistoryQuery) throws -> [Int] {
+            try t.store.readSync { db in try db.syncHistory(repoId: "zoo", query: q).map(\.addedCount) }
+        }
+        #expect(try counts(HistoryQuery()) == [4, 3, 2, 1, 0], "newest first by default")
+        #expect(try counts(HistoryQuery(ascending: true)) == [0, 1, 2, 3, 4])
+        #expect(try counts(HistoryQuery(limit: 2)) == [4, 3])
+        #expect(try counts(HistoryQuery(startDate: PulpDateTime(epoch: 1_388_534_400 + 86400),
+                                        endDate: PulpDateTime(epoch: 1_388_534_400 + 3 * 86400))) == [3, 2, 1])
+    }
+
+    @Test("tasks: tag filters need every tag, purges take only the given states")
+    func tasks() throws {
+        let t = try TempStore()
+        func task(_ id: String, _ state: TaskState, _ tags: [String], group: String? = nil) -> StoredTask {
+            StoredTask(report: TaskReport(taskId: id, oid: PulpIDs.objectId(), state: state, taskType: TaskType.sync, tags: tags,
+                                          groupId: group), resource: tags.first, operation: ["op": "sync"])
+        }
+        try t.store.writeSync { db in
+            try db.insertTask(task("a", .finished, ["pulp:repository:zoo", "pulp:action:sync"]))
+            try db.insertTask(task("b", .error, ["pulp:repository:zoo", "pulp:action:publish"]))
+            try db.insertTask(task("c", .waiting, ["pulp:repository:emu", "pulp:action:sync"]))
+            try db.insertTask(task("g", .finished, ["pulp:repository:zoo", "pulp:action:sync"], group: "grp"))
+        }
+        let ids = { (tags: [String]) in try t.store.readSync { db in try db.tasks(withAllTags: tags).map(\.report.taskId) } }
+        #expect(try ids(["pulp:action:sync"]) == ["a", "c"], "grouped tasks are not listed")
+        #expect(try ids(["pulp:repository:zoo", "pulp:action:sync"]) == ["a"])
+        #expect(try ids([]) == ["a", "b", "c"])
+        #expect(try t.store.readSync { db in try db.taskStates(groupId: "grp") } == [.finished])
+        #expect(try t.store.readSync { db in try db.tasks(ids: ["c", "nope", "a"]).map(\.report.taskId) } == ["c", "a"])
+        #expect(try t.store.writeSync { db in try db.purgeTasks(states: [.finished]) } == 2)
+        #expect(try t.store.readSync { db in try db.allTasks().map(\.report.taskId) } == ["b", "c"])
+    }
+}

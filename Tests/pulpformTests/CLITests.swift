@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// Runs the built `pulpform` binary, as a user would.
+struct CLI {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The binary next to the test bundle (`.build/<config>/pulpform`).
+    static func binary() throws -> URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("pulpform")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw CLIError(message: "pulpform binary not found near \(CommandLine.arguments[0]); run `swift build` first")
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    /// The package root, for the shipped examples.
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func run(_ args: [String], environment: [String: String] = [:], cwd: URL? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = try binary()
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        p.currentDirectoryURL = cwd ?? packageRoot
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+final class TempDir {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+}
+
+@Suite("The pulpform binary")
+struct CLITests {
+    @Test("--help lists the commands; version prints the version")
+    func helpAndVersion() throws {
+        let help = try CLI.run(["--help"])
+        #expect(help.status == 0)
+        for word in ["version", "demo", "status", "USAGE: pulpform"] { #expect(help.stdout.contains(word), "\(word)") }
+        let version = try CLI.run(["version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("pulpform 0."))
+        #expect(try CLI.run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0-dev")
+    }
+
+    @Test("demo runs the shipped example on a fresh store, twice")
+    func demo() throws {
+        let tmp = try TempDir()
+        let db = tmp.path("pulpform.db")
+        let first = try CLI.run(["demo", "--store", db, "--publish-dir", tmp.path("publish")])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("sync harness_repo_1: task"))
+        #expect(first.stdout.contains("finished (5 units added)"))
+        #expect(first.stdout.contains("publish harness_repo_1/dist_1: task"))
+        #expect(FileManager.default.fileExists(atPath: tmp.path("publish/harness_repo_1/harness_unit_0")))
+        let second = try CLI.run(["demo", "--store", db, "--publish-dir", tmp.path("publish")])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("delete repository harness_repo_1"))
+        let status = try CLI.run(["status", "--json"], environment: ["PULPFORM_DB": db])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("\"repositories\":1"))
+        #expect(status.stdout.contains("\"migrations\":[\"v1-resources\",\"v1-tasks\"]"))
+    }
+
+    @Test("bad input is a clear error with exit 1, never a crash")
+    func badInput() throws {
+        let tmp = try TempDir()
+        let missing = try CLI.run(["demo", "--store", tmp.path("p.db"), tmp.path("nope.json")])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot read"))
+        try Data("{not json".utf8).write(to: tmp.url.appendingPathComponent("bad.json"))
+        let bad = try CLI.run(["demo", "--store", tmp.path("p.db"), tmp.path("bad.json")])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("not JSON"))
+        try Data(#"{"id": "bad id!"}"#.utf8).write(to: tmp.url.appendingPathComponent("badid.json"))
+        let badId = try CLI.run(["demo", "--store", tmp.path("p.db"), tmp.path("badid.json")])
+        #expect(badId.status == 1)
+        #expect(badId.stderr.contains("PLP0015"))
+        let noDir = try CLI.run(["status", "--store", "/nonexistent-\(UUID().uuidString)/p.db"])
+        #expect(noDir.status == 1)
+        #expect(noDir.stderr.contains("cannot open store"))
+        let unknown = try CLI.run(["frobnicate"])
+        #expect(unknown.status != 0)
+        #expect(unknown.status < 128, "no signal")
+    }
+}

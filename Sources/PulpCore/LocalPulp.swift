@@ -517,21 +517,33 @@ public struct LocalPulp: PulpService {
         _ = try await store.write { db in try db.purgeTasks(states: toPurge) }
     }
 
+    /// Tasks run by this process are awaited without polling. Tasks that another process sharing the
+    /// store runs (a server) are polled, backing off from 10 ms to 500 ms.
     public func waitForTasks(_ ids: [String], followSpawned: Bool) async throws -> [TaskReport] {
         var pending = ids
         var seen = Set<String>()
         var out: [TaskReport] = []
         while !pending.isEmpty {
-            await engine.wait(for: pending)
-            let reports = try await tasks(ids: pending)
-            for id in pending where !reports.contains(where: { $0.taskId == id }) {
-                throw PulpError.missingResource(["resource_id": id])
-            }
+            let reports = try await completedReports(pending)
             seen.formUnion(pending)
             out += reports
             pending = followSpawned ? reports.flatMap(\.spawnedTasks).filter { !seen.contains($0) } : []
         }
         return out
+    }
+
+    private func completedReports(_ ids: [String]) async throws -> [TaskReport] {
+        var delay: UInt64 = 10_000_000
+        while true {
+            await engine.wait(for: ids)
+            let reports = try await tasks(ids: ids)
+            for id in ids where !reports.contains(where: { $0.taskId == id }) {
+                throw PulpError.missingResource(["resource_id": id])
+            }
+            if reports.allSatisfy(\.state.isComplete) { return reports }
+            try await Task.sleep(nanoseconds: delay)
+            delay = min(delay * 2, 500_000_000)
+        }
     }
 
     public func taskGroupSummary(_ groupId: String) async throws -> TaskGroupSummary {

@@ -162,7 +162,7 @@ public struct RepositoryUpdate: Sendable, Hashable {
             var configs: [String: JSONObject] = [:]
             for (k, v) in o {
                 guard case .object(let c) = v else {
-                    throw .invalidType(field: "distributor_configs", value: .object(o), fieldType: "dict")
+                    throw .invalidType(field: "distributor_configs.\(k)", value: v, fieldType: "dict")
                 }
                 configs[k] = c
             }

@@ -146,6 +146,21 @@ struct TaskEngineTests {
         #expect(try await restarted.syncHistory(repoId: "harness_repo_1", query: HistoryQuery()).count == 1, "ran once")
     }
 
+    @Test("a task run by another process on the same store is awaited by polling")
+    func crossProcessWait() async throws {
+        let t = try TestPulp()
+        _ = try await t.createHarnessRepo(autoPublish: true)
+        await t.gate.hold("pulp:repository:harness_repo_1")
+        let report = try await t.pulp.sync(repoId: "harness_repo_1", overrides: [:])
+        await t.gate.waitForStarts(1)
+        // Another process (a CLI next to a server) waits on the server's task.
+        let other = LocalPulp(store: try PulpStore(path: t.store.path), clock: t.clock)
+        let waiter = Task { try await other.waitForTasks(report.spawnedTasks, followSpawned: true) }
+        await t.gate.release("pulp:repository:harness_repo_1")
+        let done = try await waiter.value
+        #expect(done.map(\.state) == [.finished, .finished], "the sync and its auto-publish")
+    }
+
     @Test("operations round-trip through their stored JSON")
     func operationJSON() {
         let ops: [TaskOperation] = [

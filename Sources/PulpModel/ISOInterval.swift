@@ -92,12 +92,11 @@ public struct ISODuration: Sendable, Hashable {
     public func completedSteps(from start: PulpDateTime, to now: PulpDateTime) -> Int {
         guard now.epoch >= start.epoch else { return 0 }
         let elapsed = now.epoch - start.epoch
-        if months == 0 {
-            return Int((elapsed / seconds).rounded(.down))
-        }
-        // Estimate with the mean month length, then correct.
+        // Estimate (with the mean month length for calendar parts), then correct for rounding.
         let approx = Double(months) * 2_629_746 + seconds
-        var k = max(0, Int((elapsed / approx).rounded(.down)))
+        guard approx > 0 else { return 0 }
+        let estimate = (elapsed / approx).rounded(.down)
+        var k = estimate < 9e18 ? max(0, Int(estimate)) : Int.max / 2
         while k > 0, step(start, times: k).epoch > now.epoch { k -= 1 }
         while step(start, times: k + 1).epoch <= now.epoch { k += 1 }
         return k
@@ -144,9 +143,13 @@ public struct ISOInterval: Sendable, Hashable {
         if duration.hasCalendarPart, start == nil {
             throw .invalid("Intervals with year and month values are not valid without a start time")
         }
-        // 2.8 accepts these and then divides by zero; a compatible server rejects them.
+        // 2.8 accepts these and then divides by zero; a compatible server rejects them. Sub-second
+        // intervals are rejected too: no scheduler fires that often.
         guard !duration.isZero, duration.seconds >= 0, duration.months >= 0 else {
             throw .invalid("the interval must be longer than zero: \(text)")
+        }
+        guard duration.months > 0 || duration.seconds >= 1 else {
+            throw .invalid("the interval must be at least one second: \(text)")
         }
         return ISOInterval(duration: duration, start: start, recurrences: recurrences, text: text)
     }

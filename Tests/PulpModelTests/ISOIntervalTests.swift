@@ -12,7 +12,7 @@ struct ISOIntervalTests {
     static let invalid = [
         "P1M", "P1Y", "R0/PT1H", "00:00:00Z/P1DT", "R2/R3/PT1H", "2014-01-01T00:00:00Z", "", "garbage",
         "PT0S", "P0D", "PT", "P", "R/PT1H", "R-1/PT1H", "PT1H/PT2H", "2014-01-01T00:00:00Z/2015-01-01T00:00:00Z/P1D",
-        "P1.5M/2014-01-01T00:00:00Z", "2014-13-01T00:00:00Z/P1D", "2014-02-30T00:00:00Z/P1D", "P1H", "PT1D",
+        "P1.5M/2014-01-01T00:00:00Z", "PT0.0000000001S", "PT0.5S", "2014-13-01T00:00:00Z/P1D", "2014-02-30T00:00:00Z/P1D", "P1H", "PT1D",
     ]
 
     @Test("accepts every valid form", arguments: valid)

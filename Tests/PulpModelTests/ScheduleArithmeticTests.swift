@@ -181,3 +181,17 @@ struct ScheduleArithmeticTests {
         #expect(c["_href"] == "/pulp/api/v2/consumers/me/schedules/content/update/x/")
     }
 }
+
+@Suite("Schedule arithmetic at the edges")
+struct ScheduleEdgeTests {
+    @Test("a one-second interval far from its start computes without overflow")
+    func farFuture() throws {
+        var s = try makeSchedule("1970-01-01T00:00:00Z/PT1S", now: dt("1970-01-01T00:00:00Z"))
+        let now = dt("9999-12-31T23:59:58Z")
+        s.recordFiring(now: now)
+        #expect(s.nextRun(now: now).iso8601 == "9999-12-31T23:59:59Z")
+        var m = try makeSchedule("0001-01-31T00:00:00Z/P1M", now: dt("0001-01-31T00:00:00Z"))
+        m.recordFiring(now: now)
+        #expect(m.nextRun(now: now).iso8601 == "10000-01-31T00:00:00Z")
+    }
+}

@@ -53,6 +53,8 @@ public enum JSONValue: Sendable, Hashable {
     public static func from(_ s: String?) -> JSONValue { s.map(JSONValue.string) ?? .null }
     public static func from(_ i: Int?) -> JSONValue { i.map(JSONValue.int) ?? .null }
     public static func from(_ b: Bool?) -> JSONValue { b.map(JSONValue.bool) ?? .null }
+    /// A datetime as Pulp shows it (`2014-01-27T21:41:50Z`), or null.
+    public static func from(_ d: PulpDateTime?) -> JSONValue { d.map { .string($0.iso8601) } ?? .null }
 }
 
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,

@@ -43,8 +43,8 @@ public struct Repository: Sendable, Hashable {
             "notes": .object(notes),
             "scratchpad": .object(scratchpad),
             "content_unit_counts": .object(contentUnitCounts),
-            "last_unit_added": lastUnitAdded.map { .string($0.iso8601) } ?? .null,
-            "last_unit_removed": lastUnitRemoved.map { .string($0.iso8601) } ?? .null,
+            "last_unit_added": .from(lastUnitAdded),
+            "last_unit_removed": .from(lastUnitRemoved),
         ]
     }
 }
@@ -83,7 +83,7 @@ public struct Importer: Sendable, Hashable {
             "importer_type_id": .string(typeId),
             "repo_id": .string(repoId),
             "config": .object(ConfigRules.masked(config, secretKeys: catalog.importerMaskedKeys(typeId))),
-            "last_sync": lastSync.map { .string($0.iso8601) } ?? .null,
+            "last_sync": .from(lastSync),
             "scratchpad": scratchpad,
             "sync_in_progress": false,
             "_ns": "repo_importers",
@@ -130,7 +130,7 @@ public struct Distributor: Sendable, Hashable {
             "repo_id": .string(repoId),
             "config": .object(config),
             "auto_publish": .bool(autoPublish),
-            "last_publish": lastPublish.map { .string($0.iso8601) } ?? .null,
+            "last_publish": .from(lastPublish),
             "scratchpad": scratchpad,
             "publish_in_progress": false,
             "_ns": "repo_distributors",

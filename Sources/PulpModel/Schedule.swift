@@ -201,7 +201,7 @@ public struct Schedule: Sendable, Hashable {
             "total_run_count": .int(totalRunCount),
             "first_run": .string(firstRun.iso8601),
             "next_run": .string(nextRun(now: now).iso8601),
-            "last_run_at": lastRunAt.map { .string($0.iso8601) } ?? .null,
+            "last_run_at": .from(lastRunAt),
             "last_updated": .double(lastUpdated),
         ]
         if kind.isConsumerContent {

@@ -53,13 +53,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
 
-        let store: PulpStore
-        do {
-            store = try PulpStore(path: storeOptions.path)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
+        let store = try storeOptions.open()
         let pulp = LocalPulp(store: store)
         do {
             try await walk(pulp, request)

@@ -27,6 +27,16 @@ struct StoreOptions: ParsableArguments {
     var store: String?
 
     var path: String { store ?? PulpStore.defaultPath() }
+
+    /// Opens the store; a store that cannot be opened is an error message and exit 1.
+    func open() throws -> PulpStore {
+        do {
+            return try PulpStore(path: path)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 /// Writes a line to standard error.

@@ -15,13 +15,7 @@ struct StatusCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let store: PulpStore
-        do {
-            store = try PulpStore(path: storeOptions.path)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
+        let store = try storeOptions.open()
         let pulp = LocalPulp(store: store)
         let repos = try await pulp.repositories(include: .all)
         let tasks = try await store.read { db in try db.allTasks().map(\.report.state) }

@@ -9,10 +9,12 @@ let package = Package(
         .library(name: "PulpModel", targets: ["PulpModel"]),
         .library(name: "PulpStore", targets: ["PulpStore"]),
         .library(name: "PulpCore", targets: ["PulpCore"]),
+        .library(name: "Reconciler", targets: ["Reconciler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure values and Pulp's rules. No I/O.
@@ -24,16 +26,24 @@ let package = Package(
         ),
         // Pulp operations run as tasks over the store; the PulpService protocol.
         .target(name: "PulpCore", dependencies: ["PulpModel", "PulpStore"]),
+        // libyaml's event API (libyaml-dev, pkg-config yaml-0.1).
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        // Manifests, normalisation, diff, plan, apply and the plan renderers. Talks only to PulpService.
+        .target(
+            name: "Reconciler",
+            dependencies: ["CYAML", "PulpModel", "PulpCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "pulpform",
             dependencies: [
-                "PulpModel", "PulpStore", "PulpCore",
+                "PulpModel", "PulpStore", "PulpCore", "Reconciler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpStore", "PulpModel"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel"]),
         .testTarget(name: "pulpformTests", dependencies: ["pulpform"]),
     ]
 )

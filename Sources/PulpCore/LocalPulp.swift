@@ -39,6 +39,8 @@ public struct LocalPulp: PulpService {
     /// The same service, dispatching its tasks into a task group.
     public func inGroup(_ groupId: String) -> LocalPulp { LocalPulp(copying: self, groupId: groupId) }
 
+    public func grouped(_ groupId: String) -> any PulpService { inGroup(groupId) }
+
     // MARK: - Helpers
 
     /// Runs `body` in one transaction; the tasks it returns are stored there and then queued.
@@ -391,6 +393,10 @@ public struct LocalPulp: PulpService {
 
     public func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule {
         try await store.read { db in try requireSchedule(db, owner, id) }
+    }
+
+    public func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule] {
+        try await store.read { db in try db.allSchedules().filter { kinds.contains($0.kind) } }
     }
 
     // MARK: - History

@@ -83,6 +83,8 @@ public protocol PulpService: Sendable {
     func deleteSchedule(_ owner: ScheduleOwner, id: String) async throws
     func schedules(_ owner: ScheduleOwner) async throws -> [Schedule]
     func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule
+    /// Every schedule of these kinds, across all repositories or consumers (the reconciler's bulk read).
+    func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule]
 
     // MARK: History
     func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry]
@@ -109,4 +111,11 @@ public protocol PulpService: Sendable {
     func taskGroupSummary(_ groupId: String) async throws -> TaskGroupSummary
     /// Cancels a group's tasks; 404 when the group has none.
     func cancelTaskGroup(_ groupId: String) async throws
+
+    /// The same service, putting the tasks it dispatches into a task group where the target supports it.
+    func grouped(_ groupId: String) -> any PulpService
+}
+
+extension PulpService {
+    public func grouped(_ groupId: String) -> any PulpService { self }
 }

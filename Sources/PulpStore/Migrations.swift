@@ -134,6 +134,21 @@ extension PulpStore {
                 CREATE INDEX tasks_group ON tasks(group_id);
                 """)
         }
+        m.registerMigration("v2-reconciler-state") { db in
+            try db.execute(sql: """
+                CREATE TABLE reconciler_meta (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE secret_fingerprints (
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    plugin TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    PRIMARY KEY (repo_id, plugin, key)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }()
 }

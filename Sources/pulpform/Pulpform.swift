@@ -12,7 +12,8 @@ struct Pulpform: AsyncParsableCommand {
             (PULPFORM_DB, default ./pulpform.db) and runs Pulp's operations on it as tasks.
             """,
         version: PulpformVersion.current,
-        subcommands: [VersionCommand.self, DemoCommand.self, StatusCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, DemoCommand.self,
+                      VersionCommand.self]
     )
 }
 

@@ -1,0 +1,224 @@
+import Foundation
+import PulpCore
+import PulpModel
+
+/// How a step ended.
+public enum StepState: String, Sendable {
+    case finished, error, skipped
+}
+
+public struct StepResult: Sendable {
+    public var step: PlanStep
+    public var state: StepState
+    /// The Pulp tasks the step ran (none for synchronous calls).
+    public var tasks: [TaskReport]
+    /// Why it failed or was skipped.
+    public var message: String?
+}
+
+/// What `apply` did.
+public struct ApplyReport: Sendable {
+    public var groupId: String
+    public var results: [StepResult]
+    public var summary: TaskGroupSummary
+
+    public init(groupId: String, results: [StepResult], summary: TaskGroupSummary) {
+        self.groupId = groupId
+        self.results = results
+        self.summary = summary
+    }
+
+    /// Every step finished (and so every task).
+    public var succeeded: Bool { results.allSatisfy { $0.state == .finished } }
+}
+
+/// Progress of an apply, for live output.
+public enum ApplyEvent: Sendable {
+    case started(PlanStep)
+    case ended(StepResult)
+}
+
+/// Runs a plan's steps through `PulpService`, in one task group.
+///
+/// Units (repositories, consumers) run in parallel, at most `parallelism` at once; the steps of one unit run
+/// in order. A failed step marks the rest of its unit `skipped`; other units go on.
+public struct Applier: Sendable {
+    public var pulp: any PulpService
+    public var state: any ReconcilerState
+    public var secrets: SecretResolver
+    public var parallelism: Int
+
+    public init(pulp: any PulpService, state: any ReconcilerState, secrets: SecretResolver, parallelism: Int = 4) {
+        self.pulp = pulp
+        self.state = state
+        self.secrets = secrets
+        self.parallelism = max(1, parallelism)
+    }
+
+    public func apply(_ plan: Plan, groupId: String = PulpIDs.uuid(),
+                      progress: @escaping @Sendable (ApplyEvent) -> Void = { _ in }) async -> ApplyReport
+    {
+        let grouped = pulp.grouped(groupId)
+        let fingerprinter: Fingerprinter
+        do {
+            fingerprinter = Fingerprinter(salt: try await state.salt())
+        } catch {
+            let results = plan.steps.map { StepResult(step: $0, state: .skipped, tasks: [], message: "cannot read the reconciler state: \(error)") }
+            return ApplyReport(groupId: groupId, results: results, summary: TaskGroupSummary())
+        }
+        let byUnit = Dictionary(grouping: plan.steps, by: \.unit)
+        let units = plan.units
+        var resultsByUnit: [String: [StepResult]] = [:]
+        await withTaskGroup(of: (String, [StepResult]).self) { group in
+            var next = 0
+            func launch() {
+                let unit = units[next]
+                next += 1
+                let steps = byUnit[unit] ?? []
+                group.addTask { (unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress)) }
+            }
+            while next < units.count, next < parallelism { launch() }
+            while let (unit, results) = await group.next() {
+                resultsByUnit[unit] = results
+                if next < units.count { launch() }
+            }
+        }
+        let results = units.flatMap { resultsByUnit[$0] ?? [] }
+        return ApplyReport(groupId: groupId, results: results,
+                           summary: TaskGroupSummary(states: results.flatMap { $0.tasks.map(\.state) }))
+    }
+
+    /// The steps of one unit, in order; after a failure the rest are skipped.
+    func run(_ steps: [PlanStep], on pulp: any PulpService, fingerprinter: Fingerprinter,
+             progress: @Sendable (ApplyEvent) -> Void) async -> [StepResult]
+    {
+        var out: [StepResult] = []
+        var failed: String?
+        for step in steps {
+            if let failed {
+                let r = StepResult(step: step, state: .skipped, tasks: [], message: "skipped: \(failed) failed")
+                progress(.ended(r))
+                out.append(r)
+                continue
+            }
+            progress(.started(step))
+            let r = await run(step, on: pulp, fingerprinter: fingerprinter)
+            progress(.ended(r))
+            out.append(r)
+            if r.state != .finished { failed = step.address }
+        }
+        return out
+    }
+
+    struct StepFailure: Error {
+        let message: String
+        var tasks: [TaskReport] = []
+    }
+
+    func run(_ step: PlanStep, on pulp: any PulpService, fingerprinter: Fingerprinter) async -> StepResult {
+        do {
+            let tasks = try await execute(step.operation, on: pulp)
+            if let bad = tasks.first(where: { $0.state != .finished }) {
+                let why = bad.error["description"]?.stringValue ?? bad.state.rawValue
+                return StepResult(step: step, state: .error, tasks: tasks, message: "task \(bad.taskId) ended \(bad.state.rawValue): \(why)")
+            }
+            if !step.secrets.isEmpty {
+                var changes: [SecretKey: String?] = [:]
+                for (key, source) in step.secrets {
+                    if let source, case .success(let value) = secrets.resolve(source) {
+                        changes.updateValue(fingerprinter.fingerprint(value), forKey: key)
+                    } else {
+                        changes.updateValue(nil, forKey: key)
+                    }
+                }
+                try await state.recordSecretFingerprints(changes)
+            }
+            return StepResult(step: step, state: .finished, tasks: tasks)
+        } catch let f as StepFailure {
+            return StepResult(step: step, state: .error, tasks: f.tasks, message: f.message)
+        } catch let e as PulpError {
+            return StepResult(step: step, state: .error, tasks: [], message: "\(e.code): \(e.message)")
+        } catch {
+            return StepResult(step: step, state: .error, tasks: [], message: "\(error)")
+        }
+    }
+
+    /// Secret references become values here, and only here.
+    func resolve(_ config: [String: ConfigValue]) throws -> JSONObject {
+        var out = JSONObject()
+        for (k, v) in config { out[k] = try resolve(v) }
+        return out
+    }
+
+    func resolve(_ v: ConfigValue) throws -> JSONValue {
+        switch v {
+        case .plain(let p): return p
+        case .secret(let source):
+            switch secrets.resolve(source) {
+            case .success(let s): return .string(s)
+            case .failure(let f): throw StepFailure(message: f.message)
+            }
+        }
+    }
+
+    func resolve(_ delta: ConfigDelta) throws -> JSONObject {
+        var out = JSONObject()
+        for (k, v) in delta { out[k] = try v.map(resolve) ?? .null }
+        return out
+    }
+
+    /// Calls the step's operation and waits for its tasks.
+    func execute(_ op: StepOperation, on pulp: any PulpService) async throws -> [TaskReport] {
+        func wait(_ report: CallReport) async throws -> [TaskReport] {
+            try await pulp.waitForTasks(report.spawnedTasks, followSpawned: true)
+        }
+        switch op {
+        case .createRepository(let spec):
+            _ = try await pulp.createRepository(RepositoryCreate(
+                id: spec.id, displayName: spec.displayName, description: spec.description, notes: spec.notes,
+                importerTypeId: spec.importerType, importerConfig: try resolve(spec.importerConfig),
+                distributors: try spec.distributors.map {
+                    DistributorCreate(distributorId: $0.id, typeId: $0.type, config: try resolve($0.config), autoPublish: $0.autoPublish)
+                }))
+            return []
+        case .updateRepository(let id, let delta):
+            return try await wait(try await pulp.updateRepository(id, RepositoryUpdate(delta: delta)))
+        case .deleteRepository(let id):
+            return try await wait(try await pulp.deleteRepository(id))
+        case .setImporter(let r, let t, let config):
+            return try await wait(try await pulp.setImporter(repoId: r, typeId: t, config: try resolve(config)))
+        case .updateImporter(let r, let t, let config):
+            return try await wait(try await pulp.updateImporter(repoId: r, importerId: t, config: try resolve(config)))
+        case .removeImporter(let r, let t):
+            return try await wait(try await pulp.removeImporter(repoId: r, importerId: t))
+        case .addDistributor(let r, let spec):
+            _ = try await pulp.addDistributor(repoId: r, DistributorCreate(distributorId: spec.id, typeId: spec.type,
+                                                                          config: try resolve(spec.config), autoPublish: spec.autoPublish))
+            return []
+        case .updateDistributor(let r, let d, let config, let autoPublish):
+            let update = DistributorUpdate(config: config.isEmpty ? nil : try resolve(config),
+                                           delta: autoPublish.map { ["auto_publish": .bool($0)] })
+            return try await wait(try await pulp.updateDistributor(repoId: r, distributorId: d, update))
+        case .removeDistributor(let r, let d):
+            return try await wait(try await pulp.removeDistributor(repoId: r, distributorId: d))
+        case .createSchedule(let owner, let spec):
+            _ = try await pulp.createSchedule(owner, spec)
+            return []
+        case .updateSchedule(let owner, let id, let update):
+            _ = try await pulp.updateSchedule(owner, id: id, update)
+            return []
+        case .deleteSchedule(let owner, let id):
+            try await pulp.deleteSchedule(owner, id: id)
+            return []
+        case .registerConsumer(let request):
+            _ = try await pulp.registerConsumer(request)
+            return []
+        case .updateConsumer(let id, let delta):
+            _ = try await pulp.updateConsumer(id, delta: delta)
+            return []
+        case .unregisterConsumer(let id):
+            try await pulp.unregisterConsumer(id)
+            return []
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import PulpModel
+
+/// One problem in a manifest, as `file:line:column: message`.
+public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var mark: SourceMark
+    public var message: String
+
+    public init(_ mark: SourceMark, _ message: String) {
+        self.mark = mark
+        self.message = message
+    }
+
+    public var description: String { "\(mark): \(message)" }
+
+    public static func < (a: Diagnostic, b: Diagnostic) -> Bool {
+        (a.mark, a.message) < (b.mark, b.message)
+    }
+}
+
+/// Every problem found in the manifests, reported together.
+public struct ManifestErrors: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// Where a secret comes from. Its value is read only to fingerprint it and to apply it; it is never printed.
+public enum SecretSource: Sendable, Hashable, CustomStringConvertible {
+    case env(String)
+    case file(String)
+
+    /// How the manifest spells it: `{env: NAME}` or `{file: PATH}`.
+    public var description: String {
+        switch self {
+        case .env(let n): return "{env: \(n)}"
+        case .file(let p): return "{file: \(p)}"
+        }
+    }
+}
+
+/// A config value: plain, or a reference to a secret.
+public enum ConfigValue: Sendable, Hashable {
+    case plain(JSONValue)
+    case secret(SecretSource)
+}
+
+/// A sync or publish schedule as declared.
+public struct DesiredSchedule: Sendable, Hashable {
+    public var schedule: String
+    public var enabled: Bool
+    public var failureThreshold: Int?
+    public var overrideConfig: JSONObject
+    public var mark: SourceMark
+
+    public init(schedule: String, enabled: Bool = true, failureThreshold: Int? = nil, overrideConfig: JSONObject = [:],
+                mark: SourceMark)
+    {
+        self.schedule = schedule
+        self.enabled = enabled
+        self.failureThreshold = failureThreshold
+        self.overrideConfig = overrideConfig
+        self.mark = mark
+    }
+}
+
+public struct DesiredImporter: Sendable, Hashable {
+    public var type: String
+    public var config: [String: ConfigValue]
+    public var mark: SourceMark
+}
+
+public struct DesiredDistributor: Sendable, Hashable {
+    public var id: String
+    public var type: String
+    public var autoPublish: Bool
+    public var config: [String: ConfigValue]
+    public var schedules: [DesiredSchedule]
+    public var mark: SourceMark
+}
+
+public struct DesiredRepository: Sendable, Hashable {
+    public var id: String
+    public var displayName: String?
+    public var description: String?
+    public var notes: JSONObject
+    public var importer: DesiredImporter?
+    public var distributors: [DesiredDistributor]
+    public var syncSchedules: [DesiredSchedule]
+    public var mark: SourceMark
+}
+
+/// A consumer content schedule as declared.
+public struct DesiredConsumerSchedule: Sendable, Hashable {
+    public var action: ScheduleKind
+    public var schedule: String
+    public var enabled: Bool
+    public var failureThreshold: Int?
+    public var units: [JSONValue]
+    public var options: JSONObject
+    public var mark: SourceMark
+}
+
+public struct DesiredConsumer: Sendable, Hashable {
+    public var id: String
+    public var displayName: String?
+    public var description: String?
+    public var notes: JSONObject
+    public var schedules: [DesiredConsumerSchedule]
+    public var mark: SourceMark
+}
+
+/// Everything the manifests declare.
+public struct Manifest: Sendable {
+    public var repositories: [DesiredRepository]
+    public var consumers: [DesiredConsumer]
+    /// The files read, in order.
+    public var files: [String]
+
+    public init(repositories: [DesiredRepository] = [], consumers: [DesiredConsumer] = [], files: [String] = []) {
+        self.repositories = repositories
+        self.consumers = consumers
+        self.files = files
+    }
+
+    /// Every secret referenced, with where.
+    public var secretReferences: [(SecretSource, SourceMark)] {
+        var out: [(SecretSource, SourceMark)] = []
+        for r in repositories {
+            for case .secret(let s) in r.importer?.config.values.map({ $0 }) ?? [] { out.append((s, r.importer?.mark ?? r.mark)) }
+            for d in r.distributors { for case .secret(let s) in d.config.values.map({ $0 }) { out.append((s, d.mark)) } }
+        }
+        return out
+    }
+}
+
+/// The notes pulpform keeps on the repositories and consumers it manages.
+public enum OwnershipNotes {
+    /// Present (`"true"`) on every managed repository and consumer.
+    public static let managed = "pulpform_managed"
+    /// The fingerprint of the configuration pulpform last applied.
+    public static let applied = "pulpform_applied"
+
+    public static let all: Set<String> = [managed, applied]
+}

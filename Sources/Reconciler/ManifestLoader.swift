@@ -1,0 +1,577 @@
+import Foundation
+import PulpModel
+
+/// Reads manifests: a file or a directory tree of `*.yaml`/`*.yml`, several documents per file.
+///
+/// Each document is a mapping with any of `defaults`, `repositories`, `matrix` and `consumers`.
+/// `defaults` is a partial repository merged under every repository of its document (mappings merge key
+/// by key; the repository's own scalars and lists win). A `matrix` entry expands a repository template
+/// over the cartesian product of its `vars`, substituting `${name}` in strings.
+///
+/// Every problem is collected; `load` throws them all together, sorted by place.
+public struct ManifestLoader {
+    public var catalog: PluginCatalog
+    /// Checks that each `{env:}`/`{file:}` secret can be read.
+    public var secrets: SecretResolver
+
+    public init(catalog: PluginCatalog = .builtin, secrets: SecretResolver = SecretResolver()) {
+        self.catalog = catalog
+        self.secrets = secrets
+    }
+
+    public func load(paths: [String]) throws(ManifestErrors) -> Manifest {
+        var reader = NodeReader()
+        var manifest = Manifest()
+        for path in paths {
+            for file in reader.files(at: path) {
+                manifest.files.append(file)
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    reader.error(SourceMark(file: file, line: 1, column: 1), "cannot read the file")
+                    continue
+                }
+                let documents: [YAMLNode]
+                do {
+                    documents = try YAMLParser.parse([UInt8](data), file: file)
+                } catch {
+                    reader.error(error.mark, error.message)
+                    continue
+                }
+                for doc in documents {
+                    decodeDocument(doc, into: &manifest, reader: &reader)
+                }
+            }
+        }
+        checkUnique(manifest, reader: &reader)
+        for (source, mark) in manifest.secretReferences {
+            if case .failure(let e) = secrets.resolve(source) { reader.error(mark, e.message) }
+        }
+        if !reader.diagnostics.isEmpty {
+            throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())
+        }
+        return manifest
+    }
+
+    // MARK: - Documents
+
+    static let documentKeys = ["defaults", "repositories", "matrix", "consumers"]
+    static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules"]
+    static let importerKeys = ["type", "config"]
+    static let distributorKeys = ["id", "type", "auto_publish", "config", "publish_schedules"]
+    static let scheduleKeys = ["schedule", "enabled", "failure_threshold", "override_config"]
+    static let consumerKeys = ["id", "display_name", "description", "notes", "schedules"]
+    static let consumerScheduleKeys = ["schedule", "enabled", "failure_threshold", "units", "options"]
+    static let matrixKeys = ["vars", "exclude", "include", "repository"]
+
+    func decodeDocument(_ doc: YAMLNode, into manifest: inout Manifest, reader: inout NodeReader) {
+        if case .scalar = doc.kind, doc.value == .null { return }  // an empty document
+        guard let top = reader.mapping(doc, allowed: Self.documentKeys, what: "a manifest document") else { return }
+        let defaults = top["defaults"].flatMap { node -> YAMLNode? in
+            guard reader.mapping(node, allowed: Self.repositoryKeys.filter { $0 != "id" }, what: "defaults") != nil else { return nil }
+            return node
+        }
+        if let list = top["repositories"], let items = reader.sequence(list, what: "repositories") {
+            for item in items {
+                if let repo = decodeRepository(merge(defaults, item), reader: &reader) { manifest.repositories.append(repo) }
+            }
+        }
+        if let list = top["matrix"], let items = reader.sequence(list, what: "matrix") {
+            for item in items {
+                for node in expandMatrix(item, reader: &reader) {
+                    if let repo = decodeRepository(merge(defaults, node), reader: &reader) { manifest.repositories.append(repo) }
+                }
+            }
+        }
+        if let list = top["consumers"], let items = reader.sequence(list, what: "consumers") {
+            for item in items {
+                if let c = decodeConsumer(item, reader: &reader) { manifest.consumers.append(c) }
+            }
+        }
+    }
+
+    /// Deep merge of `base` under `node`: mappings merge; anything else in `node` wins. A mapping whose
+    /// `type` differs from the base's (an importer of another type) is not merged at all.
+    func merge(_ base: YAMLNode?, _ node: YAMLNode) -> YAMLNode {
+        guard let base, let baseEntries = base.mapping, let own = node.mapping else { return node }
+        func type(_ entries: [(key: YAMLNode, value: YAMLNode)]) -> String? {
+            entries.first { $0.key.scalarText == "type" }?.value.scalarText
+        }
+        if let mine = type(own), let theirs = type(baseEntries), mine != theirs { return node }
+        var entries = own
+        for (k, v) in baseEntries {
+            if let i = entries.firstIndex(where: { $0.key.scalarText == k.scalarText }) {
+                if v.mapping != nil, entries[i].value.mapping != nil {
+                    entries[i].value = merge(v, entries[i].value)
+                }
+            } else {
+                entries.append((k, v))
+            }
+        }
+        return YAMLNode(.mapping(entries), mark: node.mark)
+    }
+
+    // MARK: - Matrix
+
+    func expandMatrix(_ node: YAMLNode, reader: inout NodeReader) -> [YAMLNode] {
+        guard let m = reader.mapping(node, allowed: Self.matrixKeys, what: "a matrix") else { return [] }
+        guard let template = m["repository"] else {
+            reader.error(node.mark, "a matrix needs a repository template")
+            return []
+        }
+        guard let varsNode = m["vars"], let vars = reader.mapping(varsNode, allowed: nil, what: "matrix vars") else {
+            reader.error(node.mark, "a matrix needs vars: a mapping of names to lists of values")
+            return []
+        }
+        // Keep the order the variables were written in.
+        var names: [String] = []
+        var values: [[String]] = []
+        for (k, v) in varsNode.mapping ?? [] {
+            guard let name = k.scalarText else { continue }
+            guard let items = reader.sequence(v, what: "matrix variable \(name)") else { continue }
+            var strings: [String] = []
+            for item in items {
+                guard let text = item.scalarText else {
+                    reader.error(item.mark, "matrix values must be scalars")
+                    continue
+                }
+                strings.append(text)
+            }
+            if strings.isEmpty { reader.error(v.mark, "matrix variable \(name) has no values") }
+            names.append(name)
+            values.append(strings)
+        }
+        _ = vars
+        var combos: [[String: String]] = [[:]]
+        for (name, vs) in zip(names, values) {
+            combos = combos.flatMap { c in vs.map { v in c.merging([name: v]) { $1 } } }
+        }
+        func partial(_ n: YAMLNode, what: String) -> [[String: String]] {
+            guard let items = reader.sequence(n, what: what) else { return [] }
+            return items.compactMap { item -> [String: String]? in
+                guard let entries = reader.mapping(item, allowed: names, what: "a matrix \(what) entry") else { return nil }
+                return entries.compactMapValues(\.scalarText)
+            }
+        }
+        if let ex = m["exclude"] {
+            let excludes = partial(ex, what: "exclude")
+            combos.removeAll { c in excludes.contains { e in e.allSatisfy { c[$0.key] == $0.value } } }
+        }
+        if let inc = m["include"] {
+            for extra in partial(inc, what: "include") {
+                let missing = names.filter { extra[$0] == nil }
+                if !missing.isEmpty {
+                    reader.error(inc.mark, "a matrix include entry must set every variable; missing \(missing.joined(separator: ", "))")
+                    continue
+                }
+                if !combos.contains(extra) { combos.append(extra) }
+            }
+        }
+        return combos.map { substitute(template, $0, reader: &reader) }
+    }
+
+    /// Replaces `${name}` in every scalar of `node`.
+    func substitute(_ node: YAMLNode, _ vars: [String: String], reader: inout NodeReader) -> YAMLNode {
+        switch node.kind {
+        case .scalar(let text, let style, let tag):
+            guard text.contains("${") else { return node }
+            var out = ""
+            var rest = Substring(text)
+            while let start = rest.range(of: "${") {
+                out += rest[..<start.lowerBound]
+                guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                    reader.error(node.mark, "unterminated ${ in \"\(text)\"")
+                    return node
+                }
+                let name = String(rest[start.upperBound..<end])
+                if let v = vars[name] {
+                    out += v
+                } else {
+                    reader.error(node.mark, "unknown matrix variable ${\(name)}" + NodeReader.suggestion(name, Array(vars.keys)))
+                }
+                rest = rest[rest.index(after: end)...]
+            }
+            out += rest
+            return YAMLNode(.scalar(out, style, tag: tag), mark: node.mark)
+        case .mapping(let entries):
+            return YAMLNode(.mapping(entries.map { ($0.key, substitute($0.value, vars, reader: &reader)) }), mark: node.mark)
+        case .sequence(let items):
+            return YAMLNode(.sequence(items.map { substitute($0, vars, reader: &reader) }), mark: node.mark)
+        }
+    }
+
+    // MARK: - Repositories
+
+    func decodeRepository(_ node: YAMLNode, reader: inout NodeReader) -> DesiredRepository? {
+        guard let m = reader.mapping(node, allowed: Self.repositoryKeys, what: "a repository") else { return nil }
+        guard let id = reader.string(m["id"], required: true, what: "id", at: node.mark) else { return nil }
+        if !IDRules.isValidRepositoryId(id) {
+            reader.error(m["id"]?.mark ?? node.mark,
+                         "repository id \"\(id)\" may only contain letters, digits, '.', '-' and '_'")
+        }
+        var repo = DesiredRepository(
+            id: id, displayName: reader.string(m["display_name"], what: "display_name"),
+            description: reader.string(m["description"], what: "description"),
+            notes: reader.object(m["notes"], what: "notes") ?? [:], importer: nil, distributors: [], syncSchedules: [],
+            mark: node.mark)
+        for key in repo.notes.keys where OwnershipNotes.all.contains(key) || key.hasPrefix("pulpform_") {
+            reader.error(m["notes"]?.mark ?? node.mark, "note \(key) is reserved for pulpform")
+        }
+        if let imp = m["importer"] {
+            repo.importer = decodeImporter(imp, reader: &reader)
+        }
+        if let list = m["distributors"], let items = reader.sequence(list, what: "distributors") {
+            var seen: [String: SourceMark] = [:]
+            for item in items {
+                guard let d = decodeDistributor(item, reader: &reader) else { continue }
+                if let first = seen[d.id] {
+                    reader.error(d.mark, "distributor \(d.id) is declared twice in repository \(id) (first at \(first))")
+                    continue
+                }
+                seen[d.id] = d.mark
+                repo.distributors.append(d)
+            }
+        }
+        if let list = m["sync_schedules"], let items = reader.sequence(list, what: "sync_schedules") {
+            if repo.importer == nil {
+                reader.error(list.mark, "sync_schedules need an importer")
+            }
+            repo.syncSchedules = items.compactMap { decodeSchedule($0, reader: &reader) }
+        }
+        return repo
+    }
+
+    func decodeImporter(_ node: YAMLNode, reader: inout NodeReader) -> DesiredImporter? {
+        guard let m = reader.mapping(node, allowed: Self.importerKeys, what: "an importer") else { return nil }
+        guard let type = reader.string(m["type"], required: true, what: "type", at: node.mark) else { return nil }
+        guard let plugin = catalog.importer(type) else {
+            reader.error(m["type"]?.mark ?? node.mark,
+                         "unknown importer type \"\(type)\"" + NodeReader.suggestion(type, catalog.importerIds))
+            return nil
+        }
+        let config = decodeConfig(m["config"], plugin: plugin, reader: &reader)
+        return DesiredImporter(type: type, config: config, mark: node.mark)
+    }
+
+    func decodeDistributor(_ node: YAMLNode, reader: inout NodeReader) -> DesiredDistributor? {
+        guard let m = reader.mapping(node, allowed: Self.distributorKeys, what: "a distributor") else { return nil }
+        let id = reader.string(m["id"], required: true, what: "id", at: node.mark)
+        let type = reader.string(m["type"], required: true, what: "type", at: node.mark)
+        guard let id, let type else { return nil }
+        if !IDRules.isValidDistributorId(id) {
+            reader.error(m["id"]?.mark ?? node.mark, "distributor id \"\(id)\" may only contain letters, digits, '-' and '_'")
+        }
+        guard let plugin = catalog.distributor(type) else {
+            reader.error(m["type"]?.mark ?? node.mark,
+                         "unknown distributor type \"\(type)\"" + NodeReader.suggestion(type, catalog.distributorIds))
+            return nil
+        }
+        let config = decodeConfig(m["config"], plugin: plugin, reader: &reader)
+        for key in plugin.keys where key.required && config[key.name] == nil {
+            reader.error(m["config"]?.mark ?? node.mark, "\(type) needs config key \(key.name) (\(key.summary))")
+        }
+        var schedules: [DesiredSchedule] = []
+        if let list = m["publish_schedules"], let items = reader.sequence(list, what: "publish_schedules") {
+            schedules = items.compactMap { decodeSchedule($0, reader: &reader) }
+        }
+        return DesiredDistributor(id: id, type: type, autoPublish: reader.bool(m["auto_publish"], what: "auto_publish") ?? false,
+                                  config: config, schedules: schedules, mark: node.mark)
+    }
+
+    /// Config keys and value types are checked against the catalog. `{env:}`/`{file:}` mark secrets.
+    func decodeConfig(_ node: YAMLNode?, plugin: PluginType, reader: inout NodeReader) -> [String: ConfigValue] {
+        guard let node else { return [:] }
+        guard let entries = node.mapping else {
+            reader.error(node.mark, "config must be a mapping, not \(node.kindName)")
+            return [:]
+        }
+        var out: [String: ConfigValue] = [:]
+        for (k, v) in entries {
+            guard let name = k.scalarText else { continue }
+            guard let key = plugin.key(name) else {
+                reader.error(k.mark, "\(plugin.id) has no config key \"\(name)\"" + NodeReader.suggestion(name, plugin.keys.map(\.name)))
+                continue
+            }
+            if let secret = reader.secret(v) {
+                out[name] = .secret(secret)
+                continue
+            }
+            let value = v.value
+            if value.isNull {
+                reader.error(v.mark, "config key \(name) is null; leave it out instead")
+                continue
+            }
+            if !key.type.accepts(value) {
+                var hint = ""
+                if key.type == .string, v.scalarText != nil { hint = "; quote it" }
+                reader.error(v.mark, "config key \(name) must be \(Self.typeName(key.type)), not \(v.kindName)\(hint)")
+                continue
+            }
+            if key.secret {
+                reader.error(v.mark, "config key \(name) is a secret: give it as {env: NAME} or {file: PATH}, not inline")
+                continue
+            }
+            out[name] = .plain(value)
+        }
+        return out
+    }
+
+    static func typeName(_ t: ConfigValueType) -> String {
+        switch t {
+        case .string: return "a string"
+        case .bool: return "a boolean"
+        case .int: return "an integer"
+        case .number: return "a number"
+        case .stringList: return "a list of strings"
+        case .object: return "a mapping"
+        case .any: return "any value"
+        }
+    }
+
+    func decodeSchedule(_ node: YAMLNode, reader: inout NodeReader) -> DesiredSchedule? {
+        guard let m = reader.mapping(node, allowed: Self.scheduleKeys, what: "a schedule") else { return nil }
+        guard let text = reader.schedule(m["schedule"], at: node.mark) else { return nil }
+        return DesiredSchedule(schedule: text, enabled: reader.bool(m["enabled"], what: "enabled") ?? true,
+                               failureThreshold: reader.positiveInt(m["failure_threshold"], what: "failure_threshold"),
+                               overrideConfig: reader.object(m["override_config"], what: "override_config") ?? [:],
+                               mark: node.mark)
+    }
+
+    // MARK: - Consumers
+
+    func decodeConsumer(_ node: YAMLNode, reader: inout NodeReader) -> DesiredConsumer? {
+        guard let m = reader.mapping(node, allowed: Self.consumerKeys, what: "a consumer") else { return nil }
+        guard let id = reader.string(m["id"], required: true, what: "id", at: node.mark) else { return nil }
+        if !IDRules.isValidConsumerId(id) {
+            reader.error(m["id"]?.mark ?? node.mark, "consumer id \"\(id)\" may only contain letters, digits, '.', '-' and '_'")
+        }
+        var c = DesiredConsumer(id: id, displayName: reader.string(m["display_name"], what: "display_name"),
+                                description: reader.string(m["description"], what: "description"),
+                                notes: reader.object(m["notes"], what: "notes") ?? [:], schedules: [], mark: node.mark)
+        if let s = m["schedules"], let byAction = reader.mapping(s, allowed: ["install", "update", "uninstall"], what: "consumer schedules") {
+            for action in [ScheduleKind.install, .update, .uninstall] {
+                guard let list = byAction[action.rawValue], let items = reader.sequence(list, what: action.rawValue) else { continue }
+                for item in items {
+                    guard let sm = reader.mapping(item, allowed: Self.consumerScheduleKeys, what: "a consumer schedule") else { continue }
+                    guard let text = reader.schedule(sm["schedule"], at: item.mark) else { continue }
+                    guard let unitsNode = sm["units"] else {
+                        reader.error(item.mark, "a consumer schedule needs units")
+                        continue
+                    }
+                    guard let units = reader.sequence(unitsNode, what: "units") else { continue }
+                    c.schedules.append(DesiredConsumerSchedule(
+                        action: action, schedule: text, enabled: reader.bool(sm["enabled"], what: "enabled") ?? true,
+                        failureThreshold: reader.positiveInt(sm["failure_threshold"], what: "failure_threshold"),
+                        units: units.map(\.value), options: reader.object(sm["options"], what: "options") ?? [:], mark: item.mark))
+                }
+            }
+        }
+        return c
+    }
+
+    // MARK: - Cross checks
+
+    func checkUnique(_ manifest: Manifest, reader: inout NodeReader) {
+        var repos: [String: SourceMark] = [:]
+        for r in manifest.repositories {
+            if let first = repos[r.id] {
+                reader.error(r.mark, "repository \(r.id) is declared twice: here and at \(first)")
+            } else {
+                repos[r.id] = r.mark
+            }
+        }
+        var consumers: [String: SourceMark] = [:]
+        for c in manifest.consumers {
+            if let first = consumers[c.id] {
+                reader.error(c.mark, "consumer \(c.id) is declared twice: here and at \(first)")
+            } else {
+                consumers[c.id] = c.mark
+            }
+        }
+    }
+}
+
+/// Typed reads of YAML nodes that record a diagnostic for every problem.
+struct NodeReader {
+    var diagnostics: [Diagnostic] = []
+
+    mutating func error(_ mark: SourceMark, _ message: String) {
+        diagnostics.append(Diagnostic(mark, message))
+    }
+
+    /// The manifest files at a path: the file itself, or every `*.yaml`/`*.yml` below a directory, sorted.
+    mutating func files(at path: String) -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            error(SourceMark(file: path, line: 1, column: 1), "no such file or directory")
+            return []
+        }
+        guard isDir.boolValue else { return [path] }
+        var out: [String] = []
+        let base = URL(fileURLWithPath: path)
+        if let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey],
+                                                     options: [.skipsHiddenFiles]) {
+            for case let url as URL in e where ["yaml", "yml"].contains(url.pathExtension) {
+                let rel = String(url.path.dropFirst(base.path.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                out.append((path as NSString).appendingPathComponent(rel))
+            }
+        }
+        if out.isEmpty { error(SourceMark(file: path, line: 1, column: 1), "no *.yaml or *.yml files in this directory") }
+        return out.sorted()
+    }
+
+    /// A mapping's entries by key; unknown keys (when `allowed` is given) are reported with a suggestion.
+    mutating func mapping(_ node: YAMLNode, allowed: [String]?, what: String) -> [String: YAMLNode]? {
+        guard let entries = node.mapping else {
+            error(node.mark, "\(what) must be a mapping, not \(node.kindName)")
+            return nil
+        }
+        var out: [String: YAMLNode] = [:]
+        for (k, v) in entries {
+            guard let name = k.scalarText else { continue }
+            if let allowed, !allowed.contains(name) {
+                error(k.mark, "unknown key \"\(name)\" in \(what)" + NodeReader.suggestion(name, allowed))
+                continue
+            }
+            out[name] = v
+        }
+        return out
+    }
+
+    mutating func sequence(_ node: YAMLNode, what: String) -> [YAMLNode]? {
+        guard let items = node.sequence else {
+            error(node.mark, "\(what) must be a list, not \(node.kindName)")
+            return nil
+        }
+        return items
+    }
+
+    mutating func string(_ node: YAMLNode?, required: Bool = false, what: String, at parent: SourceMark? = nil) -> String? {
+        guard let node, node.value != .null else {
+            if required, let parent { error(parent, "missing \(what)") }
+            return nil
+        }
+        guard node.scalarText != nil else {
+            error(node.mark, "\(what) must be a string, not \(node.kindName)")
+            return nil
+        }
+        // Ids and names are text even when they look like numbers (`id: 7`).
+        return node.scalarText
+    }
+
+    mutating func bool(_ node: YAMLNode?, what: String) -> Bool? {
+        guard let node else { return nil }
+        guard case .bool(let b) = node.value else {
+            error(node.mark, "\(what) must be true or false, not \(node.kindName)")
+            return nil
+        }
+        return b
+    }
+
+    mutating func positiveInt(_ node: YAMLNode?, what: String) -> Int? {
+        guard let node, node.value != .null else { return nil }
+        guard case .int(let n) = node.value, n > 0 else {
+            error(node.mark, "\(what) must be a whole number above 0")
+            return nil
+        }
+        return n
+    }
+
+    mutating func object(_ node: YAMLNode?, what: String) -> JSONObject? {
+        guard let node, node.value != .null else { return nil }
+        guard case .object(let o) = node.value else {
+            error(node.mark, "\(what) must be a mapping, not \(node.kindName)")
+            return nil
+        }
+        return o
+    }
+
+    /// An ISO 8601 interval, checked with the server's parser.
+    mutating func schedule(_ node: YAMLNode?, at parent: SourceMark) -> String? {
+        guard let node else {
+            error(parent, "missing schedule")
+            return nil
+        }
+        guard let text = node.scalarText, case .string = node.value else {
+            error(node.mark, "schedule must be an ISO 8601 interval string, not \(node.kindName)")
+            return nil
+        }
+        do {
+            _ = try ISOInterval.parse(text)
+        } catch {
+            guard case .invalid(let why) = error else { return nil }
+            self.error(node.mark, "invalid schedule \"\(text)\": \(why)")
+            return nil
+        }
+        return text
+    }
+
+    /// `{env: NAME}` or `{file: PATH}`, or nil when the node is not a secret reference.
+    mutating func secret(_ node: YAMLNode) -> SecretSource? {
+        guard let entries = node.mapping, entries.count == 1, let key = entries[0].key.scalarText,
+              key == "env" || key == "file"
+        else { return nil }
+        guard let name = entries[0].value.scalarText, !name.isEmpty else {
+            error(entries[0].value.mark, "\(key) must name \(key == "env" ? "an environment variable" : "a file")")
+            return nil
+        }
+        return key == "env" ? .env(name) : .file(name)
+    }
+
+    /// `; did you mean "x"?` for the closest candidate within two edits, or nothing.
+    static func suggestion(_ word: String, _ candidates: [String]) -> String {
+        let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return "" }
+        return "; did you mean \"\(best.0)\"?"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var prev = Array(0...b.count)
+        for i in 1...a.count {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return prev[b.count]
+    }
+}
+
+/// Reads `{env:}` and `{file:}` secrets. Values are only fingerprinted and applied, never printed.
+public struct SecretResolver: Sendable {
+    public var environment: [String: String]
+    /// Relative `{file:}` paths are taken from here.
+    public var baseDirectory: String
+
+    public struct Failure: Error, Sendable {
+        public var message: String
+    }
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
+                baseDirectory: String = FileManager.default.currentDirectoryPath)
+    {
+        self.environment = environment
+        self.baseDirectory = baseDirectory
+    }
+
+    public func resolve(_ source: SecretSource) -> Result<String, Failure> {
+        switch source {
+        case .env(let name):
+            guard let v = environment[name] else {
+                return .failure(Failure(message: "secret {env: \(name)} cannot be resolved: \(name) is not set"))
+            }
+            return .success(v)
+        case .file(let path):
+            let full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
+            guard let data = FileManager.default.contents(atPath: full) else {
+                return .failure(Failure(message: "secret {file: \(path)} cannot be resolved: the file cannot be read"))
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            // A trailing newline from an editor or `echo` is not part of the secret.
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            return .success(text)
+        }
+    }
+}

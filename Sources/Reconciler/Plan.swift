@@ -1,0 +1,175 @@
+import PulpCore
+import PulpModel
+
+/// Terraform's vocabulary.
+public enum PlanAction: String, Sendable, Hashable, CaseIterable {
+    case create, update, replace, delete
+
+    /// Terraform's `actions` array.
+    public var actions: [String] {
+        switch self {
+        case .create: return ["create"]
+        case .update: return ["update"]
+        case .replace: return ["delete", "create"]
+        case .delete: return ["delete"]
+        }
+    }
+
+    /// `+ ~ -/+ -`
+    public var symbol: String {
+        switch self {
+        case .create: return "+"
+        case .update: return "~"
+        case .replace: return "-/+"
+        case .delete: return "-"
+        }
+    }
+}
+
+/// A config change to send: a value, or nil to remove the key.
+public typealias ConfigDelta = [String: ConfigValue?]
+
+/// What a step will call. Secret values stay references until the step runs.
+public enum StepOperation: Sendable, Hashable {
+    case createRepository(RepositorySpec)
+    case updateRepository(id: String, delta: JSONObject)
+    case deleteRepository(id: String)
+    case setImporter(repoId: String, type: String, config: [String: ConfigValue])
+    case updateImporter(repoId: String, type: String, config: ConfigDelta)
+    case removeImporter(repoId: String, type: String)
+    case addDistributor(repoId: String, spec: DistributorSpec)
+    case updateDistributor(repoId: String, id: String, config: ConfigDelta, autoPublish: Bool?)
+    case removeDistributor(repoId: String, id: String)
+    case createSchedule(owner: ScheduleOwner, ScheduleCreate)
+    case updateSchedule(owner: ScheduleOwner, id: String, ScheduleUpdate)
+    case deleteSchedule(owner: ScheduleOwner, id: String)
+    case registerConsumer(ConsumerRegister)
+    case updateConsumer(id: String, delta: JSONObject)
+    case unregisterConsumer(id: String)
+
+    /// The Pulp API call this step runs, as `METHOD path`.
+    public var pulpOperation: String {
+        let root = PulpPaths.apiRoot
+        switch self {
+        case .createRepository: return "POST \(root)repositories/"
+        case .updateRepository(let id, _): return "PUT \(PulpPaths.repository(id))"
+        case .deleteRepository(let id): return "DELETE \(PulpPaths.repository(id))"
+        case .setImporter(let r, _, _): return "POST \(PulpPaths.repository(r))importers/"
+        case .updateImporter(let r, let t, _): return "PUT \(PulpPaths.importer(r, t))"
+        case .removeImporter(let r, let t): return "DELETE \(PulpPaths.importer(r, t))"
+        case .addDistributor(let r, _): return "POST \(PulpPaths.repository(r))distributors/"
+        case .updateDistributor(let r, let d, _, _): return "PUT \(PulpPaths.distributor(r, d))"
+        case .removeDistributor(let r, let d): return "DELETE \(PulpPaths.distributor(r, d))"
+        case .createSchedule(let owner, _): return "POST \(owner.collectionHref)"
+        case .updateSchedule(let owner, let id, _): return "PUT \(owner.collectionHref)\(id)/"
+        case .deleteSchedule(let owner, let id): return "DELETE \(owner.collectionHref)\(id)/"
+        case .registerConsumer: return "POST \(root)consumers/"
+        case .updateConsumer(let id, _): return "PUT \(PulpPaths.consumer(id))"
+        case .unregisterConsumer(let id): return "DELETE \(PulpPaths.consumer(id))"
+        }
+    }
+}
+
+/// A repository to create, with its importer and distributors inline (Pulp creates them all or none).
+public struct RepositorySpec: Sendable, Hashable {
+    public var id: String
+    public var displayName: String?
+    public var description: String?
+    public var notes: JSONObject
+    public var importerType: String?
+    public var importerConfig: [String: ConfigValue]
+    public var distributors: [DistributorSpec]
+}
+
+public struct DistributorSpec: Sendable, Hashable {
+    public var id: String
+    public var type: String
+    public var autoPublish: Bool
+    public var config: [String: ConfigValue]
+}
+
+/// One field's change, for display. Sensitive values are never carried: only that they change.
+public struct FieldChange: Sendable, Hashable {
+    public enum Kind: String, Sendable { case add, change, remove }
+
+    public var path: String
+    public var kind: Kind
+    public var before: JSONValue?
+    public var after: JSONValue?
+    public var sensitive: Bool
+
+    /// `hadValue`/`willHaveValue` say whether the field exists before and after, for sensitive fields
+    /// whose values are not kept.
+    public init(path: String, before: JSONValue?, after: JSONValue?, sensitive: Bool = false,
+                hadValue: Bool? = nil, willHaveValue: Bool? = nil)
+    {
+        self.path = path
+        let had = hadValue ?? (before != nil)
+        let will = willHaveValue ?? (after != nil)
+        kind = !had ? .add : !will ? .remove : .change
+        self.before = sensitive ? nil : before
+        self.after = sensitive ? nil : after
+        self.sensitive = sensitive
+    }
+}
+
+/// One step of a plan.
+public struct PlanStep: Sendable, Hashable {
+    /// `repository.zoo`, `repository.zoo.importer`, `repository.zoo.distributor.yum`, ...
+    public var address: String
+    /// Steps with the same unit (a repository or consumer) run in order; units run in parallel.
+    public var unit: String
+    /// Nil for bookkeeping steps (recording what was applied), which are not shown as changes.
+    public var action: PlanAction?
+    public var operation: StepOperation
+    public var changes: [FieldChange]
+    /// Why a replace is needed.
+    public var reason: String?
+    /// Secrets this step sets (recorded as fingerprints when it succeeds), or forgets (nil).
+    public var secrets: [SecretKey: SecretSource?]
+
+    public init(address: String, unit: String, action: PlanAction?, operation: StepOperation, changes: [FieldChange] = [],
+                reason: String? = nil, secrets: [SecretKey: SecretSource?] = [:])
+    {
+        self.address = address
+        self.unit = unit
+        self.action = action
+        self.operation = operation
+        self.changes = changes
+        self.reason = reason
+        self.secrets = secrets
+    }
+}
+
+/// The ordered steps that bring the target to the manifests.
+public struct Plan: Sendable {
+    public var steps: [PlanStep]
+    /// Repositories and consumers on the target that pulpform does not manage: reported, never touched.
+    public var unmanaged: [String]
+    /// Managed objects gone from the manifests, kept because pruning is off.
+    public var notPruned: [String]
+
+    public init(steps: [PlanStep] = [], unmanaged: [String] = [], notPruned: [String] = []) {
+        self.steps = steps
+        self.unmanaged = unmanaged
+        self.notPruned = notPruned
+    }
+
+    /// The steps that change something (bookkeeping left out).
+    public var changes: [PlanStep] { steps.filter { $0.action != nil } }
+
+    public var hasChanges: Bool { steps.contains { $0.action != nil } }
+
+    public func count(_ action: PlanAction) -> Int { steps.filter { $0.action == action }.count }
+
+    /// `Plan: N to create, N to update, N to replace, N to delete.`
+    public var summaryLine: String {
+        "Plan: \(count(.create)) to create, \(count(.update)) to update, \(count(.replace)) to replace, \(count(.delete)) to delete."
+    }
+
+    /// The units in the order they first appear.
+    public var units: [String] {
+        var seen = Set<String>()
+        return steps.compactMap { seen.insert($0.unit).inserted ? $0.unit : nil }
+    }
+}

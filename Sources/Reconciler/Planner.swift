@@ -1,0 +1,563 @@
+import PulpCore
+import PulpModel
+
+/// A schedule in canonical form. Schedules are matched by content: the interval, the failure threshold and
+/// the overrides (or units and options). `enabled` is compared after matching and updated in place.
+struct CanonSchedule: Sendable, Hashable {
+    var schedule: String
+    var enabled: Bool
+    var failureThreshold: Int?
+    /// `override_config`, or for consumer schedules `{"units": [...], "options": {...}}`.
+    var payload: JSONObject
+    /// Set on actual schedules.
+    var id: String?
+
+    var key: JSONValue { [.string(schedule), .from(failureThreshold), .object(payload)] }
+
+    var json: JSONValue {
+        ["schedule": .string(schedule), "enabled": .bool(enabled), "failure_threshold": .from(failureThreshold),
+         "payload": .object(payload)]
+    }
+
+    static func sorted(_ list: [CanonSchedule]) -> [CanonSchedule] {
+        list.sorted { $0.json.serialized() < $1.json.serialized() }
+    }
+}
+
+struct CanonDistributor: Sendable {
+    var id: String
+    var type: String
+    var autoPublish: Bool
+    var config: JSONObject
+    var schedules: [CanonSchedule]
+
+    var json: JSONValue {
+        ["type": .string(type), "auto_publish": .bool(autoPublish), "config": .object(config),
+         "publish_schedules": .array(CanonSchedule.sorted(schedules).map(\.json))]
+    }
+}
+
+/// A repository in canonical form; its `hash` is what `pulpform_applied` records.
+struct CanonRepository: Sendable {
+    var id: String
+    var displayName: String
+    var description: String?
+    var notes: JSONObject
+    var importerType: String?
+    var importerConfig: JSONObject
+    var distributors: [String: CanonDistributor]
+    var syncSchedules: [CanonSchedule]
+
+    var json: JSONValue {
+        [
+            "id": .string(id), "display_name": .string(displayName), "description": .from(description),
+            "notes": .object(notes),
+            "importer": importerType.map { ["type": .string($0), "config": .object(importerConfig)] } ?? .null,
+            "distributors": .object(distributors.mapValues(\.json)),
+            "sync_schedules": .array(CanonSchedule.sorted(syncSchedules).map(\.json)),
+        ]
+    }
+
+    var hash: String { Fingerprinter.digest(json.serialized()) }
+}
+
+struct CanonConsumer: Sendable {
+    var id: String
+    var displayName: String
+    var description: String?
+    var notes: JSONObject
+    var schedules: [ScheduleKind: [CanonSchedule]]
+
+    var json: JSONValue {
+        var s = JSONObject()
+        for (k, v) in schedules where !v.isEmpty { s[k.rawValue] = .array(CanonSchedule.sorted(v).map(\.json)) }
+        return ["id": .string(id), "display_name": .string(displayName), "description": .from(description),
+                "notes": .object(notes), "schedules": .object(s)]
+    }
+
+    var hash: String { Fingerprinter.digest(json.serialized()) }
+}
+
+/// Diffs the manifests against the target and orders the steps: per repository, deletions of schedules,
+/// distributors and importer first (the reverse of creation), then the repository, its importer, its
+/// distributors and its schedules.
+public struct Planner: Sendable {
+    public var catalog: PluginCatalog
+    public var canon: Canonicalizer
+    /// Delete managed repositories and consumers that are gone from the manifests.
+    public var prune: Bool
+
+    public init(catalog: PluginCatalog, canon: Canonicalizer, prune: Bool) {
+        self.catalog = catalog
+        self.canon = canon
+        self.prune = prune
+    }
+
+    // MARK: - Canonical forms
+
+    static func userNotes(_ notes: JSONObject) -> JSONObject {
+        notes.filter { !$0.key.hasPrefix("pulpform_") }
+    }
+
+    func canonical(_ d: DesiredRepository) -> CanonRepository {
+        CanonRepository(
+            id: d.id, displayName: d.displayName ?? d.id, description: d.description, notes: d.notes,
+            importerType: d.importer?.type,
+            importerConfig: d.importer.map { canon.desired($0.config, typeId: $0.type, kind: .importer) } ?? [:],
+            distributors: Dictionary(d.distributors.map { dist in
+                (dist.id, CanonDistributor(id: dist.id, type: dist.type, autoPublish: dist.autoPublish,
+                                           config: canon.desired(dist.config, typeId: dist.type, kind: .distributor),
+                                           schedules: dist.schedules.map(Self.canonical)))
+            }, uniquingKeysWith: { a, _ in a }),
+            syncSchedules: d.syncSchedules.map(Self.canonical))
+    }
+
+    static func canonical(_ s: DesiredSchedule) -> CanonSchedule {
+        CanonSchedule(schedule: s.schedule, enabled: s.enabled, failureThreshold: s.failureThreshold, payload: s.overrideConfig)
+    }
+
+    static func canonical(_ s: Schedule) -> CanonSchedule {
+        let payload: JSONObject
+        if s.kind.isConsumerContent {
+            payload = ["units": s.kwargs["units"] ?? [], "options": s.kwargs["options"] ?? [:]]
+        } else {
+            payload = s.kwargs["overrides"]?.objectValue ?? [:]
+        }
+        return CanonSchedule(schedule: s.schedule, enabled: s.enabled, failureThreshold: s.failureThreshold, payload: payload,
+                             id: s.id)
+    }
+
+    func canonical(_ a: RepositoryDetails, _ actual: ActualState) -> CanonRepository {
+        let r = a.repository
+        let importer = a.importers?.first
+        var dists: [String: CanonDistributor] = [:]
+        for d in a.distributors ?? [] {
+            dists[d.id] = CanonDistributor(
+                id: d.id, type: d.typeId, autoPublish: d.autoPublish,
+                config: canon.actual(d.config, typeId: d.typeId, kind: .distributor, repoId: r.id, scope: "distributor:\(d.id)"),
+                schedules: (actual.publishSchedules[r.id]?[d.id] ?? []).map(Self.canonical))
+        }
+        return CanonRepository(
+            id: r.id, displayName: r.displayName, description: r.description, notes: Self.userNotes(r.notes),
+            importerType: importer?.typeId,
+            importerConfig: importer.map { canon.actual($0.config, typeId: $0.typeId, kind: .importer, repoId: r.id, scope: "importer") } ?? [:],
+            distributors: dists,
+            syncSchedules: importer == nil ? [] : (actual.syncSchedules[r.id] ?? []).map(Self.canonical))
+    }
+
+    func canonical(_ d: DesiredConsumer) -> CanonConsumer {
+        var byKind: [ScheduleKind: [CanonSchedule]] = [:]
+        for s in d.schedules {
+            byKind[s.action, default: []].append(CanonSchedule(
+                schedule: s.schedule, enabled: s.enabled, failureThreshold: s.failureThreshold,
+                payload: ["units": .array(s.units), "options": .object(s.options)]))
+        }
+        return CanonConsumer(id: d.id, displayName: d.displayName ?? d.id, description: d.description, notes: d.notes,
+                             schedules: byKind)
+    }
+
+    func canonical(_ c: Consumer, _ actual: ActualState) -> CanonConsumer {
+        var byKind: [ScheduleKind: [CanonSchedule]] = [:]
+        for s in actual.consumerSchedules[c.id] ?? [] { byKind[s.kind, default: []].append(Self.canonical(s)) }
+        return CanonConsumer(id: c.id, displayName: c.displayName, description: c.description, notes: Self.userNotes(c.notes),
+                             schedules: byKind)
+    }
+
+    // MARK: - Plan
+
+    public func plan(_ manifest: Manifest, _ actual: ActualState) -> Plan {
+        var plan = Plan()
+        let actualRepos = Dictionary(actual.repositories.map { ($0.repository.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var declared = Set<String>()
+        for d in manifest.repositories {
+            declared.insert(d.id)
+            plan.steps += planRepository(d, actualRepos[d.id], actual)
+        }
+        for a in actual.repositories where !declared.contains(a.repository.id) {
+            let id = a.repository.id
+            if a.repository.notes[OwnershipNotes.managed] == .string("true") {
+                if prune {
+                    plan.steps.append(PlanStep(address: "repository.\(id)", unit: "repository:\(id)", action: .delete,
+                                               operation: .deleteRepository(id: id), changes: removalChanges(a)))
+                } else {
+                    plan.notPruned.append("repository.\(id)")
+                }
+            } else {
+                plan.unmanaged.append("repository.\(id)")
+            }
+        }
+        let actualConsumers = Dictionary(actual.consumers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var declaredConsumers = Set<String>()
+        for d in manifest.consumers {
+            declaredConsumers.insert(d.id)
+            plan.steps += planConsumer(d, actualConsumers[d.id], actual)
+        }
+        for c in actual.consumers where !declaredConsumers.contains(c.id) {
+            if c.notes[OwnershipNotes.managed] == .string("true") {
+                if prune {
+                    plan.steps.append(PlanStep(address: "consumer.\(c.id)", unit: "consumer:\(c.id)", action: .delete,
+                                               operation: .unregisterConsumer(id: c.id)))
+                } else {
+                    plan.notPruned.append("consumer.\(c.id)")
+                }
+            } else {
+                plan.unmanaged.append("consumer.\(c.id)")
+            }
+        }
+        return plan
+    }
+
+    func removalChanges(_ a: RepositoryDetails) -> [FieldChange] {
+        var out = [FieldChange(path: "id", before: .string(a.repository.id), after: nil)]
+        if let i = a.importers?.first { out.append(FieldChange(path: "importer.type", before: .string(i.typeId), after: nil)) }
+        for d in a.distributors ?? [] {
+            out.append(FieldChange(path: "distributor.\(d.id).type", before: .string(d.typeId), after: nil))
+        }
+        return out
+    }
+
+    func isSecret(_ key: String, type: String, kind: PluginKind) -> Bool {
+        canon.isSecret(key, plugin: catalog.types[type], kind: kind)
+    }
+
+    /// A desired value for display (secrets are not shown).
+    static func shown(_ v: ConfigValue) -> JSONValue? {
+        if case .plain(let p) = v { return p }
+        return nil
+    }
+
+    /// Changes and the delta to send for one config, plus the secrets the delta sets or forgets.
+    func configDiff(prefix: String, desired: [String: ConfigValue], desiredCanon: JSONObject, actualRaw: JSONObject,
+                    actualCanon: JSONObject, type: String, kind: PluginKind, repoId: String, scope: String)
+        -> (changes: [FieldChange], delta: ConfigDelta, secrets: [SecretKey: SecretSource?])
+    {
+        var changes: [FieldChange] = []
+        var delta: ConfigDelta = [:]
+        var secrets: [SecretKey: SecretSource?] = [:]
+        for k in Set(desiredCanon.keys).union(actualCanon.keys).sorted() where desiredCanon[k] != actualCanon[k] {
+            let sensitive = isSecret(k, type: type, kind: kind)
+            let key = SecretKey(repoId: repoId, plugin: scope, key: k)
+            if let dv = desired[k] {
+                delta.updateValue(dv, forKey: k)
+                changes.append(FieldChange(path: "\(prefix).\(k)", before: actualRaw[k], after: Self.shown(dv), sensitive: sensitive,
+                                           hadValue: actualRaw[k] != nil, willHaveValue: true))
+                if case .secret(let src) = dv { secrets.updateValue(src, forKey: key) }
+            } else {
+                delta.updateValue(nil, forKey: k)
+                changes.append(FieldChange(path: "\(prefix).\(k)", before: actualRaw[k], after: nil, sensitive: sensitive,
+                                           hadValue: true, willHaveValue: false))
+                if sensitive { secrets.updateValue(nil, forKey: key) }
+            }
+        }
+        return (changes, delta, secrets)
+    }
+
+    func createChanges(prefix: String, config: [String: ConfigValue], type: String, kind: PluginKind, repoId: String,
+                       scope: String) -> ([FieldChange], [SecretKey: SecretSource?])
+    {
+        var changes: [FieldChange] = []
+        var secrets: [SecretKey: SecretSource?] = [:]
+        for (k, v) in config.sorted(by: { $0.key < $1.key }) {
+            changes.append(FieldChange(path: "\(prefix).\(k)", before: nil, after: Self.shown(v),
+                                       sensitive: isSecret(k, type: type, kind: kind) || Self.shown(v) == nil,
+                                       hadValue: false, willHaveValue: true))
+            if case .secret(let src) = v { secrets.updateValue(src, forKey: SecretKey(repoId: repoId, plugin: scope, key: k)) }
+        }
+        return (changes, secrets)
+    }
+
+    /// Matches schedules by content; returns the steps to delete, and to create or update.
+    func scheduleSteps(owner: ScheduleOwner, addressPrefix: String, unit: String, desired: [CanonSchedule],
+                       desiredSpecs: [ScheduleCreate], actual: [CanonSchedule]) -> (deletes: [PlanStep], creates: [PlanStep])
+    {
+        var remaining = actual
+        var deletes: [PlanStep] = []
+        var creates: [PlanStep] = []
+        for (want, spec) in zip(desired, desiredSpecs) {
+            let address = "\(addressPrefix)[\(want.schedule)]"
+            if let i = remaining.firstIndex(where: { $0.key == want.key }) {
+                let have = remaining.remove(at: i)
+                if have.enabled != want.enabled, let id = have.id {
+                    creates.append(PlanStep(address: address, unit: unit, action: .update,
+                                            operation: .updateSchedule(owner: owner, id: id, ScheduleUpdate(enabled: want.enabled)),
+                                            changes: [FieldChange(path: "enabled", before: .bool(have.enabled), after: .bool(want.enabled))]))
+                }
+            } else {
+                var changes = [FieldChange(path: "schedule", before: nil, after: .string(want.schedule))]
+                if !want.enabled { changes.append(FieldChange(path: "enabled", before: nil, after: false)) }
+                if let t = want.failureThreshold { changes.append(FieldChange(path: "failure_threshold", before: nil, after: .int(t))) }
+                creates.append(PlanStep(address: address, unit: unit, action: .create, operation: .createSchedule(owner: owner, spec),
+                                        changes: changes))
+            }
+        }
+        for gone in remaining {
+            guard let id = gone.id else { continue }
+            deletes.append(PlanStep(address: "\(addressPrefix)[\(gone.schedule)]", unit: unit, action: .delete,
+                                    operation: .deleteSchedule(owner: owner, id: id),
+                                    changes: [FieldChange(path: "schedule", before: .string(gone.schedule), after: nil)]))
+        }
+        return (deletes, creates)
+    }
+
+    static func spec(_ s: DesiredSchedule) -> ScheduleCreate {
+        ScheduleCreate(schedule: s.schedule, overrideConfig: s.overrideConfig, failureThreshold: s.failureThreshold, enabled: s.enabled)
+    }
+
+    func planRepository(_ d: DesiredRepository, _ a: RepositoryDetails?, _ actual: ActualState) -> [PlanStep] {
+        let id = d.id
+        let unit = "repository:\(id)"
+        let address = "repository.\(id)"
+        let want = canonical(d)
+        let importerOwner = { (t: String) in ScheduleOwner.importer(repoId: id, importerId: t) }
+
+        guard let a else {
+            // Create: the repository with its importer and distributors in one call, then the schedules.
+            var changes: [FieldChange] = [FieldChange(path: "display_name", before: nil, after: .string(want.displayName))]
+            if let desc = d.description { changes.append(FieldChange(path: "description", before: nil, after: .string(desc))) }
+            for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) { changes.append(FieldChange(path: "notes.\(k)", before: nil, after: v)) }
+            var secrets: [SecretKey: SecretSource?] = [:]
+            if let imp = d.importer {
+                changes.append(FieldChange(path: "importer.type", before: nil, after: .string(imp.type)))
+                let (c, s) = createChanges(prefix: "importer.config", config: imp.config, type: imp.type, kind: .importer,
+                                           repoId: id, scope: "importer")
+                changes += c
+                secrets.merge(s) { $1 }
+            }
+            for dist in d.distributors {
+                changes.append(FieldChange(path: "distributor.\(dist.id).type", before: nil, after: .string(dist.type)))
+                if dist.autoPublish { changes.append(FieldChange(path: "distributor.\(dist.id).auto_publish", before: nil, after: true)) }
+                let (c, s) = createChanges(prefix: "distributor.\(dist.id).config", config: dist.config, type: dist.type,
+                                           kind: .distributor, repoId: id, scope: "distributor:\(dist.id)")
+                changes += c
+                secrets.merge(s) { $1 }
+            }
+            var notes = d.notes
+            notes[OwnershipNotes.managed] = "true"
+            let spec = RepositorySpec(
+                id: id, displayName: d.displayName, description: d.description, notes: notes, importerType: d.importer?.type,
+                importerConfig: d.importer?.config ?? [:],
+                distributors: d.distributors.map { DistributorSpec(id: $0.id, type: $0.type, autoPublish: $0.autoPublish, config: $0.config) })
+            var steps = [PlanStep(address: address, unit: unit, action: .create, operation: .createRepository(spec), changes: changes,
+                                  secrets: secrets)]
+            if let imp = d.importer {
+                steps += scheduleSteps(owner: importerOwner(imp.type), addressPrefix: "\(address).sync_schedule", unit: unit,
+                                       desired: want.syncSchedules, desiredSpecs: d.syncSchedules.map(Self.spec), actual: []).creates
+            }
+            for dist in d.distributors {
+                steps += scheduleSteps(owner: .distributor(repoId: id, distributorId: dist.id),
+                                       addressPrefix: "\(address).distributor.\(dist.id).publish_schedule", unit: unit,
+                                       desired: want.distributors[dist.id]?.schedules ?? [], desiredSpecs: dist.schedules.map(Self.spec),
+                                       actual: []).creates
+            }
+            steps.append(recordStep(id: id, hash: want.hash))
+            return steps
+        }
+
+        let have = canonical(a, actual)
+        var deletions: [PlanStep] = []
+        var forward: [PlanStep] = []
+
+        // The repository itself.
+        var delta = JSONObject()
+        var metaChanges: [FieldChange] = []
+        if want.displayName != have.displayName {
+            delta["display_name"] = .string(want.displayName)
+            metaChanges.append(FieldChange(path: "display_name", before: .string(have.displayName), after: .string(want.displayName)))
+        }
+        if want.description != have.description {
+            delta["description"] = .from(want.description)
+            metaChanges.append(FieldChange(path: "description", before: .from(have.description), after: .from(want.description)))
+        }
+        var notesDelta = JSONObject()
+        for k in Set(want.notes.keys).union(have.notes.keys).sorted() where want.notes[k] != have.notes[k] {
+            notesDelta[k] = want.notes[k] ?? .null
+            metaChanges.append(FieldChange(path: "notes.\(k)", before: have.notes[k], after: want.notes[k]))
+        }
+        let managed = a.repository.notes[OwnershipNotes.managed] == .string("true")
+        if !managed {
+            notesDelta[OwnershipNotes.managed] = "true"
+            metaChanges.append(FieldChange(path: "notes.\(OwnershipNotes.managed)", before: nil, after: "true"))
+        }
+        if !notesDelta.isEmpty { delta["notes"] = .object(notesDelta) }
+        if !delta.isEmpty {
+            forward.append(PlanStep(address: address, unit: unit, action: .update, operation: .updateRepository(id: id, delta: delta),
+                                    changes: metaChanges, reason: managed ? nil : "adopt: pulpform starts managing this repository"))
+        }
+
+        // The importer, and its sync schedules.
+        let syncPrefix = "\(address).sync_schedule"
+        switch (d.importer, a.importers?.first) {
+        case (nil, nil):
+            break
+        case (nil, let old?):
+            deletions.append(PlanStep(address: "\(address).importer", unit: unit, action: .delete,
+                                      operation: .removeImporter(repoId: id, type: old.typeId),
+                                      changes: [FieldChange(path: "importer.type", before: .string(old.typeId), after: nil)],
+                                      secrets: Dictionary(old.config.keys.filter { isSecret($0, type: old.typeId, kind: .importer) }
+                                          .map { (SecretKey(repoId: id, plugin: "importer", key: $0), SecretSource?.none) },
+                                          uniquingKeysWith: { a, _ in a })))
+        case (let imp?, let old):
+            let replacing = old != nil && old?.typeId != imp.type
+            if old == nil || replacing {
+                var (changes, secrets) = createChanges(prefix: "importer.config", config: imp.config, type: imp.type, kind: .importer,
+                                                       repoId: id, scope: "importer")
+                changes.insert(FieldChange(path: "importer.type", before: old.map { .string($0.typeId) }, after: .string(imp.type)), at: 0)
+                if let old {
+                    for k in old.config.keys where isSecret(k, type: old.typeId, kind: .importer) && imp.config[k] == nil {
+                        secrets.updateValue(nil, forKey: SecretKey(repoId: id, plugin: "importer", key: k))
+                    }
+                }
+                forward.append(PlanStep(
+                    address: "\(address).importer", unit: unit, action: replacing ? .replace : .create,
+                    operation: .setImporter(repoId: id, type: imp.type, config: imp.config), changes: changes,
+                    reason: replacing ? "the importer type changes from \(old?.typeId ?? "") to \(imp.type): Pulp removes the old importer, and its sync schedules, before adding the new one" : nil,
+                    secrets: secrets))
+                forward += scheduleSteps(owner: importerOwner(imp.type), addressPrefix: syncPrefix, unit: unit,
+                                         desired: want.syncSchedules, desiredSpecs: d.syncSchedules.map(Self.spec), actual: []).creates
+            } else if let old {
+                let diff = configDiff(prefix: "importer.config", desired: imp.config, desiredCanon: want.importerConfig,
+                                      actualRaw: old.json(catalog: catalog)["config"]?.objectValue ?? [:],
+                                      actualCanon: have.importerConfig, type: imp.type, kind: .importer, repoId: id, scope: "importer")
+                if !diff.delta.isEmpty {
+                    forward.append(PlanStep(address: "\(address).importer", unit: unit, action: .update,
+                                            operation: .updateImporter(repoId: id, type: imp.type, config: diff.delta),
+                                            changes: diff.changes, secrets: diff.secrets))
+                }
+                let s = scheduleSteps(owner: importerOwner(imp.type), addressPrefix: syncPrefix, unit: unit, desired: want.syncSchedules,
+                                      desiredSpecs: d.syncSchedules.map(Self.spec), actual: have.syncSchedules)
+                deletions = s.deletes + deletions
+                forward += s.creates
+            }
+        }
+
+        // Distributors, and their publish schedules.
+        var distributorSteps: [PlanStep] = []
+        var scheduleCreates: [PlanStep] = []
+        var scheduleDeletes: [PlanStep] = []
+        var distributorDeletes: [PlanStep] = []
+        let actualDists = Dictionary((a.distributors ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        for dist in d.distributors {
+            let distAddress = "\(address).distributor.\(dist.id)"
+            let owner = ScheduleOwner.distributor(repoId: id, distributorId: dist.id)
+            let wantDist = want.distributors[dist.id]
+            let specs = dist.schedules.map(Self.spec)
+            let spec = DistributorSpec(id: dist.id, type: dist.type, autoPublish: dist.autoPublish, config: dist.config)
+            let scope = "distributor:\(dist.id)"
+            guard let old = actualDists[dist.id], old.typeId == dist.type else {
+                let replacing = actualDists[dist.id] != nil
+                var (changes, secrets) = createChanges(prefix: "config", config: dist.config, type: dist.type, kind: .distributor,
+                                                       repoId: id, scope: scope)
+                changes.insert(FieldChange(path: "type", before: actualDists[dist.id].map { .string($0.typeId) }, after: .string(dist.type)), at: 0)
+                if dist.autoPublish { changes.insert(FieldChange(path: "auto_publish", before: nil, after: true), at: 1) }
+                distributorSteps.append(PlanStep(
+                    address: distAddress, unit: unit, action: replacing ? .replace : .create,
+                    operation: .addDistributor(repoId: id, spec: spec), changes: changes,
+                    reason: replacing ? "the distributor type changes from \(actualDists[dist.id]?.typeId ?? "") to \(dist.type): Pulp replaces the distributor and drops its publish schedules" : nil,
+                    secrets: secrets))
+                scheduleCreates += scheduleSteps(owner: owner, addressPrefix: "\(distAddress).publish_schedule", unit: unit,
+                                                 desired: wantDist?.schedules ?? [], desiredSpecs: specs, actual: []).creates
+                continue
+            }
+            let haveDist = have.distributors[dist.id]
+            let diff = configDiff(prefix: "config", desired: dist.config, desiredCanon: wantDist?.config ?? [:], actualRaw: old.config,
+                                  actualCanon: haveDist?.config ?? [:], type: dist.type, kind: .distributor, repoId: id, scope: scope)
+            var changes = diff.changes
+            let autoChange = old.autoPublish != dist.autoPublish ? dist.autoPublish : nil
+            if let autoChange { changes.insert(FieldChange(path: "auto_publish", before: .bool(old.autoPublish), after: .bool(autoChange)), at: 0) }
+            if !diff.delta.isEmpty || autoChange != nil {
+                distributorSteps.append(PlanStep(address: distAddress, unit: unit, action: .update,
+                                                 operation: .updateDistributor(repoId: id, id: dist.id, config: diff.delta, autoPublish: autoChange),
+                                                 changes: changes, secrets: diff.secrets))
+            }
+            let s = scheduleSteps(owner: owner, addressPrefix: "\(distAddress).publish_schedule", unit: unit,
+                                  desired: wantDist?.schedules ?? [], desiredSpecs: specs, actual: haveDist?.schedules ?? [])
+            scheduleDeletes += s.deletes
+            scheduleCreates += s.creates
+        }
+        let desiredIds = Set(d.distributors.map(\.id))
+        for old in a.distributors ?? [] where !desiredIds.contains(old.id) {
+            distributorDeletes.append(PlanStep(address: "\(address).distributor.\(old.id)", unit: unit, action: .delete,
+                                               operation: .removeDistributor(repoId: id, id: old.id),
+                                               changes: [FieldChange(path: "type", before: .string(old.typeId), after: nil)]))
+        }
+
+        // Deletions in reverse order: schedules, distributors, importer; then the forward order.
+        let steps = scheduleDeletes + deletions.filter { $0.address != "\(address).importer" } + distributorDeletes
+            + deletions.filter { $0.address == "\(address).importer" }
+            + forward.filter { $0.address == address }
+            + forward.filter { $0.address == "\(address).importer" }
+            + distributorSteps
+            + forward.filter { $0.address.hasPrefix(syncPrefix) }
+            + scheduleCreates
+        let stale = a.repository.notes[OwnershipNotes.applied] != .string(want.hash) || !managed
+        if steps.isEmpty && !stale { return [] }
+        return steps + [recordStep(id: id, hash: want.hash)]
+    }
+
+    /// Bookkeeping: marks the repository managed and records the fingerprint of what was applied.
+    func recordStep(id: String, hash: String) -> PlanStep {
+        PlanStep(address: "repository.\(id)", unit: "repository:\(id)", action: nil,
+                 operation: .updateRepository(id: id, delta: ["notes": [OwnershipNotes.managed: "true", OwnershipNotes.applied: .string(hash)]]))
+    }
+
+    func planConsumer(_ d: DesiredConsumer, _ a: Consumer?, _ actual: ActualState) -> [PlanStep] {
+        let unit = "consumer:\(d.id)"
+        let address = "consumer.\(d.id)"
+        let want = canonical(d)
+        var steps: [PlanStep] = []
+        var deletes: [PlanStep] = []
+        let have = a.map { canonical($0, actual) }
+        if a == nil {
+            var notes = d.notes
+            notes[OwnershipNotes.managed] = "true"
+            var changes = [FieldChange(path: "display_name", before: nil, after: .string(want.displayName))]
+            for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) { changes.append(FieldChange(path: "notes.\(k)", before: nil, after: v)) }
+            steps.append(PlanStep(address: address, unit: unit, action: .create,
+                                  operation: .registerConsumer(ConsumerRegister(id: d.id, displayName: d.displayName,
+                                                                                description: d.description, notes: notes)),
+                                  changes: changes))
+        } else if let have, let a {
+            var delta = JSONObject()
+            var changes: [FieldChange] = []
+            if want.displayName != have.displayName {
+                delta["display_name"] = .string(want.displayName)
+                changes.append(FieldChange(path: "display_name", before: .string(have.displayName), after: .string(want.displayName)))
+            }
+            if want.description != have.description {
+                delta["description"] = .from(want.description)
+                changes.append(FieldChange(path: "description", before: .from(have.description), after: .from(want.description)))
+            }
+            var notesDelta = JSONObject()
+            for k in Set(want.notes.keys).union(have.notes.keys).sorted() where want.notes[k] != have.notes[k] {
+                notesDelta[k] = want.notes[k] ?? .null
+                changes.append(FieldChange(path: "notes.\(k)", before: have.notes[k], after: want.notes[k]))
+            }
+            if a.notes[OwnershipNotes.managed] != .string("true") {
+                notesDelta[OwnershipNotes.managed] = "true"
+                changes.append(FieldChange(path: "notes.\(OwnershipNotes.managed)", before: nil, after: "true"))
+            }
+            if !notesDelta.isEmpty { delta["notes"] = .object(notesDelta) }
+            if !delta.isEmpty {
+                steps.append(PlanStep(address: address, unit: unit, action: .update, operation: .updateConsumer(id: d.id, delta: delta),
+                                      changes: changes))
+            }
+        }
+        for action in [ScheduleKind.install, .update, .uninstall] {
+            let desiredSpecs = d.schedules.filter { $0.action == action }.map {
+                ScheduleCreate(schedule: $0.schedule, failureThreshold: $0.failureThreshold, enabled: $0.enabled, units: $0.units,
+                               options: $0.options)
+            }
+            let s = scheduleSteps(owner: .consumer(consumerId: d.id, action: action), addressPrefix: "\(address).\(action.rawValue)_schedule",
+                                  unit: unit, desired: want.schedules[action] ?? [], desiredSpecs: desiredSpecs,
+                                  actual: have?.schedules[action] ?? [])
+            deletes += s.deletes
+            steps += s.creates
+        }
+        let all = deletes + steps
+        let stale = a?.notes[OwnershipNotes.applied] != .string(want.hash)
+        if all.isEmpty && !stale { return [] }
+        return all + [PlanStep(address: address, unit: unit, action: nil,
+                               operation: .updateConsumer(id: d.id, delta: ["notes": [OwnershipNotes.managed: "true",
+                                                                                      OwnershipNotes.applied: .string(want.hash)]]))]
+    }
+}

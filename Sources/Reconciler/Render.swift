@@ -1,0 +1,184 @@
+import PulpModel
+
+/// Renders plans and apply reports. Sensitive values never reach a renderer: `FieldChange` drops them.
+public enum PlanRenderer {
+    public static let formatVersion = "1.0"
+
+    struct Palette {
+        let on: Bool
+        func wrap(_ s: String, _ code: String) -> String { on ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+        func action(_ a: PlanAction, _ s: String) -> String {
+            switch a {
+            case .create: return wrap(s, "32")
+            case .update: return wrap(s, "33")
+            case .replace: return wrap(s, "35")
+            case .delete: return wrap(s, "31")
+            }
+        }
+        func bold(_ s: String) -> String { wrap(s, "1") }
+    }
+
+    static func describe(_ a: PlanAction) -> String {
+        switch a {
+        case .create: return "will be created"
+        case .update: return "will be updated in place"
+        case .replace: return "must be replaced"
+        case .delete: return "will be deleted"
+        }
+    }
+
+    static func show(_ v: JSONValue?, sensitive: Bool) -> String {
+        if sensitive { return "(sensitive value)" }
+        guard let v else { return "null" }
+        return v.serialized()
+    }
+
+    static func fieldLine(_ c: FieldChange) -> (String, String) {
+        switch c.kind {
+        case .add: return ("+", "\(c.path) = \(show(c.after, sensitive: c.sensitive))")
+        case .remove: return ("-", "\(c.path) = \(show(c.before, sensitive: c.sensitive)) -> null")
+        case .change:
+            if c.sensitive { return ("~", "\(c.path) = (sensitive value)") }
+            return ("~", "\(c.path) = \(show(c.before, sensitive: false)) -> \(show(c.after, sensitive: false))")
+        }
+    }
+
+    /// The human form, Terraform-like. `color` only when writing to a terminal without `NO_COLOR`.
+    public static func human(_ plan: Plan, color: Bool = false) -> String {
+        let p = Palette(on: color)
+        var out = ""
+        if !plan.hasChanges {
+            out += "No changes. The target matches the manifests.\n"
+        } else {
+            out += "pulpform will perform the following actions:\n\n"
+            for step in plan.changes {
+                guard let action = step.action else { continue }
+                out += "  # \(step.address) \(describe(action))  (\(step.operation.pulpOperation))\n"
+                if let reason = step.reason { out += "  # \(reason)\n" }
+                out += "  " + p.action(action, action.symbol) + " " + p.bold(step.address) + "\n"
+                for c in step.changes {
+                    let (symbol, text) = fieldLine(c)
+                    let sym: String
+                    switch symbol {
+                    case "+": sym = p.action(.create, "+")
+                    case "-": sym = p.action(.delete, "-")
+                    default: sym = p.action(.update, "~")
+                    }
+                    out += "      \(sym) \(text)\n"
+                }
+                out += "\n"
+            }
+        }
+        if !plan.unmanaged.isEmpty {
+            out += "Not managed by pulpform (left alone): \(plan.unmanaged.joined(separator: ", "))\n"
+        }
+        if !plan.notPruned.isEmpty {
+            out += "Gone from the manifests but kept (use --prune to delete): \(plan.notPruned.joined(separator: ", "))\n"
+        }
+        if plan.hasChanges { out += p.bold(plan.summaryLine) + "\n" }
+        return out
+    }
+
+    static func json(_ c: FieldChange) -> JSONValue {
+        ["path": .string(c.path), "kind": .string(c.kind.rawValue), "before": c.before ?? .null, "after": c.after ?? .null, "sensitive": .bool(c.sensitive)]
+    }
+
+    /// The versioned JSON form (`schemas/plan.schema.json`).
+    public static func json(_ plan: Plan, pulpformVersion: String, target: String) -> JSONValue {
+        var summary = JSONObject()
+        for a in PlanAction.allCases { summary[a.rawValue] = .int(plan.count(a)) }
+        let changes: [JSONValue] = plan.changes.compactMap { step in
+            guard let action = step.action else { return nil }
+            return [
+                "address": .string(step.address),
+                "unit": .string(step.unit),
+                "change": [
+                    "actions": .array(action.actions.map(JSONValue.string)),
+                    "operation": .string(step.operation.pulpOperation),
+                    "reason": .from(step.reason),
+                    "fields": .array(step.changes.map(json)),
+                ],
+            ]
+        }
+        return [
+            "format_version": .string(formatVersion),
+            "pulpform_version": .string(pulpformVersion),
+            "target": .string(target),
+            "has_changes": .bool(plan.hasChanges),
+            "summary": .object(summary),
+            "resource_changes": .array(changes),
+            "unmanaged": .array(plan.unmanaged.map(JSONValue.string)),
+            "not_pruned": .array(plan.notPruned.map(JSONValue.string)),
+        ]
+    }
+
+    /// For pull-request comments.
+    public static func markdown(_ plan: Plan) -> String {
+        var out = "### pulpform plan\n\n"
+        guard plan.hasChanges else {
+            out += "No changes. The target matches the manifests.\n"
+            return out
+        }
+        out += "**\(plan.summaryLine)**\n\n| | Address | Pulp operation |\n|---|---|---|\n"
+        for step in plan.changes {
+            guard let action = step.action else { continue }
+            out += "| `\(action.symbol)` | `\(step.address)` | `\(step.operation.pulpOperation)` |\n"
+        }
+        out += "\n<details><summary>Changes</summary>\n\n```diff\n"
+        for step in plan.changes {
+            guard let action = step.action else { continue }
+            out += "\(action == .replace ? "!" : action.symbol == "~" ? "!" : action.symbol) \(step.address)\n"
+            if let reason = step.reason { out += "# \(reason)\n" }
+            for c in step.changes {
+                let (symbol, text) = fieldLine(c)
+                out += "\(symbol == "~" ? "!" : symbol)   \(text)\n"
+            }
+        }
+        out += "```\n\n</details>\n"
+        if !plan.unmanaged.isEmpty { out += "\nNot managed by pulpform: \(plan.unmanaged.map { "`\($0)`" }.joined(separator: ", "))\n" }
+        if !plan.notPruned.isEmpty { out += "\nKept without `--prune`: \(plan.notPruned.map { "`\($0)`" }.joined(separator: ", "))\n" }
+        return out
+    }
+
+    // MARK: - Apply reports
+
+    /// One line per step.
+    public static func line(_ r: StepResult) -> String {
+        let what = r.step.action.map { "\($0.rawValue) " } ?? "record "
+        var s = "\(r.state.rawValue): \(what)\(r.step.address)"
+        if !r.tasks.isEmpty { s += " [" + r.tasks.map { "task \($0.taskId) \($0.state.rawValue)" }.joined(separator: ", ") + "]" }
+        if let m = r.message { s += " — \(m)" }
+        return s
+    }
+
+    public static func human(_ report: ApplyReport) -> String {
+        var out = ""
+        let counts = Dictionary(grouping: report.results, by: \.state).mapValues(\.count)
+        out += "Apply \(report.succeeded ? "complete" : "failed"): \(counts[.finished] ?? 0) steps finished, "
+            + "\(counts[.error] ?? 0) failed, \(counts[.skipped] ?? 0) skipped.\n"
+        out += "Task group \(report.groupId): \(report.summary.json().sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n"
+        return out
+    }
+
+    public static func json(_ report: ApplyReport) -> JSONValue {
+        [
+            "format_version": .string(formatVersion),
+            "succeeded": .bool(report.succeeded),
+            "group_id": .string(report.groupId),
+            "state_summary": .object(report.summary.json()),
+            "steps": .array(report.results.map { r in
+                [
+                    "address": .string(r.step.address),
+                    "action": r.step.action.map { .string($0.rawValue) } ?? "record",
+                    "operation": .string(r.step.operation.pulpOperation),
+                    "state": .string(r.state.rawValue),
+                    "message": .from(r.message),
+                    "tasks": .array(r.tasks.map { t in
+                        ["task_id": .string(t.taskId), "state": .string(t.state.rawValue), "task_type": .string(t.taskType),
+                         "error": t.error]
+                    }),
+                ]
+            }),
+        ]
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import PulpCore
+import PulpModel
+import PulpStore
+import Reconciler
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The embedded store as a reconciliation target: the Pulp service over it, and the reconciler's state in it.
+struct EmbeddedTarget {
+    let store: PulpStore
+    let pulp: LocalPulp
+    let state: EmbeddedState
+
+    init(store: PulpStore, workers: Int = 4) {
+        self.store = store
+        pulp = LocalPulp(store: store, workers: workers)
+        state = EmbeddedState(store: store)
+    }
+
+    var description: String { "embedded store \(store.path)" }
+}
+
+/// The salt and secret fingerprints, kept in the store.
+struct EmbeddedState: ReconcilerState {
+    let store: PulpStore
+
+    func salt() async throws -> String {
+        try await store.write { db in
+            if let s = try db.meta("secret_salt") { return s }
+            let s = Fingerprinter.newSalt()
+            try db.setMeta("secret_salt", s)
+            return s
+        }
+    }
+
+    func secretFingerprints() async throws -> [SecretKey: String] {
+        try await store.read { db in
+            var out: [SecretKey: String] = [:]
+            for f in try db.secretFingerprints() {
+                out[SecretKey(repoId: f.repoId, plugin: f.plugin, key: f.key)] = f.fingerprint
+            }
+            return out
+        }
+    }
+
+    func recordSecretFingerprints(_ changes: [SecretKey: String?]) async throws {
+        try await store.write { db in
+            for (k, v) in changes {
+                try db.setSecretFingerprint(repoId: k.repoId, plugin: k.plugin, key: k.key, fingerprint: v)
+            }
+        }
+    }
+}
+
+/// One apply at a time per store: an exclusive `flock` on `<store>.lock`, released by the kernel even when
+/// the process is killed. The file names the holder.
+final class ApplyLock {
+    let path: String
+    private let fd: Int32
+
+    struct Held: Error, CustomStringConvertible {
+        let path: String
+        let holder: String
+        var description: String { "another apply holds the lock \(path): \(holder)" }
+    }
+
+    init(storePath: String) throws {
+        path = storePath + ".lock"
+        fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw ValidationError("cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let data = FileManager.default.contents(atPath: path) ?? Data()
+            let holder = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            close(fd)
+            throw Held(path: path, holder: holder.isEmpty ? "unknown holder" : holder)
+        }
+        let info = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName) since \(PulpDateTime(Date()).iso8601)\n"
+        _ = ftruncate(fd, 0)
+        _ = info.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    deinit {
+        _ = ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}
+
+/// Options of the commands that read manifests.
+struct ManifestOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Manifest files or directories (every *.yaml and *.yml below them).", valueName: "path"))
+    var paths: [String] = ["."]
+
+    /// Loads the manifests, or prints every problem as `file:line:column: message` and exits 1.
+    func load(catalog: PluginCatalog = .builtin) throws -> Manifest {
+        do {
+            return try ManifestLoader(catalog: catalog).load(paths: paths)
+        } catch {
+            for d in error.diagnostics { printError("\(d)") }
+            printError("\(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s") in the manifests")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Output choices.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case human, json, markdown
+}
+
+enum Terminal {
+    /// Colour only on a terminal, and never when NO_COLOR is set.
+    static var stdoutColor: Bool {
+        isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) != 0 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+}
+
+/// Resolves secrets and builds the plan for a target.
+struct Reconciliation {
+    let manifest: Manifest
+    let plan: Plan
+
+    static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
+                     catalog: PluginCatalog = .builtin) async throws -> Reconciliation
+    {
+        let resolver = SecretResolver()
+        var values: [SecretSource: String] = [:]
+        for (source, _) in manifest.secretReferences {
+            if case .success(let v) = resolver.resolve(source) { values[source] = v }
+        }
+        let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
+                                  recorded: try await state.secretFingerprints(), secretValues: values)
+        let actual = try await ActualState.read(from: pulp)
+        let plan = Planner(catalog: catalog, canon: canon, prune: prune).plan(manifest, actual)
+        return Reconciliation(manifest: manifest, plan: plan)
+    }
+}

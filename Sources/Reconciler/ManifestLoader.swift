@@ -545,7 +545,7 @@ public struct SecretResolver: Sendable {
     /// Relative `{file:}` paths are taken from here.
     public var baseDirectory: String
 
-    public struct Failure: Error, Sendable {
+    public struct Failure: Error, Sendable, Equatable {
         public var message: String
     }
 

@@ -30,10 +30,12 @@ public final class PulpStore: Sendable {
         return "./pulpform.db"
     }
 
-    /// Opens (creating if needed) and migrates the store at `path`.
-    public init(path: String) throws(StoreError) {
+    /// Opens (creating if needed) and migrates the store at `path`. A read-only store must exist and be
+    /// fully migrated; nothing is written to it.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
         var config = Configuration()
+        config.readonly = readOnly
         config.foreignKeysEnabled = true
         // Let a CLI run and a server share the file: wait for the write lock instead of failing.
         config.busyMode = .timeout(30)
@@ -46,8 +48,18 @@ public final class PulpStore: Sendable {
             if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
                 throw StoreError.open(path: path, reason: "directory \(dir) does not exist")
             }
-            pool = try DatabasePool(path: path, configuration: config)
-            try PulpStore.migrator.migrate(pool)
+            if readOnly {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw StoreError.open(path: path, reason: "no store exists at this path")
+                }
+                pool = try DatabasePool(path: path, configuration: config)
+                guard try pool.read({ db in try PulpStore.migrator.hasCompletedMigrations(db) }) else {
+                    throw StoreError.open(path: path, reason: "the store was made by an older pulpform; run a command that writes to it first")
+                }
+            } else {
+                pool = try DatabasePool(path: path, configuration: config)
+                try PulpStore.migrator.migrate(pool)
+            }
         } catch let e as StoreError {
             throw e
         } catch {

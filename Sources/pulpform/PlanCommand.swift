@@ -11,8 +11,9 @@ struct PlanCommand: AsyncParsableCommand {
             Reads the manifests and the target, and prints an ordered plan: repositories, then importers, \
             distributors and schedules; deletions in reverse. Nothing is changed.
 
-            Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, \
-            2 changes pending (--detailed-exitcode only).
+            Exit codes: 0 success, 1 error. With --detailed-exitcode, the codes of `pulpform drift`: \
+            0 no changes, 2 manifest changes not applied yet, 3 objects changed outside pulpform since the last \
+            apply, 5 both.
 
             Examples:
               pulpform plan examples/quickstart
@@ -29,7 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also delete managed repositories and consumers that are gone from the manifests.")
     var prune = false
 
-    @Flag(name: .long, help: "Exit 2 when there are changes, 0 when there are none.")
+    @Flag(name: .long, help: "Exit 0 with no changes, 2 for pending manifest changes, 3 for changes made outside pulpform, 5 for both.")
     var detailedExitcode = false
 
     func run() async throws {
@@ -41,6 +42,6 @@ struct PlanCommand: AsyncParsableCommand {
         case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
         case .markdown: print(PlanRenderer.markdown(r.plan), terminator: "")
         }
-        if detailedExitcode, r.plan.hasChanges { throw ExitCode(2) }
+        if detailedExitcode, r.detailedExitCode != 0 { throw ExitCode(r.detailedExitCode) }
     }
 }

@@ -12,7 +12,7 @@ struct Pulpform: AsyncParsableCommand {
             (PULPFORM_DB, default ./pulpform.db) and runs Pulp's operations on it as tasks.
             """,
         version: PulpformVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, StatusCommand.self, DemoCommand.self,
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, StatusCommand.self, DemoCommand.self,
                       VersionCommand.self]
     )
 }
@@ -30,9 +30,9 @@ struct StoreOptions: ParsableArguments {
     var path: String { store ?? PulpStore.defaultPath() }
 
     /// Opens the store; a store that cannot be opened is an error message and exit 1.
-    func open() throws -> PulpStore {
+    func open(readOnly: Bool = false) throws -> PulpStore {
         do {
-            return try PulpStore(path: path)
+            return try PulpStore(path: path, readOnly: readOnly)
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

@@ -15,10 +15,10 @@ struct EmbeddedTarget {
     let pulp: LocalPulp
     let state: EmbeddedState
 
-    init(store: PulpStore, workers: Int = 4) {
+    init(store: PulpStore, workers: Int = 4, readOnly: Bool = false) {
         self.store = store
         pulp = LocalPulp(store: store, workers: workers)
-        state = EmbeddedState(store: store)
+        state = EmbeddedState(store: store, readOnly: readOnly)
     }
 
     var description: String { "embedded store \(store.path)" }
@@ -27,9 +27,14 @@ struct EmbeddedTarget {
 /// The salt and secret fingerprints, kept in the store.
 struct EmbeddedState: ReconcilerState {
     let store: PulpStore
+    /// Read-only: a missing salt means no secret was ever applied, so any fresh salt will do.
+    var readOnly = false
 
     func salt() async throws -> String {
-        try await store.write { db in
+        if readOnly {
+            return try await store.read { db in try db.meta("secret_salt") } ?? Fingerprinter.newSalt()
+        }
+        return try await store.write { db in
             if let s = try db.meta("secret_salt") { return s }
             let s = Fingerprinter.newSalt()
             try db.setMeta("secret_salt", s)
@@ -127,6 +132,14 @@ struct Reconciliation {
     let manifest: Manifest
     let plan: Plan
 
+    let drift: DriftReport
+
+    /// `--detailed-exitcode` and `drift`: 0 in sync, 2 pending, 3 changed outside pulpform, 5 both.
+    var detailedExitCode: Int32 {
+        let code = drift.exitCode
+        return code == 0 && plan.hasChanges ? 2 : code
+    }
+
     static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
                      catalog: PluginCatalog = .builtin) async throws -> Reconciliation
     {
@@ -138,7 +151,7 @@ struct Reconciliation {
         let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
                                   recorded: try await state.secretFingerprints(), secretValues: values)
         let actual = try await ActualState.read(from: pulp)
-        let plan = Planner(catalog: catalog, canon: canon, prune: prune).plan(manifest, actual)
-        return Reconciliation(manifest: manifest, plan: plan)
+        let planner = Planner(catalog: catalog, canon: canon, prune: prune)
+        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, actual), drift: planner.drift(manifest, actual))
     }
 }

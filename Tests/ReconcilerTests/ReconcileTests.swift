@@ -105,7 +105,7 @@ struct ReconcileTests {
         let rig = try Rig()
         try await rig.converge(baseManifest)
         // Someone sets the defaults explicitly, and writes a boolean as a string, outside pulpform.
-        try await rig.pulp.waitForTasks(try await rig.pulp.updateImporter(
+        _ = try await rig.pulp.waitForTasks(try await rig.pulp.updateImporter(
             repoId: "zoo", importerId: "yum_importer", config: ["ssl_validation": true, "remove_missing": "true"]).spawnedTasks,
             followSpawned: true)
         let p = try await rig.plan(baseManifest)

@@ -1,0 +1,136 @@
+import PulpModel
+
+/// Why an object is out of sync.
+public enum DriftKind: String, Sendable, Hashable {
+    /// The manifests changed and the change is not applied yet.
+    case pending
+    /// The object was changed outside pulpform since the last apply.
+    case outside
+    /// Both.
+    case both
+}
+
+public struct DriftItem: Sendable, Hashable {
+    public var address: String
+    public var kind: DriftKind
+    public var detail: String
+}
+
+/// `pulpform drift`: compares three fingerprints per managed object — the manifests' (desired), the
+/// target's (actual) and the one recorded by the last apply (`pulpform_applied`).
+///
+/// - desired = actual: in sync, whatever was recorded;
+/// - recorded = actual ≠ desired: the manifests moved on (`pending`);
+/// - recorded = desired ≠ actual: someone changed the target (`outside`);
+/// - all three differ: `both`.
+public struct DriftReport: Sendable {
+    public var items: [DriftItem]
+    /// Managed objects checked, in sync or not.
+    public var checked: [String]
+
+    /// 0 in sync, 2 pending, 3 outside, 5 both.
+    public var exitCode: Int32 {
+        let pending = items.contains { $0.kind == .pending || $0.kind == .both }
+        let outside = items.contains { $0.kind == .outside || $0.kind == .both }
+        switch (pending, outside) {
+        case (false, false): return 0
+        case (true, false): return 2
+        case (false, true): return 3
+        case (true, true): return 5
+        }
+    }
+
+    public var summary: String {
+        switch exitCode {
+        case 0: return "In sync: \(checked.count) objects match the manifests."
+        case 2: return "Pending: \(items.count) of \(checked.count) objects have manifest changes that are not applied."
+        case 3: return "Drift: \(items.count) of \(checked.count) objects were changed outside pulpform since the last apply."
+        default: return "Drift and pending changes: \(items.count) of \(checked.count) objects differ from the manifests."
+        }
+    }
+}
+
+extension Planner {
+    public func drift(_ manifest: Manifest, _ actual: ActualState) -> DriftReport {
+        var report = DriftReport(items: [], checked: [])
+        let repos = Dictionary(actual.repositories.map { ($0.repository.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var declared = Set<String>()
+        for d in manifest.repositories {
+            declared.insert(d.id)
+            let address = "repository.\(d.id)"
+            report.checked.append(address)
+            guard let a = repos[d.id] else {
+                report.items.append(DriftItem(address: address, kind: .pending, detail: "declared but not created"))
+                continue
+            }
+            classify(address: address, desired: canonical(d).hash, actual: canonical(a, actual).hash,
+                     recorded: a.repository.notes[OwnershipNotes.applied]?.stringValue, into: &report)
+        }
+        for a in actual.repositories where !declared.contains(a.repository.id) && Self.isManaged(a.repository.notes) && prune {
+            report.checked.append("repository.\(a.repository.id)")
+            report.items.append(DriftItem(address: "repository.\(a.repository.id)", kind: .pending, detail: "gone from the manifests, not pruned yet"))
+        }
+        let consumers = Dictionary(actual.consumers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var declaredConsumers = Set<String>()
+        for d in manifest.consumers {
+            declaredConsumers.insert(d.id)
+            let address = "consumer.\(d.id)"
+            report.checked.append(address)
+            guard let c = consumers[d.id] else {
+                report.items.append(DriftItem(address: address, kind: .pending, detail: "declared but not registered"))
+                continue
+            }
+            classify(address: address, desired: canonical(d).hash, actual: canonical(c, actual).hash,
+                     recorded: c.notes[OwnershipNotes.applied]?.stringValue, into: &report)
+        }
+        for c in actual.consumers where !declaredConsumers.contains(c.id) && Self.isManaged(c.notes) && prune {
+            report.checked.append("consumer.\(c.id)")
+            report.items.append(DriftItem(address: "consumer.\(c.id)", kind: .pending, detail: "gone from the manifests, not pruned yet"))
+        }
+        return report
+    }
+
+    static func isManaged(_ notes: JSONObject) -> Bool { notes[OwnershipNotes.managed] == .string("true") }
+
+    func classify(address: String, desired: String, actual: String, recorded: String?, into report: inout DriftReport) {
+        guard desired != actual else { return }
+        guard let recorded else {
+            report.items.append(DriftItem(address: address, kind: .pending, detail: "not applied by pulpform yet"))
+            return
+        }
+        switch (recorded == actual, recorded == desired) {
+        case (true, _):
+            report.items.append(DriftItem(address: address, kind: .pending, detail: "the manifests changed since the last apply"))
+        case (false, true):
+            report.items.append(DriftItem(address: address, kind: .outside, detail: "changed outside pulpform since the last apply"))
+        case (false, false):
+            report.items.append(DriftItem(address: address, kind: .both,
+                                          detail: "changed outside pulpform, and the manifests changed too, since the last apply"))
+        }
+    }
+}
+
+/// JUnit XML, which CI systems display natively: one test case per managed object.
+public enum JUnitRenderer {
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    public static func drift(_ report: DriftReport) -> String {
+        let failures = Dictionary(report.items.map { ($0.address, $0) }, uniquingKeysWith: { a, _ in a })
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"pulpform drift\" tests=\"\(report.checked.count)\" failures=\"\(report.items.count)\">\n"
+        out += "  <testsuite name=\"pulpform drift\" tests=\"\(report.checked.count)\" failures=\"\(report.items.count)\" errors=\"0\">\n"
+        for address in report.checked {
+            out += "    <testcase classname=\"pulpform.drift\" name=\"\(escape(address))\""
+            if let item = failures[address] {
+                out += ">\n      <failure type=\"\(item.kind.rawValue)\" message=\"\(escape(item.detail))\">\(escape(address)): \(escape(item.detail))</failure>\n    </testcase>\n"
+            } else {
+                out += "/>\n"
+            }
+        }
+        out += "  </testsuite>\n</testsuites>\n"
+        return out
+    }
+}

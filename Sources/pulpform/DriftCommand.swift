@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import PulpModel
+import Reconciler
+
+struct DriftCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift",
+        abstract: "Check, read-only, whether the target still matches the manifests (for nightly CI).",
+        discussion: """
+            Opens the store read-only and tells apart manifest changes that are not applied yet from changes \
+            made outside pulpform since the last apply.
+
+            Exit codes: 0 in sync, 2 manifest changes not applied yet, 3 objects changed outside pulpform, \
+            5 both, 1 error.
+
+            Examples:
+              pulpform drift manifests/
+              pulpform drift --format junit manifests/ > drift.xml
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case human, json, junit }
+
+    @OptionGroup var manifests: ManifestOptions
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: "Output format: human, json or junit.")
+    var format: Format = .human
+
+    @Flag(name: .long, help: "Count managed objects gone from the manifests as pending deletions.")
+    var prune = false
+
+    func run() async throws {
+        let manifest = try manifests.load()
+        let target = EmbeddedTarget(store: try storeOptions.open(readOnly: true), readOnly: true)
+        let r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
+        let report = r.drift
+        switch format {
+        case .human:
+            for item in report.items { print("\(item.kind.rawValue): \(item.address): \(item.detail)") }
+            print(report.summary)
+        case .json:
+            let o: JSONValue = [
+                "format_version": .string(PlanRenderer.formatVersion),
+                "exit_code": .int(Int(report.exitCode)),
+                "checked": .int(report.checked.count),
+                "items": .array(report.items.map { ["address": .string($0.address), "kind": .string($0.kind.rawValue),
+                                                     "detail": .string($0.detail)] }),
+            ]
+            print(o.serialized())
+        case .junit:
+            print(JUnitRenderer.drift(report), terminator: "")
+        }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+    }
+}

@@ -13,10 +13,14 @@ struct ApplyCommand: AsyncParsableCommand {
             of one repository in order. A failed step skips the rest of its repository; the others go on. \
             One apply at a time may touch a store.
 
-            Exit codes: 0 every task finished, 1 an error or a failed step.
+            Given a plan file saved by `plan --out`, applies exactly its steps without asking, after checking \
+            that none of the objects it touches changed since; if any did, it refuses and names them.
 
-            Example:
+            Exit codes: 0 every task finished, 1 an error or a failed step, 4 a stale saved plan.
+
+            Examples:
               pulpform apply --auto-approve examples/quickstart
+              pulpform apply release.plan
             """)
 
     @OptionGroup var manifests: ManifestOptions
@@ -39,8 +43,20 @@ struct ApplyCommand: AsyncParsableCommand {
         guard format != .markdown else { throw ValidationError("apply reports as human or json") }
     }
 
+    /// A single argument holding a saved plan (JSON), rather than manifests.
+    var planFile: String? {
+        guard manifests.paths.count == 1, let path = manifests.paths.first, !path.hasSuffix(".yaml"), !path.hasSuffix(".yml") else {
+            return nil
+        }
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+              let data = FileManager.default.contents(atPath: path) else { return nil }
+        return data.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }) == UInt8(ascii: "{") ? path : nil
+    }
+
     func run() async throws {
-        let manifest = try manifests.load()
+        let saved = try planFile.map(loadPlan)
+        let manifest = saved == nil ? try manifests.load() : Manifest()
         let store = try storeOptions.open()
         let lock: ApplyLock
         do {
@@ -50,12 +66,17 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let target = EmbeddedTarget(store: store, workers: parallelism)
-        let r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
-        let plan = r.plan
+        let plan: Plan
+        if let saved {
+            try await check(saved, against: target)
+            plan = saved.plan
+        } else {
+            plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune).plan
+        }
         if format == .human {
             print(PlanRenderer.human(plan, color: Terminal.stdoutColor), terminator: "")
         }
-        if plan.hasChanges && !autoApprove {
+        if plan.hasChanges && !autoApprove && saved == nil {
             guard Terminal.stdinIsTerminal else {
                 printError("error: apply needs --auto-approve when not run on a terminal")
                 throw ExitCode(1)
@@ -82,5 +103,38 @@ struct ApplyCommand: AsyncParsableCommand {
         default: print(PlanRenderer.human(report), terminator: "")
         }
         if !report.succeeded { throw ExitCode(1) }
+    }
+
+    func loadPlan(_ path: String) throws -> SavedPlan {
+        do {
+            guard let data = FileManager.default.contents(atPath: path) else { throw PlanFileError(message: "cannot read the file") }
+            return try PlanFile.decode(try JSONValue.parse(data))
+        } catch let e as JSONError {
+            printError("error: \(path): not a plan file: \(e)")
+        } catch {
+            printError("error: \(path): \(error)")
+        }
+        throw ExitCode(1)
+    }
+
+    /// Refuses (exit 4) when an object the plan touches changed since it was made.
+    func check(_ saved: SavedPlan, against target: EmbeddedTarget) async throws {
+        guard saved.target == target.description else {
+            printError("error: the plan was made for \(saved.target), not \(target.description)")
+            throw ExitCode(1)
+        }
+        let units = saved.guards.keys.sorted()
+        let now = try await ActualState.read(units: units, from: target.pulp)
+        let current = try await Reconciliation.guardPlanner(state: target.state).guards(for: Plan(steps: saved.plan.steps), in: now)
+        let stale = units.filter { current[$0] != saved.guards[$0] }
+        guard stale.isEmpty else {
+            for unit in stale {
+                let what = unit.replacingOccurrences(of: ":", with: ".")
+                let why = saved.guards[unit] == SavedPlan.absent ? "was created" : current[unit] == SavedPlan.absent ? "was deleted" : "changed"
+                printError("stale: \(what) \(why) since the plan was made")
+            }
+            printError("error: the saved plan is stale (\(stale.count) object\(stale.count == 1 ? "" : "s")); plan again")
+            throw ExitCode(4)
+        }
     }
 }

@@ -19,6 +19,7 @@ struct PlanCommand: AsyncParsableCommand {
               pulpform plan examples/quickstart
               pulpform plan --format json examples/rhui > plan.json
               pulpform plan --format markdown manifests/ > comment.md
+              pulpform plan --out release.plan manifests/ && pulpform apply release.plan
             """)
 
     @OptionGroup var manifests: ManifestOptions
@@ -29,6 +30,10 @@ struct PlanCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Also delete managed repositories and consumers that are gone from the manifests.")
     var prune = false
+
+    @Option(name: .long, help: ArgumentHelp("Save the plan to this file, for `pulpform apply FILE`. It holds no secret.",
+                                            valueName: "file"))
+    var out: String?
 
     @Flag(name: .long, help: "Exit 0 with no changes, 2 for pending manifest changes, 3 for changes made outside pulpform, 5 for both.")
     var detailedExitcode = false
@@ -41,6 +46,17 @@ struct PlanCommand: AsyncParsableCommand {
         case .human: print(PlanRenderer.human(r.plan, color: Terminal.stdoutColor), terminator: "")
         case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
         case .markdown: print(PlanRenderer.markdown(r.plan), terminator: "")
+        }
+        if let out {
+            let saved = SavedPlan(plan: r.plan, guards: r.planner.guards(for: r.plan, in: r.actual), target: target.description,
+                                  createdAt: PulpDateTime(Date()).iso8601)
+            do {
+                try PlanFile.encode(saved).serializedData().write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                printError("error: cannot write the plan to \(out): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+            printError("Saved the plan to \(out). Apply exactly these steps with: pulpform apply \(out)")
         }
         if detailedExitcode, r.detailedExitCode != 0 { throw ExitCode(r.detailedExitCode) }
     }

@@ -21,7 +21,11 @@ struct EmbeddedTarget {
         state = EmbeddedState(store: store, readOnly: readOnly)
     }
 
-    var description: String { "embedded store \(store.path)" }
+    var description: String { "embedded store \(EmbeddedTarget.absolute(store.path))" }
+
+    static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
 }
 
 /// The salt and secret fingerprints, kept in the store.
@@ -131,6 +135,8 @@ enum Terminal {
 struct Reconciliation {
     let manifest: Manifest
     let plan: Plan
+    let planner: Planner
+    let actual: ActualState
 
     let drift: DriftReport
 
@@ -152,6 +158,14 @@ struct Reconciliation {
                                   recorded: try await state.secretFingerprints(), secretValues: values)
         let actual = try await ActualState.read(from: pulp)
         let planner = Planner(catalog: catalog, canon: canon, prune: prune)
-        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, actual), drift: planner.drift(manifest, actual))
+        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, actual), planner: planner, actual: actual,
+                              drift: planner.drift(manifest, actual))
+    }
+
+    /// A planner for checking a saved plan's guards: the same canonical form, without manifests.
+    static func guardPlanner(state: any ReconcilerState, catalog: PluginCatalog = .builtin) async throws -> Planner {
+        let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
+                                  recorded: try await state.secretFingerprints(), secretValues: [:])
+        return Planner(catalog: catalog, canon: canon, prune: false)
     }
 }

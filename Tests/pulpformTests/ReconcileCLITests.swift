@@ -180,3 +180,79 @@ struct ReconcileCLITests {
         #expect(try w.run(["apply", "--auto-approve", "m.yaml"]).status == 0)
     }
 }
+
+@Suite("saved plans, show and tasks")
+struct SavedPlanCLITests {
+    static let two = """
+        repositories:
+          - id: a
+            importer:
+              type: yum_importer
+              config: {feed: https://x/a/, proxy_password: {env: PROXY_PASSWORD}}
+          - id: b
+            importer: {type: iso_importer, config: {feed: https://x/b/}}
+        """
+
+    @Test("a saved plan holds no secret, survives an unrelated write, and is refused with 4 when stale")
+    func savedPlans() async throws {
+        let w = try Workspace()
+        w.env["PROXY_PASSWORD"] = "hunter2-saved"
+        try w.write("m.yaml", Self.two)
+        let plan = try w.run(["plan", "--out", "first.plan", "m.yaml"])
+        #expect(plan.status == 0)
+        let file = try String(contentsOfFile: w.tmp.path("first.plan"), encoding: .utf8)
+        #expect(!file.contains("hunter2"))
+        #expect(file.contains("PROXY_PASSWORD"), "the reference, not the value")
+        // An unrelated write: another repository appears.
+        _ = try await w.pulp().createRepository(RepositoryCreate(id: "unrelated"))
+        let apply = try w.run(["apply", "first.plan"])
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(try w.pulp().store.readSync { db in try db.importer(repoId: "a")?.config["proxy_password"] } == "hunter2-saved")
+        // A plan to change a and b, then a changes under it.
+        try w.write("m.yaml", Self.two.replacingOccurrences(of: "x/a/", with: "x/a2/").replacingOccurrences(of: "x/b/", with: "x/b2/"))
+        #expect(try w.run(["plan", "--out", "second.plan", "m.yaml"]).status == 0)
+        let pulp = try w.pulp()
+        _ = try await pulp.waitForTasks(try await pulp.updateImporter(repoId: "b", importerId: "iso_importer",
+                                                                     config: ["max_downloads": 2]).spawnedTasks, followSpawned: true)
+        let stale = try w.run(["apply", "second.plan"])
+        #expect(stale.status == 4)
+        #expect(stale.stderr.contains("stale: repository.b changed since the plan was made"))
+        #expect(!stale.stderr.contains("repository.a changed"))
+        #expect(try await pulp.importer(repoId: "a", importerId: "yum_importer").config["feed"] == "https://x/a/", "nothing applied")
+        // A plan whose new repository appeared meanwhile is stale too.
+        try w.write("new.yaml", "repositories:\n  - id: fresh\n")
+        #expect(try w.run(["plan", "--out", "third.plan", "new.yaml"]).status == 0)
+        _ = try await pulp.createRepository(RepositoryCreate(id: "fresh"))
+        let created = try w.run(["apply", "third.plan"])
+        #expect(created.status == 4)
+        #expect(created.stderr.contains("stale: repository.fresh was created since the plan was made"))
+        // Garbage is a clear error.
+        try w.write("junk.plan", "{\"kind\": \"something else\"}")
+        let junk = try w.run(["apply", "junk.plan"])
+        #expect(junk.status == 1)
+        #expect(junk.stderr.contains("not a pulpform plan file"))
+    }
+
+    @Test("show and tasks print the state and recent tasks")
+    func showAndTasks() throws {
+        let w = try Workspace()
+        w.env["PROXY_PASSWORD"] = "p"
+        try w.write("m.yaml", Self.two)
+        #expect(try w.run(["apply", "--auto-approve", "m.yaml"]).status == 0)
+        try w.write("m.yaml", Self.two.replacingOccurrences(of: "x/b/", with: "x/b2/"))
+        #expect(try w.run(["apply", "--auto-approve", "m.yaml"]).status == 0)
+        let show = try w.run(["show"])
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("REPOSITORY"))
+        #expect(show.stdout.contains("a  ") && show.stdout.contains("yum_importer"))
+        #expect(show.stdout.contains("2 repositories"))
+        let json = try JSONValue.parse(try w.run(["show", "--format", "json"]).stdout)
+        #expect(json.arrayValue?.count == 2)
+        #expect(json.arrayValue?.first?["managed"] == true)
+        let tasks = try w.run(["tasks"])
+        #expect(tasks.status == 0)
+        #expect(tasks.stdout.contains("finished"))
+        #expect(tasks.stdout.contains("update_importer_config"))
+        #expect(try w.run(["tasks", "--state", "nope"]).status != 0)
+    }
+}

@@ -42,9 +42,6 @@ public struct ManifestLoader {
             }
         }
         checkUnique(manifest, reader: &reader)
-        for (source, mark) in manifest.secretReferences {
-            if case .failure(let e) = secrets.resolve(source) { reader.error(mark, e.message) }
-        }
         if !reader.diagnostics.isEmpty {
             throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())
         }
@@ -291,6 +288,7 @@ public struct ManifestLoader {
                 continue
             }
             if let secret = reader.secret(v) {
+                if case .failure(let e) = secrets.resolve(secret) { reader.error(v.mark, e.message) }
                 out[name] = .secret(secret)
                 continue
             }
@@ -513,7 +511,11 @@ struct NodeReader {
             error(entries[0].value.mark, "\(key) must name \(key == "env" ? "an environment variable" : "a file")")
             return nil
         }
-        return key == "env" ? .env(name) : .file(name)
+        if key == "env" { return .env(name) }
+        // A relative path is taken from the manifest's own directory.
+        if name.hasPrefix("/") { return .file(name) }
+        let dir = (entries[0].value.mark.file as NSString).deletingLastPathComponent
+        return .file(dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name))
     }
 
     /// `; did you mean "x"?` for the closest candidate within two edits, or nothing.

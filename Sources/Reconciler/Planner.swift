@@ -373,11 +373,9 @@ public struct Planner: Sendable {
             notesDelta[k] = want.notes[k] ?? .null
             metaChanges.append(FieldChange(path: "notes.\(k)", before: have.notes[k], after: want.notes[k]))
         }
+        // Adopting an unmanaged repository is bookkeeping (the record step marks it managed); it is only
+        // called out when something else about the repository changes too.
         let managed = a.repository.notes[OwnershipNotes.managed] == .string("true")
-        if !managed {
-            notesDelta[OwnershipNotes.managed] = "true"
-            metaChanges.append(FieldChange(path: "notes.\(OwnershipNotes.managed)", before: nil, after: "true"))
-        }
         if !notesDelta.isEmpty { delta["notes"] = .object(notesDelta) }
         if !delta.isEmpty {
             forward.append(PlanStep(address: address, unit: unit, action: .update, operation: .updateRepository(id: id, delta: delta),
@@ -531,10 +529,6 @@ public struct Planner: Sendable {
             for k in Set(want.notes.keys).union(have.notes.keys).sorted() where want.notes[k] != have.notes[k] {
                 notesDelta[k] = want.notes[k] ?? .null
                 changes.append(FieldChange(path: "notes.\(k)", before: have.notes[k], after: want.notes[k]))
-            }
-            if a.notes[OwnershipNotes.managed] != .string("true") {
-                notesDelta[OwnershipNotes.managed] = "true"
-                changes.append(FieldChange(path: "notes.\(OwnershipNotes.managed)", before: nil, after: "true"))
             }
             if !notesDelta.isEmpty { delta["notes"] = .object(notesDelta) }
             if !delta.isEmpty {

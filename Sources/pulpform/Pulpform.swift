@@ -13,7 +13,7 @@ struct Pulpform: AsyncParsableCommand {
             """,
         version: PulpformVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ShowCommand.self,
-                      TasksCommand.self, StatusCommand.self, DemoCommand.self,
+                      TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
                       VersionCommand.self]
     )
 }

@@ -162,14 +162,14 @@ struct ManifestTests {
             "secrets/basic": "s3cret\n",
         ])
         #expect(diagnostics(dir) == [
-            "a.yaml:4:7: secret {env: PROXY_PASSWORD} cannot be resolved: PROXY_PASSWORD is not set",
-            "a.yaml:4:7: secret {file: missing.pem} cannot be resolved: the file cannot be read",
+            "a.yaml:7:25: secret {env: PROXY_PASSWORD} cannot be resolved: PROXY_PASSWORD is not set",
+            "a.yaml:9:25: secret {file: \(dir.path("missing.pem"))} cannot be resolved: the file cannot be read",
         ])
         try Data("KEY".utf8).write(to: dir.url.appendingPathComponent("missing.pem"))
         let m = try load(dir, env: ["PROXY_PASSWORD": "pw"])
         let config = try #require(m.repositories.first?.importer?.config)
         #expect(config["proxy_password"] == .secret(.env("PROXY_PASSWORD")))
-        #expect(config["basic_auth_password"] == .secret(.file("secrets/basic")))
+        #expect(config["basic_auth_password"] == .secret(.file(dir.path("secrets/basic"))), "relative to the manifest")
         #expect(SecretResolver(environment: [:], baseDirectory: dir.path).resolve(.file("secrets/basic")) == .success("s3cret"))
     }
 

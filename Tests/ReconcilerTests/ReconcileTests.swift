@@ -217,10 +217,18 @@ struct ReconcileTests {
         #expect(pruned.changes.map(\.address) == ["repository.zoo"])
         #expect(pruned.changes.map(\.action) == [.delete])
         #expect(try await rig.pulp.repositories(include: .none).map(\.repository.id).sorted() == ["emu", "hand-made"])
-        // Declaring the hand-made repository adopts it.
-        let adopt = try await rig.plan(onlyEmu + "\n  - id: hand-made\n")
+        // Declaring the hand-made repository as it is adopts it silently: no visible change, and the next
+        // apply marks it managed.
+        let same = onlyEmu + "\n  - id: hand-made\n"
+        let adoptQuietly = try await rig.plan(same)
+        #expect(!adoptQuietly.hasChanges)
+        #expect(adoptQuietly.steps.map(\.address) == ["repository.hand-made"], "one bookkeeping step")
+        // Declaring it with changes shows the adoption.
+        let adopt = try await rig.plan(onlyEmu + "\n  - id: hand-made\n    description: now managed\n")
         #expect(adopt.changes.map(\.address) == ["repository.hand-made"])
         #expect(adopt.changes.first?.reason?.hasPrefix("adopt") == true)
+        try await rig.converge(same)
+        #expect(try await rig.pulp.repository("hand-made", include: .none).repository.notes["pulpform_managed"] == "true")
     }
 
     @Test("a failed step skips the rest of its repository; other repositories go on")

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import PulpModel
+import Reconciler
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Write manifests from the target's current state.",
+        discussion: """
+            Writes every repository (or those given with --id) and every consumer as a manifest. Secrets become \
+            {env: NAME} references; the names to set are listed on stderr, never the values. Planning the \
+            written manifests right away shows no changes.
+
+            Examples:
+              pulpform import --out manifests/imported.yaml
+              pulpform import --id zoo --id emu > two.yaml
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only this repository (repeatable). Consumers are left out then.", valueName: "id"))
+    var id: [String] = []
+
+    func run() async throws {
+        let target = EmbeddedTarget(store: try storeOptions.open(readOnly: true), readOnly: true)
+        let state = try await ActualState.read(from: target.pulp)
+        let missing = id.filter { want in !state.repositories.contains { $0.repository.id == want } }
+        guard missing.isEmpty else {
+            printError("error: no such repository: \(missing.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        let output = ManifestWriter().write(state, repositories: id.isEmpty ? nil : Set(id))
+        if let out {
+            do {
+                try Data(output.yaml.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                printError("error: cannot write \(out): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+            printError("Wrote \(out).")
+        } else {
+            print(output.yaml, terminator: "")
+        }
+        if !output.environment.isEmpty {
+            printError("Set these environment variables before planning:")
+            for (name, what) in output.environment { printError("  \(name): \(what)") }
+        }
+    }
+}

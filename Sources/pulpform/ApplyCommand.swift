@@ -66,6 +66,12 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let target = EmbeddedTarget(store: store, workers: parallelism)
+        if let dead = try await target.state.abandonedApply() {
+            // A previous apply was killed: its tasks that never ran will never run.
+            try? await target.pulp.cancelTaskGroup(dead)
+            try await target.state.endApply()
+            printError("A previous apply (task group \(dead)) was interrupted; its unfinished tasks are canceled.")
+        }
         let plan: Plan
         if let saved {
             try await check(saved, against: target)
@@ -91,12 +97,15 @@ struct ApplyCommand: AsyncParsableCommand {
             if format == .json { print(PlanRenderer.json(ApplyReport(groupId: "", results: [], summary: .init())).serialized()) }
             return
         }
+        let groupId = PulpIDs.uuid()
+        try await target.state.beginApply(groupId)
         let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: parallelism)
-            .apply(plan) { event in
+            .apply(plan, groupId: groupId) { event in
                 if case .ended(let result) = event, result.step.action != nil || result.state != .finished {
                     printError(PlanRenderer.line(result))
                 }
             }
+        try await target.state.endApply()
         withExtendedLifetime(lock) {}
         switch format {
         case .json: print(PlanRenderer.json(report).serialized())

@@ -56,6 +56,20 @@ struct EmbeddedState: ReconcilerState {
         }
     }
 
+    /// Marks an apply's task group as in progress; a later apply that finds it still marked knows the
+    /// process died (it holds the lock) and cancels the group's leftover tasks.
+    func beginApply(_ groupId: String) async throws {
+        try await store.write { db in try db.setMeta("apply_in_progress", groupId) }
+    }
+
+    func endApply() async throws {
+        try await store.write { db in try db.setMeta("apply_in_progress", "") }
+    }
+
+    func abandonedApply() async throws -> String? {
+        try await store.read { db in try db.meta("apply_in_progress") }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     func recordSecretFingerprints(_ changes: [SecretKey: String?]) async throws {
         try await store.write { db in
             for (k, v) in changes {

@@ -38,13 +38,27 @@ struct CLI {
         for (k, v) in environment { env[k] = v }
         p.environment = env
         p.currentDirectoryURL = cwd ?? packageRoot
-        let out = Pipe(), err = Pipe()
+        // Files, not pipes: a child that fills one pipe while we drain the other would hang.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("pulpform-out-\(UUID().uuidString)")
+        let errURL = dir.appendingPathComponent("pulpform-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
         p.standardOutput = out
         p.standardError = err
+        p.standardInput = FileHandle.nullDevice
         try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        try out.close()
+        try err.close()
+        let o = (try? Data(contentsOf: outURL)) ?? Data()
+        let e = (try? Data(contentsOf: errURL)) ?? Data()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
 }

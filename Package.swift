@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpStore", "PulpModel"]),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel"]),
-        .testTarget(name: "pulpformTests", dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel"]),
+        .testTarget(name: "pulpformTests", dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel", "Reconciler"]),
     ]
 )

@@ -103,6 +103,41 @@ extension JSONValue {
 
     public func serializedData() -> Data { Data(serialized().utf8) }
 
+    /// Indented JSON with sorted keys, for files people read and diff.
+    public func pretty(indent: String = "  ") -> String {
+        var out = ""
+        writePretty(into: &out, level: 0, indent: indent)
+        return out + "\n"
+    }
+
+    func writePretty(into out: inout String, level: Int, indent: String) {
+        let pad = String(repeating: indent, count: level + 1)
+        let closePad = String(repeating: indent, count: level)
+        switch self {
+        case .array(let a) where !a.isEmpty:
+            out += "[\n"
+            for (i, v) in a.enumerated() {
+                out += pad
+                v.writePretty(into: &out, level: level + 1, indent: indent)
+                out += i == a.count - 1 ? "\n" : ",\n"
+            }
+            out += closePad + "]"
+        case .object(let o) where !o.isEmpty:
+            out += "{\n"
+            let keys = o.keys.sorted()
+            for (i, k) in keys.enumerated() {
+                out += pad
+                JSONValue.writeString(k, into: &out)
+                out += ": "
+                o[k, default: .null].writePretty(into: &out, level: level + 1, indent: indent)
+                out += i == keys.count - 1 ? "\n" : ",\n"
+            }
+            out += closePad + "}"
+        default:
+            write(into: &out)
+        }
+    }
+
     public func write(into out: inout String) {
         switch self {
         case .null: out += "null"

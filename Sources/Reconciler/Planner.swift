@@ -514,7 +514,7 @@ public struct Planner: Sendable {
                                   operation: .registerConsumer(ConsumerRegister(id: d.id, displayName: d.displayName,
                                                                                 description: d.description, notes: notes)),
                                   changes: changes))
-        } else if let have, let a {
+        } else if let have {
             var delta = JSONObject()
             var changes: [FieldChange] = []
             if want.displayName != have.displayName {

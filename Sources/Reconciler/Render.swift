@@ -156,7 +156,16 @@ public enum PlanRenderer {
         let counts = Dictionary(grouping: report.results, by: \.state).mapValues(\.count)
         out += "Apply \(report.succeeded ? "complete" : "failed"): \(counts[.finished] ?? 0) steps finished, "
             + "\(counts[.error] ?? 0) failed, \(counts[.skipped] ?? 0) skipped.\n"
-        out += "Task group \(report.groupId): \(report.summary.json().sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))\n"
+        let tasks = report.results.flatMap { r in r.tasks.map { (r.step.address, $0) } }
+        if !tasks.isEmpty {
+            out += "Tasks:\n"
+            for (address, t) in tasks {
+                var line = "  \(t.taskId)  \(t.state.rawValue)  \(t.taskType)  \(address)"
+                if let code = t.error["code"]?.stringValue { line += "  \(code): \(t.error["description"]?.stringValue ?? "")" }
+                out += line + "\n"
+            }
+        }
+        out += "Task group \(report.groupId) state summary: \(JSONValue.object(report.summary.json()).serialized())\n"
         return out
     }
 

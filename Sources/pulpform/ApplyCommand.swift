@@ -99,12 +99,10 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let groupId = PulpIDs.uuid()
         try await target.state.beginApply(groupId)
+        let progress = ApplyProgress(total: plan.steps.count, live: Terminal.stderrIsTerminal)
         let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: parallelism)
-            .apply(plan, groupId: groupId) { event in
-                if case .ended(let result) = event, result.step.action != nil || result.state != .finished {
-                    printError(PlanRenderer.line(result))
-                }
-            }
+            .apply(plan, groupId: groupId, progress: progress.handle)
+        progress.finish()
         try await target.state.endApply()
         withExtendedLifetime(lock) {}
         switch format {

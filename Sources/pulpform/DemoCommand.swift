@@ -13,6 +13,9 @@ struct DemoCommand: AsyncParsableCommand {
             Creates the repository in the manifest (examples/harness-demo.json by default) with its importer and \
             distributors, syncs it, publishes every distributor and prints each task as it finishes. A repository \
             that already exists is deleted first, so the command can be run again.
+
+            Example:
+              pulpform demo --publish-dir /tmp/publish
             """)
 
     @OptionGroup var storeOptions: StoreOptions

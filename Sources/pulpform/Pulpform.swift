@@ -28,6 +28,10 @@ struct StoreOptions: ParsableArguments {
                                             valueName: "path"))
     var store: String?
 
+    init() {}
+
+    init(store: String?) { self.store = store }
+
     var path: String { store ?? PulpStore.defaultPath() }
 
     /// Opens the store; a store that cannot be opened is an error message and exit 1.

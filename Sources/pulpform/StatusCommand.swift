@@ -7,7 +7,7 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show what the embedded store holds.",
-        discussion: "Opens (and if needed creates and migrates) the store, then prints its migrations and resource counts.")
+        discussion: "Opens (and if needed creates and migrates) the store, then prints its migrations and resource counts.\n\nExample:\n  pulpform status --json")
 
     @OptionGroup var storeOptions: StoreOptions
 

@@ -86,6 +86,15 @@ struct CLITests {
         #expect(try CLI.run(["--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0-dev")
     }
 
+    @Test("every command's --help has an example; every store command takes --store",
+          arguments: ["validate", "plan", "apply", "drift", "show", "tasks", "import", "status", "demo", "version"])
+    func help(_ command: String) throws {
+        let r = try CLI.run([command, "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Example"), "\(command) --help has no example")
+        if command != "version" { #expect(r.stdout.contains("--store"), "\(command) takes --store") }
+    }
+
     @Test("demo runs the shipped example on a fresh store, twice")
     func demo() throws {
         let tmp = try TempDir()

@@ -144,6 +144,13 @@ struct ReconcileCLITests {
         // zoo changed outside and emu pending: both kinds at once is 5 as well.
         try w.write("m3.yaml", secretManifest.replacingOccurrences(of: "relative_url: zoo,", with: "relative_url: zoo3,"))
         #expect(try w.run(["drift", "m3.yaml"]).status == 5, "recorded ≠ actual ≠ desired")
+        #expect(try w.run(["plan", "--detailed-exitcode", "m3.yaml"]).status == 5, "plan uses drift's codes")
+        #expect(try w.run(["plan", "m3.yaml"]).status == 0, "without --detailed-exitcode, changes are success")
+        try w.write("broken.yaml", "repositories:\n  - id: [x]\n")
+        let broken = try w.run(["plan", "broken.yaml"])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("broken.yaml:2:9: id must be a string, not a list"))
+        #expect(try w.run(["drift", "broken.yaml"]).status == 1)
         // drift wrote nothing.
         let before = try PulpStore(path: w.db).dump()
         _ = try w.run(["drift", "m3.yaml"])

@@ -53,41 +53,45 @@ public struct DriftReport: Sendable {
 extension Planner {
     public func drift(_ manifest: Manifest, _ actual: ActualState) -> DriftReport {
         var report = DriftReport(items: [], checked: [])
-        let repos = Dictionary(actual.repositories.map { ($0.repository.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var declared = Set<String>()
-        for d in manifest.repositories {
-            declared.insert(d.id)
-            let address = "repository.\(d.id)"
-            report.checked.append(address)
-            guard let a = repos[d.id] else {
-                report.items.append(DriftItem(address: address, kind: .pending, detail: "declared but not created"))
-                continue
-            }
-            classify(address: address, desired: canonical(d).hash, actual: canonical(a, actual).hash,
-                     recorded: a.repository.notes[OwnershipNotes.applied]?.stringValue, into: &report)
-        }
-        for a in actual.repositories where !declared.contains(a.repository.id) && Self.isManaged(a.repository.notes) && prune {
-            report.checked.append("repository.\(a.repository.id)")
-            report.items.append(DriftItem(address: "repository.\(a.repository.id)", kind: .pending, detail: "gone from the manifests, not pruned yet"))
-        }
-        let consumers = Dictionary(actual.consumers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        var declaredConsumers = Set<String>()
-        for d in manifest.consumers {
-            declaredConsumers.insert(d.id)
-            let address = "consumer.\(d.id)"
-            report.checked.append(address)
-            guard let c = consumers[d.id] else {
-                report.items.append(DriftItem(address: address, kind: .pending, detail: "declared but not registered"))
-                continue
-            }
-            classify(address: address, desired: canonical(d).hash, actual: canonical(c, actual).hash,
-                     recorded: c.notes[OwnershipNotes.applied]?.stringValue, into: &report)
-        }
-        for c in actual.consumers where !declaredConsumers.contains(c.id) && Self.isManaged(c.notes) && prune {
-            report.checked.append("consumer.\(c.id)")
-            report.items.append(DriftItem(address: "consumer.\(c.id)", kind: .pending, detail: "gone from the manifests, not pruned yet"))
-        }
+        let repos = Dictionary(actual.repositories.map { a in
+            (a.repository.id, Observed(notes: a.repository.notes, hash: { canonical(a, actual).hash }))
+        }, uniquingKeysWith: { a, _ in a })
+        section("repository", desired: manifest.repositories.map { d in (d.id, { canonical(d).hash }) }, actual: repos,
+                missing: "declared but not created", into: &report)
+        let consumers = Dictionary(actual.consumers.map { c in
+            (c.id, Observed(notes: c.notes, hash: { canonical(c, actual).hash }))
+        }, uniquingKeysWith: { a, _ in a })
+        section("consumer", desired: manifest.consumers.map { d in (d.id, { canonical(d).hash }) }, actual: consumers,
+                missing: "declared but not registered", into: &report)
         return report
+    }
+
+    /// An object on the target: its notes, and its canonical fingerprint computed on demand.
+    struct Observed {
+        let notes: JSONObject
+        let hash: () -> String
+    }
+
+    func section(_ kind: String, desired: [(id: String, hash: () -> String)], actual: [String: Observed], missing: String,
+                 into report: inout DriftReport)
+    {
+        var declared = Set<String>()
+        for d in desired {
+            declared.insert(d.id)
+            let address = "\(kind).\(d.id)"
+            report.checked.append(address)
+            guard let a = actual[d.id] else {
+                report.items.append(DriftItem(address: address, kind: .pending, detail: missing))
+                continue
+            }
+            classify(address: address, desired: d.hash(), actual: a.hash(), recorded: a.notes[OwnershipNotes.applied]?.stringValue,
+                     into: &report)
+        }
+        guard prune else { return }
+        for (id, a) in actual.sorted(by: { $0.key < $1.key }) where !declared.contains(id) && Self.isManaged(a.notes) {
+            report.checked.append("\(kind).\(id)")
+            report.items.append(DriftItem(address: "\(kind).\(id)", kind: .pending, detail: "gone from the manifests, not pruned yet"))
+        }
     }
 
     static func isManaged(_ notes: JSONObject) -> Bool { notes[OwnershipNotes.managed] == .string("true") }

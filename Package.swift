@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure values and Pulp's rules. No I/O.
@@ -33,16 +36,34 @@ let package = Package(
             name: "Reconciler",
             dependencies: ["CYAML", "PulpModel", "PulpCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The Pulp v2 REST API over PulpCore (Hummingbird 2), with the scheduler.
+        .target(
+            name: "PulpServer",
+            dependencies: [
+                "PulpModel", "PulpCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "pulpform",
             dependencies: [
-                "PulpModel", "PulpStore", "PulpCore", "Reconciler",
+                "PulpModel", "PulpStore", "PulpCore", "Reconciler", "PulpServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpStore", "PulpModel"]),
+        .testTarget(
+            name: "PulpServerTests",
+            dependencies: [
+                "PulpServer", "PulpCore", "PulpStore", "PulpModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel"]),
         .testTarget(name: "pulpformTests", dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel", "Reconciler"]),
     ]

@@ -329,6 +329,11 @@ public struct LocalPulp: PulpService {
         }
     }
 
+    /// 404 unless the schedule's owner exists (`consumerKey` names a missing consumer in the error).
+    public func checkScheduleOwner(_ owner: ScheduleOwner, consumerKey: String = "consumer") async throws {
+        try await store.read { db in try requireOwner(db, owner, consumerKey: consumerKey) }
+    }
+
     private func requireSchedule(_ db: StoreDB, _ owner: ScheduleOwner, _ id: String) throws -> Schedule {
         try requireOwner(db, owner, consumerKey: "consumer_id")
         guard PulpIDs.isObjectId(id), let s = try db.schedule(id: id), s.owner == owner else {
@@ -487,6 +492,39 @@ public struct LocalPulp: PulpService {
         }
         await engine.enqueue([task])
         return CallReport(spawnedTasks: [task.report.taskId])
+    }
+
+    // MARK: - The scheduler
+
+    /// Fires every enabled schedule that is due now (Pulp's `ScheduleEntry.is_due`): in one transaction it
+    /// records the firing (`last_run_at`, `total_run_count`, `remaining_runs`) and stores the task, tagged
+    /// with the schedule so its success or failure updates `consecutive_failures`. Returns the task ids.
+    @discardableResult
+    public func fireDueSchedules() async throws -> [String] {
+        let now = clock.now()
+        let tasks = try await store.write { db -> [StoredTask] in
+            var out: [StoredTask] = []
+            for var s in try db.allSchedules() where s.isDue(now: now) {
+                let op: TaskOperation
+                switch s.owner {
+                case .importer(let r, _):
+                    op = .sync(repoId: r, overrides: s.kwargs["overrides"]?.objectValue ?? [:])
+                case .distributor(let r, let d):
+                    op = .publish(repoId: r, distributorId: d, overrides: s.kwargs["overrides"]?.objectValue ?? [:])
+                case .consumer(let c, let action):
+                    op = .consumerContent(consumerId: c, action: action, units: s.kwargs["units"]?.arrayValue ?? [],
+                                          options: s.kwargs["options"]?.objectValue ?? [:])
+                }
+                s.recordFiring(now: now)
+                try db.saveSchedule(s)
+                let task = TaskEngine.newTask(op, groupId: nil, now: now, scheduledCallId: s.id)
+                try db.insertTask(task)
+                out.append(task)
+            }
+            return out
+        }
+        await engine.enqueue(tasks)
+        return tasks.map(\.report.taskId)
     }
 
     // MARK: - Tasks

@@ -80,6 +80,15 @@ public actor TaskEngine {
         }
     }
 
+    /// Waits until no task is running here (queued ones may remain, e.g. while paused).
+    public func waitForRunning() async {
+        while true {
+            let running = active.filter { id in !queue.contains { $0.id == id } }
+            if running.isEmpty { return }
+            await wait(for: Array(running))
+        }
+    }
+
     /// Waits until every task this engine knows of has completed.
     public func waitForIdle() async {
         while !active.isEmpty {

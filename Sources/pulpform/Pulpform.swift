@@ -12,7 +12,8 @@ struct Pulpform: AsyncParsableCommand {
             (PULPFORM_DB, default ./pulpform.db) and runs Pulp's operations on it as tasks.
             """,
         version: PulpformVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ShowCommand.self,
+        subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self,
+                      ShowCommand.self,
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
                       VersionCommand.self]
     )

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PulpModel
+
+/// A JSON response, written in one buffer: `Content-Type: application/json; charset=utf-8`, even for `null`.
+func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, location: String? = nil) -> Response {
+    var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+    if let location { headers[.location] = location }
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+}
+
+func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, location: String? = nil) -> Response {
+    json(.object(object), status: status, location: location)
+}
+
+/// The largest request body accepted (16 MiB).
+let maximumBodySize = 16 * 1024 * 1024
+
+extension Request {
+    /// The body as JSON: not JSON is PLP1009; an empty body is `{}` where `emptyIsObject`.
+    func jsonBody(emptyIsObject: Bool = true) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: maximumBodySize)
+        } catch {
+            throw PulpError(code: "PLP0000", httpStatus: 413, message: "The request body is larger than \(maximumBodySize) bytes",
+                            extra: ["args": []])
+        }
+        if buffer.readableBytes == 0 || String(buffer: buffer).allSatisfy(\.isWhitespace) {
+            if emptyIsObject { return .object([:]) }
+            throw PulpError.invalidJSON()
+        }
+        do {
+            return try JSONValue.parse(Data(buffer.readableBytesView))
+        } catch {
+            throw PulpError.invalidJSON()
+        }
+    }
+
+    /// The body as a JSON object: a JSON non-object is PLP1015 (`dict`).
+    func objectBody() async throws -> JSONObject {
+        guard case .object(let o) = try await jsonBody() else { throw PulpError.invalidJSONType("dict") }
+        return o
+    }
+
+    /// Query parameters in order, form-decoded (`+` is a space, `%XX` escapes).
+    var queryPairs: [(String, String)] {
+        guard let query = uri.query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").map { part in
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let spaced = s.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(kv[0]), kv.count > 1 ? decode(kv[1]) : "")
+        }
+    }
+
+    func query(_ name: String) -> String? { queryPairs.first { $0.0 == name }?.1 }
+    func queryAll(_ name: String) -> [String] { queryPairs.filter { $0.0 == name }.map(\.1) }
+
+    /// `?details=true` and friends: `value.lower() == 'true'`.
+    func flag(_ name: String) -> Bool { pulpBoolFlag(query(name)) }
+}
+
+extension Parameters {
+    /// A path parameter the route guarantees.
+    func id(_ name: String) throws -> String {
+        guard let v = get(name) else { throw PulpError.missingValue([name]) }
+        return v
+    }
+}
+
+/// Renders every failure as Pulp's error body (§1a): Pulp errors with their code and class-specific key;
+/// unknown paths as 404; anything else as a 500 with `exception` and `traceback` lists and no `error` key.
+struct PulpErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let e as PulpError {
+            return render(e, request)
+        } catch let e as HTTPError where e.status == .notFound {
+            return render(.missingResource(["resource": request.uri.path]), request)
+        } catch let e as any HTTPResponseError {
+            let error = PulpError(code: "PLP0000", httpStatus: Int(e.status.code), message: "\(e.status.reasonPhrase)",
+                                  extra: ["args": []])
+            return render(error, request)
+        } catch {
+            context.logger.error("unexpected error: \(error)")
+            let body: JSONObject = [
+                "_href": .string(request.uri.description), "http_status": 500,
+                "http_request_method": .string(request.method.rawValue), "error_message": .string("\(error)"),
+                "exception": [.string("\(type(of: error)): \(error)\n")], "traceback": ["pulpform\n"],
+            ]
+            return json(body, status: .internalServerError)
+        }
+    }
+
+    func render(_ e: PulpError, _ request: Request) -> Response {
+        json(e.body(href: request.uri.description, method: request.method.rawValue), status: HTTPResponse.Status(code: e.httpStatus))
+    }
+}
+
+/// One log line per request: method, path, status and duration.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code), "duration_ms": .string(String(format: "%.2f", ms)),
+        ])
+        return response
+    }
+}

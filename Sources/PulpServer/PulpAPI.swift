@@ -1,0 +1,65 @@
+import HTTPTypes
+import Hummingbird
+import PulpCore
+import PulpModel
+
+/// The Pulp v2 REST API over `LocalPulp`. Handlers parse, call PulpCore, and render; failures are thrown
+/// as `PulpError`s and rendered by `PulpErrorMiddleware`.
+public struct PulpAPI: Sendable {
+    public let pulp: LocalPulp
+
+    public init(pulp: LocalPulp) { self.pulp = pulp }
+
+    var catalog: PluginCatalog { pulp.catalog }
+    func now() -> PulpDateTime { pulp.clock.now() }
+
+    /// A route as registered: method and path under `/pulp/api/v2`, with `{name}` parameters.
+    public struct Route: Sendable, Hashable, CustomStringConvertible {
+        public var method: String
+        public var path: String
+        public var description: String { "\(method) \(path)" }
+    }
+
+    public typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
+    /// Collects routes as they are added to the router, so the list always matches the router.
+    final class RouteTable: @unchecked Sendable {
+        let router: Router<BasicRequestContext>
+        private(set) var routes: [Route] = []
+
+        init(router: Router<BasicRequestContext>) { self.router = router }
+
+        func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+            routes.append(Route(method: method.rawValue, path: path.replacingOccurrences(of: ":([a-z_]+)", with: "{$1}",
+                                                                                         options: .regularExpression)))
+            router.on(RouterPath(PulpPaths.apiRoot.dropLast() + path), method: method, use: handler)
+        }
+    }
+
+    /// The router with every route and the middlewares.
+    public func router() -> Router<BasicRequestContext> { build().router }
+
+    /// Every route the router serves.
+    public var routes: [Route] { build().routes }
+
+    func build() -> RouteTable {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(RequestLogMiddleware())
+        router.middlewares.add(PulpErrorMiddleware())
+        let table = RouteTable(router: router)
+        addRepositoryRoutes(table)
+        addImporterRoutes(table)
+        addDistributorRoutes(table)
+        addActionRoutes(table)
+        addScheduleRoutes(table)
+        addHistoryRoutes(table)
+        addTaskRoutes(table)
+        addConsumerRoutes(table)
+        return table
+    }
+
+    /// A call report: 202 with its spawned tasks.
+    func accepted(_ report: CallReport) -> Response { json(report.json(), status: .accepted) }
+
+    static let nullBody = JSONValue.null
+}

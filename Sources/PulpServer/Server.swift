@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PulpCore
+import PulpModel
+import ServiceLifecycle
+
+/// Fires due schedules every `interval` until graceful shutdown.
+public struct SchedulerService: Service {
+    let pulp: LocalPulp
+    let interval: Duration
+    let logger: Logger
+
+    public init(pulp: LocalPulp, interval: Duration = .seconds(1), logger: Logger) {
+        self.pulp = pulp
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let fired = try await pulp.fireDueSchedules()
+                    if !fired.isEmpty { logger.info("schedules fired", metadata: ["tasks": .stringConvertible(fired.count)]) }
+                } catch {
+                    logger.error("scheduler: \(error)")
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+        logger.info("scheduler stopped")
+    }
+}
+
+/// `pulpform serve`: the API, the workers and the scheduler over one store.
+public struct PulpServerRunner: Sendable {
+    public var pulp: LocalPulp
+    public var host: String
+    public var port: Int
+    /// How long SIGTERM waits for running tasks.
+    public var drainTimeout: Duration
+    public var logger: Logger
+
+    public init(pulp: LocalPulp, host: String, port: Int, drainTimeout: Duration = .seconds(30), logger: Logger) {
+        self.pulp = pulp
+        self.host = host
+        self.port = port
+        self.drainTimeout = drainTimeout
+        self.logger = logger
+    }
+
+    /// Runs until SIGTERM or SIGINT. `onListening` gets the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let resumed = try await pulp.engine.recover()
+        if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
+        let app = Application(
+            router: PulpAPI(pulp: pulp).router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
+            services: [SchedulerService(pulp: pulp, logger: logger)],
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? 0)
+            },
+            logger: logger)
+        try await app.runService()
+        // The listener is closed: let running tasks finish, within the bound. Waiting tasks stay waiting
+        // in the store and resume at the next start.
+        await pulp.engine.pause()
+        let engine = pulp.engine
+        let drained = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await engine.waitForRunning()
+                return true
+            }
+            group.addTask { [drainTimeout] in
+                try? await Task.sleep(for: drainTimeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        logger.info(drained ? "stopped: running tasks finished" : "stopped: gave up waiting for running tasks")
+    }
+}

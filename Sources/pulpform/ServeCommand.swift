@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PulpCore
+import PulpServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the store through the Pulp v2 REST API, with workers and the scheduler.",
+        discussion: """
+            Binds to loopback unless told otherwise. Tasks run in a worker pool with per-repository \
+            reservations; the scheduler fires sync, publish and consumer content schedules. SIGTERM stops \
+            accepting requests, lets running tasks finish (up to --drain-timeout seconds) and stops the \
+            scheduler; waiting tasks resume at the next start. Logs one line per request on stderr.
+
+            Example:
+              pulpform serve --store pulpform.db --bind 127.0.0.1:24817
+              curl -s http://127.0.0.1:24817/pulp/api/v2/repositories/
+            """)
+
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(name: .long, help: ArgumentHelp("Address and port to listen on (port 0 picks a free one).", valueName: "host:port"))
+    var bind = "127.0.0.1:24817"
+
+    @Option(name: .long, help: "How many tasks may run at once (on different repositories).")
+    var workers = 4
+
+    @Option(name: .long, help: "Seconds SIGTERM waits for running tasks.")
+    var drainTimeout = 30
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    var hostAndPort: (String, Int)? {
+        guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65535).contains(port) else {
+            return nil
+        }
+        let host = String(bind[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    func validate() throws {
+        guard hostAndPort != nil else { throw ValidationError("--bind must be host:port, e.g. 127.0.0.1:24817") }
+        guard workers >= 1, workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
+    }
+
+    func run() async throws {
+        guard let (host, port) = hostAndPort else { throw ExitCode(1) }
+        let store = try storeOptions.open()
+        var logger = Logger(label: "pulpform")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let pulp = LocalPulp(store: store, workers: workers)
+        let path = store.path
+        let runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
+        try await runner.run { bound in
+            printError("pulpform serving \(path) on http://\(host):\(bound)/pulp/api/v2/")
+        }
+    }
+}

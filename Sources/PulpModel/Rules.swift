@@ -11,16 +11,19 @@ public enum PulpPaths {
     public static func consumer(_ id: String) -> String { "\(apiRoot)consumers/\(id)/" }
 }
 
-/// Pulp's id rules (`db/model/__init__.py`).
+/// Pulp's id rules (`db/model/__init__.py`), plus a length limit so that an id always fits in a URL.
 public enum IDRules {
+    /// The longest id accepted.
+    public static let maximumLength = 512
+
     /// `^[.\-_A-Za-z0-9]+$`
     public static func isValidRepositoryId(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        !id.isEmpty && id.utf8.count <= maximumLength && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
     }
 
     /// `^[\-_A-Za-z0-9]+$` (no dot).
     public static func isValidDistributorId(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
+        !id.isEmpty && id.utf8.count <= maximumLength && id.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }
     }
 
     /// Consumer ids follow the repository rule.

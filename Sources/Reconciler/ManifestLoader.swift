@@ -200,7 +200,9 @@ public struct ManifestLoader {
     func decodeRepository(_ node: YAMLNode, reader: inout NodeReader) -> DesiredRepository? {
         guard let m = reader.mapping(node, allowed: Self.repositoryKeys, what: "a repository") else { return nil }
         guard let id = reader.string(m["id"], required: true, what: "id", at: node.mark) else { return nil }
-        if !IDRules.isValidRepositoryId(id) {
+        if id.utf8.count > IDRules.maximumLength {
+            reader.error(m["id"]?.mark ?? node.mark, "repository id is longer than \(IDRules.maximumLength) characters")
+        } else if !IDRules.isValidRepositoryId(id) {
             reader.error(m["id"]?.mark ?? node.mark,
                          "repository id \"\(id)\" may only contain letters, digits, '.', '-' and '_'")
         }

@@ -9,6 +9,9 @@ struct RulesTests {
         for bad in ["", "bad id!", "a/b", "é", "a b", "x\n"] { #expect(!IDRules.isValidRepositoryId(bad)) }
         for ok in ["dist_1", "yum-distributor", "X9"] { #expect(IDRules.isValidDistributorId(ok)) }
         for bad in ["", "dist.1", "a b", "a/b"] { #expect(!IDRules.isValidDistributorId(bad)) }
+        #expect(IDRules.isValidRepositoryId(String(repeating: "a", count: 512)))
+        #expect(!IDRules.isValidRepositoryId(String(repeating: "a", count: 513)), "ids must fit in a URL")
+        #expect(!IDRules.isValidDistributorId(String(repeating: "a", count: 513)))
     }
 
     @Test("configs drop nulls; merges remove keys on null, even absent ones")

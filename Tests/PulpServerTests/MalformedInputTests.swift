@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import PulpModel
+
+/// Malformed bodies get a 4xx Pulp error body, never a 5xx or a crash.
+@Suite("Malformed input")
+struct MalformedInputTests {
+    @Test("not JSON, wrong types, huge numbers, deep nesting, very long ids, unknown keys")
+    func malformed() async throws {
+        try await Served().run { api in
+            try await api.harnessRepo()
+            let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+            let longId = String(repeating: "a", count: 100_000)
+            let bodies: [(String, String)] = [
+                ("repositories/", "{not json"), ("repositories/", ""), ("repositories/", "null"), ("repositories/", "42"),
+                ("repositories/", #"{"id": 5}"#), ("repositories/", #"{"id": ["a"]}"#), ("repositories/", #"{"id": "a", "notes": "x"}"#),
+                ("repositories/", #"{"id": "a", "distributors": [{"distributor_type_id": 7}]}"#),
+                ("repositories/", #"{"id": 1e999}"#), ("repositories/", #"{"id": 123456789012345678901234567890}"#),
+                ("repositories/", deep), ("repositories/", #"{"id": "\#(longId)!"}"#),
+                ("repositories/", "\u{FEFF}{}"), ("repositories/", #"{"id": "\ud800"}"#),
+                ("repositories/search/", #"{"criteria": {"filters": {"id": {"$where": "1"}}}}"#),
+                ("repositories/search/", #"{"criteria": {"limit": 1e400}}"#),
+                ("repositories/search/", #"{"criteria": {"limit": 99999999999999999999}}"#),
+                ("repositories/harness_repo_1/actions/sync/", #"{"override_config": "x"}"#),
+                ("repositories/harness_repo_1/actions/publish/", #"{"id": {"x": 1}}"#),
+                ("repositories/harness_repo_1/importers/", #"{"importer_type_id": ["x"]}"#),
+                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "PT1H", "failure_threshold": 1e300}"#),
+                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "P99999999999999999999Y/2014-01-01T00:00:00Z"}"#),
+                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "PT1H", "mystery": true}"#),
+                ("repositories/harness_repo_1/distributors/", #"{"distributor_type_id": "yum_distributor", "distributor_id": "\#(longId)"}"#),
+                ("consumers/", #"{"id": null}"#), ("consumers/", #"{"id": {"a": 1}}"#), ("tasks/search/", #"{"criteria": []}"#),
+            ]
+            for (path, body) in bodies {
+                let r = try await api.call(.post, path, raw: body)
+                #expect((400..<500).contains(r.status) || r.status == 201, "\(path) \(body.prefix(60)): \(r.status) \(r.text.prefix(200))")
+                if r.status >= 400 {
+                    #expect(r.object["http_status"] == .int(r.status), "\(path) \(body.prefix(60))")
+                    #expect(r.object["error"]?["code"]?.stringValue?.hasPrefix("PLP") == true, "\(path) \(body.prefix(60))")
+                }
+            }
+            // A long id works up to 512 characters; past that it is refused, and a long path segment is a 404.
+            let long = String(repeating: "b", count: 512)
+            #expect(try await api.post("repositories/", ["id": .string(long)]).status == 201)
+            expectErrorBody(try await api.post("repositories/", ["id": .string(long + "b")]), status: 400, code: "PLP0015")
+            #expect(try await api.get("repositories/\(long)/").status == 200)
+            #expect(try await api.get("repositories/\(String(repeating: "c", count: 5_000))/").status == 404)
+            for (method, path) in [(HTTPRequest.Method.put, "repositories/harness_repo_1/"), (.put, "repositories/harness_repo_1/distributors/dist_1/"),
+                                   (.put, "repositories/harness_repo_1/importers/harness_importer/"), (.put, "consumers/me/")] {
+                let r = try await api.call(method, path, raw: "[1, 2]")
+                #expect((400..<500).contains(r.status), "\(path): \(r.status)")
+            }
+            // The server still answers.
+            #expect(try await api.get("repositories/harness_repo_1/").status == 200)
+        }
+    }
+}

@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(
             name: "PulpServerTests",
             dependencies: [
-                "PulpServer", "PulpCore", "PulpStore", "PulpModel",
+                "PulpServer", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

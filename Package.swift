@@ -62,6 +62,7 @@ let package = Package(
             dependencies: [
                 "PulpServer", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel"]),

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 @testable import PulpCore
@@ -30,8 +31,10 @@ final class Served: @unchecked Sendable {
 
     /// Runs `body` against the live server.
     func run(_ body: @Sendable (API) async throws -> Void) async throws {
+        var logger = Logger(label: "pulpform-test")
+        logger.logLevel = .warning
         let app = Application(router: PulpAPI(pulp: pulp).router(),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
         try await app.test(.live) { client in try await body(API(client: client, served: self)) }
     }
 }

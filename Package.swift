@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure values and Pulp's rules. No I/O.
@@ -29,6 +31,15 @@ let package = Package(
         ),
         // Pulp operations run as tasks over the store; the PulpService protocol.
         .target(name: "PulpCore", dependencies: ["PulpModel", "PulpStore"]),
+        // The PulpService protocol over HTTP, against live Pulp 2 servers.
+        .target(
+            name: "PulpClient",
+            dependencies: [
+                "PulpModel", "PulpCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // libyaml's event API (libyaml-dev, pkg-config yaml-0.1).
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         // Manifests, normalisation, diff, plan, apply and the plan renderers. Talks only to PulpService.
@@ -49,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "pulpform",
             dependencies: [
-                "PulpModel", "PulpStore", "PulpCore", "Reconciler", "PulpServer",
+                "PulpModel", "PulpStore", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,6 +73,15 @@ let package = Package(
             dependencies: [
                 "PulpServer", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PulpClientTests",
+            dependencies: [
+                "PulpClient", "PulpServer", "PulpCore", "PulpStore", "PulpModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

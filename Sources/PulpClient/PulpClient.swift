@@ -1,0 +1,533 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import PulpCore
+import PulpModel
+
+/// A failure talking to a server that is not a Pulp error body.
+public struct ClientError: Error, Sendable, CustomStringConvertible {
+    public var url: String
+    public var message: String
+    public var description: String { "\(url): \(message)" }
+}
+
+/// `PulpService` over HTTP, against a live Pulp 2 server (or `pulpform serve`), with one connection pool.
+///
+/// - Idempotent reads are retried with backoff on connection errors and 5xx; writes are never resent.
+/// - Every request has a timeout. A body that is not JSON is a `ClientError` naming the URL.
+/// - Pulp error bodies become `PulpError`s with Pulp's code, status and message.
+/// - Call reports are awaited with one batched `POST /tasks/search/` per poll round.
+public final class PulpClient: PulpService, Sendable {
+    public struct Options: Sendable {
+        /// `https://pulp.example.com/` (the API root `pulp/api/v2/` is appended).
+        public var baseURL: String
+        public var username: String?
+        public var password: String?
+        /// PEM CA bundle for the server's certificate.
+        public var caBundle: String?
+        /// PEM client certificate and key.
+        public var clientCertificate: String?
+        public var clientKey: String?
+        public var timeout: TimeAmount
+        /// Repositories per search page.
+        public var pageSize: Int
+        /// Concurrent schedule reads.
+        public var parallelism: Int
+        /// Attempts for idempotent reads.
+        public var attempts: Int
+
+        public init(baseURL: String, username: String? = nil, password: String? = nil, caBundle: String? = nil,
+                    clientCertificate: String? = nil, clientKey: String? = nil, timeout: TimeAmount = .seconds(60),
+                    pageSize: Int = 1000, parallelism: Int = 8, attempts: Int = 4)
+        {
+            self.baseURL = baseURL
+            self.username = username
+            self.password = password
+            self.caBundle = caBundle
+            self.clientCertificate = clientCertificate
+            self.clientKey = clientKey
+            self.timeout = timeout
+            self.pageSize = pageSize
+            self.parallelism = parallelism
+            self.attempts = attempts
+        }
+    }
+
+    public let options: Options
+    let http: HTTPClient
+    /// `http://host:port` with no trailing slash.
+    let origin: String
+
+    public init(_ options: Options) throws {
+        self.options = options
+        var base = options.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        if base.hasSuffix("/pulp/api/v2") { base.removeLast("/pulp/api/v2".count) }
+        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ClientError(url: options.baseURL, message: "not an http(s) URL")
+        }
+        origin = base
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = options.caBundle { tls.trustRoots = .file(ca) }
+        if let cert = options.clientCertificate {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+        }
+        if let key = options.clientKey { tls.privateKey = .file(key) }
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: options.timeout)
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+    }
+
+    /// Closes the connection pool.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    // MARK: - Requests
+
+    struct Reply {
+        let status: Int
+        let body: JSONValue
+    }
+
+    func url(_ path: String) -> String {
+        origin + (path.hasPrefix("/") ? path : PulpPaths.apiRoot + path)
+    }
+
+    /// One request; `idempotent` ones are retried on connection errors and 5xx.
+    func send(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, idempotent: Bool,
+              accept: Set<Int> = [200, 201, 202, 204]) async throws -> Reply
+    {
+        let target = url(path)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let reply = try await once(method, target, body)
+                if reply.status >= 500, idempotent, attempt < options.attempts {
+                    try await Task.sleep(for: .milliseconds(100 << attempt))
+                    continue
+                }
+                guard accept.contains(reply.status) else {
+                    if let e = PulpError(body: reply.body, status: reply.status) { throw e }
+                    throw ClientError(url: target, message: "HTTP \(reply.status): \(reply.body.serialized().prefix(200))")
+                }
+                return reply
+            } catch let e as PulpError {
+                throw e
+            } catch let e as ClientError where !idempotent || attempt >= options.attempts || !e.message.hasPrefix("connection") {
+                throw e
+            } catch let e as ClientError {
+                _ = e
+                try await Task.sleep(for: .milliseconds(100 << attempt))
+            }
+        }
+    }
+
+    func once(_ method: HTTPMethod, _ target: String, _ body: JSONValue?) async throws -> Reply {
+        var request = HTTPClientRequest(url: target)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body.serialized()))
+        }
+        if let user = options.username, let password = options.password {
+            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: options.timeout)
+        } catch {
+            throw ClientError(url: target, message: "connection failed: \(error)")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await response.body.collect(upTo: 512 * 1024 * 1024)
+        } catch {
+            throw ClientError(url: target, message: "connection failed while reading the response: \(error)")
+        }
+        let status = Int(response.status.code)
+        if buffer.readableBytes == 0 { return Reply(status: status, body: .null) }
+        do {
+            return Reply(status: status, body: try JSONValue.parse(Data(buffer.readableBytesView)))
+        } catch {
+            let snippet = String(buffer: buffer).prefix(120).replacingOccurrences(of: "\n", with: " ")
+            throw ClientError(url: target, message: "HTTP \(status) with a body that is not JSON (\(error)): \(snippet)")
+        }
+    }
+
+    func decode<T>(_ target: String, _ body: () throws(DecodeError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw ClientError(url: url(target), message: "unexpected response: \(error.message)")
+        }
+    }
+
+    static func query(_ pairs: [(String, String)]) -> String {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~:"))
+        let parts = pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }
+        return parts.isEmpty ? "" : "?" + parts.joined(separator: "&")
+    }
+
+    static func includeQuery(_ include: RepositoryInclude) -> String {
+        if include.details { return "?details=true" }
+        var q: [(String, String)] = []
+        if include.importers { q.append(("importers", "true")) }
+        if include.distributors { q.append(("distributors", "true")) }
+        return query(q)
+    }
+
+    // MARK: - Repositories
+
+    public func createRepository(_ request: RepositoryCreate) async throws -> Repository {
+        let path = "repositories/"
+        do {
+            let r = try await send(.POST, path, .object(request.json()), idempotent: false)
+            return try decode(path) { () throws(DecodeError) in try Repository(json: r.body) }
+        } catch let e as ClientError {
+            // The write may have happened: re-read before deciding.
+            if let id = request.id, let existing = try? await repository(id, include: .none) { return existing.repository }
+            throw e
+        }
+    }
+
+    public func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport {
+        CallReport(json: try await send(.PUT, PulpPaths.repository(id), .object(request.json()), idempotent: false).body)
+    }
+
+    public func deleteRepository(_ id: String) async throws -> CallReport {
+        CallReport(json: try await send(.DELETE, PulpPaths.repository(id), idempotent: false).body)
+    }
+
+    static func details(_ v: JSONValue, include: RepositoryInclude) throws(DecodeError) -> RepositoryDetails {
+        var importers: [Importer]?
+        if include.importers {
+            var list: [Importer] = []
+            for i in v["importers"]?.arrayValue ?? [] { list.append(try Importer(json: i)) }
+            importers = list
+        }
+        var distributors: [Distributor]?
+        if include.distributors {
+            var list: [Distributor] = []
+            for d in v["distributors"]?.arrayValue ?? [] { list.append(try Distributor(json: d)) }
+            distributors = list
+        }
+        return RepositoryDetails(repository: try Repository(json: v), importers: importers, distributors: distributors)
+    }
+
+    public func repository(_ id: String, include: RepositoryInclude) async throws -> RepositoryDetails {
+        let path = PulpPaths.repository(id) + Self.includeQuery(include)
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in try Self.details(r.body, include: include) }
+    }
+
+    /// Paged `POST /repositories/search/`, sorted by id so that paging is stable and complete.
+    public func repositories(include: RepositoryInclude) async throws -> [RepositoryDetails] {
+        var out: [RepositoryDetails] = []
+        var skip = 0
+        while true {
+            let body: JSONValue = [
+                "criteria": ["sort": [["id", "ascending"]], "limit": .int(options.pageSize), "skip": .int(skip)],
+                "importers": .bool(include.importers), "distributors": .bool(include.distributors),
+            ]
+            let r = try await send(.POST, "repositories/search/", body, idempotent: true)
+            guard let page = r.body.arrayValue else { throw ClientError(url: url("repositories/search/"), message: "expected a list") }
+            for v in page { out.append(try decode("repositories/search/") { () throws(DecodeError) in try Self.details(v, include: include) }) }
+            if page.count < options.pageSize { return out }
+            skip += page.count
+        }
+    }
+
+    // MARK: - Importers and distributors
+
+    public func setImporter(repoId: String, typeId: String, config: JSONObject) async throws -> CallReport {
+        CallReport(json: try await send(.POST, PulpPaths.repository(repoId) + "importers/",
+                                        ["importer_type_id": .string(typeId), "importer_config": .object(config)], idempotent: false).body)
+    }
+
+    public func updateImporter(repoId: String, importerId: String, config: JSONObject) async throws -> CallReport {
+        CallReport(json: try await send(.PUT, PulpPaths.importer(repoId, importerId), ["importer_config": .object(config)],
+                                        idempotent: false).body)
+    }
+
+    public func removeImporter(repoId: String, importerId: String) async throws -> CallReport {
+        CallReport(json: try await send(.DELETE, PulpPaths.importer(repoId, importerId), idempotent: false).body)
+    }
+
+    public func importers(repoId: String) async throws -> [Importer] {
+        let path = PulpPaths.repository(repoId) + "importers/"
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in
+            var out: [Importer] = []
+            for v in r.body.arrayValue ?? [] { out.append(try Importer(json: v)) }
+            return out
+        }
+    }
+
+    public func importer(repoId: String, importerId: String) async throws -> Importer {
+        let path = PulpPaths.importer(repoId, importerId)
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in try Importer(json: r.body) }
+    }
+
+    public func addDistributor(repoId: String, _ request: DistributorCreate) async throws -> Distributor {
+        let path = PulpPaths.repository(repoId) + "distributors/"
+        let r = try await send(.POST, path, .object(request.json()), idempotent: false)
+        return try decode(path) { () throws(DecodeError) in try Distributor(json: r.body) }
+    }
+
+    public func updateDistributor(repoId: String, distributorId: String, _ request: DistributorUpdate) async throws -> CallReport {
+        CallReport(json: try await send(.PUT, PulpPaths.distributor(repoId, distributorId), .object(request.json()),
+                                        idempotent: false).body)
+    }
+
+    public func removeDistributor(repoId: String, distributorId: String) async throws -> CallReport {
+        CallReport(json: try await send(.DELETE, PulpPaths.distributor(repoId, distributorId), idempotent: false).body)
+    }
+
+    public func distributors(repoId: String) async throws -> [Distributor] {
+        let path = PulpPaths.repository(repoId) + "distributors/"
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in
+            var out: [Distributor] = []
+            for v in r.body.arrayValue ?? [] { out.append(try Distributor(json: v)) }
+            return out
+        }
+    }
+
+    public func distributor(repoId: String, distributorId: String) async throws -> Distributor {
+        let path = PulpPaths.distributor(repoId, distributorId)
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in try Distributor(json: r.body) }
+    }
+
+    // MARK: - Actions
+
+    public func sync(repoId: String, overrides: JSONObject) async throws -> CallReport {
+        CallReport(json: try await send(.POST, PulpPaths.repository(repoId) + "actions/sync/", ["override_config": .object(overrides)],
+                                        idempotent: false).body)
+    }
+
+    public func publish(repoId: String, distributorId: String?, overrides: JSONObject) async throws -> CallReport {
+        var body: JSONObject = ["override_config": .object(overrides)]
+        if let distributorId { body["id"] = .string(distributorId) }
+        return CallReport(json: try await send(.POST, PulpPaths.repository(repoId) + "actions/publish/", .object(body),
+                                               idempotent: false).body)
+    }
+
+    public func download(repoId: String, verifyAllUnits: Bool) async throws -> CallReport {
+        CallReport(json: try await send(.POST, PulpPaths.repository(repoId) + "actions/download/",
+                                        ["verify_all_units": .bool(verifyAllUnits)], idempotent: false).body)
+    }
+
+    // MARK: - Schedules
+
+    public func createSchedule(_ owner: ScheduleOwner, _ request: ScheduleCreate) async throws -> Schedule {
+        let r = try await send(.POST, owner.collectionHref, .object(request.json(kind: owner.kind)), idempotent: false)
+        return try decode(owner.collectionHref) { () throws(DecodeError) in try Schedule(json: r.body, owner: owner) }
+    }
+
+    public func updateSchedule(_ owner: ScheduleOwner, id: String, _ request: ScheduleUpdate) async throws -> Schedule {
+        let path = owner.collectionHref + id + "/"
+        let r = try await send(.PUT, path, .object(request.json()), idempotent: false)
+        return try decode(path) { () throws(DecodeError) in try Schedule(json: r.body, owner: owner) }
+    }
+
+    public func deleteSchedule(_ owner: ScheduleOwner, id: String) async throws {
+        _ = try await send(.DELETE, owner.collectionHref + id + "/", idempotent: false)
+    }
+
+    public func schedules(_ owner: ScheduleOwner) async throws -> [Schedule] {
+        let r = try await send(.GET, owner.collectionHref, idempotent: true)
+        return try decode(owner.collectionHref) { () throws(DecodeError) in
+            var out: [Schedule] = []
+            for v in r.body.arrayValue ?? [] { out.append(try Schedule(json: v, owner: owner)) }
+            return out
+        }
+    }
+
+    public func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule {
+        let path = owner.collectionHref + id + "/"
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in try Schedule(json: r.body, owner: owner) }
+    }
+
+    /// Pulp has no global schedule listing: one GET per importer, distributor and consumer action, at most
+    /// `parallelism` at once.
+    public func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule] {
+        var owners: [ScheduleOwner] = []
+        if kinds.contains(.sync) || kinds.contains(.publish) {
+            for d in try await repositories(include: .all) {
+                if kinds.contains(.sync), let i = d.importers?.first {
+                    owners.append(.importer(repoId: d.repository.id, importerId: i.typeId))
+                }
+                if kinds.contains(.publish) {
+                    owners += (d.distributors ?? []).map { .distributor(repoId: d.repository.id, distributorId: $0.id) }
+                }
+            }
+        }
+        let actions = [ScheduleKind.install, .update, .uninstall].filter(kinds.contains)
+        if !actions.isEmpty {
+            for c in try await consumers() { owners += actions.map { .consumer(consumerId: c.id, action: $0) } }
+        }
+        var results: [Int: [Schedule]] = [:]
+        try await withThrowingTaskGroup(of: (Int, [Schedule]).self) { group in
+            var next = 0
+            func launch() {
+                let (i, owner) = (next, owners[next])
+                next += 1
+                group.addTask { (i, try await self.schedules(owner)) }
+            }
+            while next < owners.count, next < max(1, options.parallelism) { launch() }
+            while let (i, s) = try await group.next() {
+                results[i] = s
+                if next < owners.count { launch() }
+            }
+        }
+        return owners.indices.flatMap { results[$0] ?? [] }
+    }
+
+    // MARK: - History
+
+    static func historyQuery(_ q: HistoryQuery) -> String {
+        var pairs: [(String, String)] = [("sort", q.ascending ? "ascending" : "descending")]
+        if let l = q.limit { pairs.append(("limit", String(l))) }
+        if let s = q.startDate { pairs.append(("start_date", s.utc.iso8601)) }
+        if let e = q.endDate { pairs.append(("end_date", e.utc.iso8601)) }
+        return query(pairs)
+    }
+
+    public func syncHistory(repoId: String, query q: HistoryQuery) async throws -> [SyncHistoryEntry] {
+        let path = PulpPaths.repository(repoId) + "history/sync/" + Self.historyQuery(q)
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in
+            var out: [SyncHistoryEntry] = []
+            for v in r.body.arrayValue ?? [] { out.append(try SyncHistoryEntry(json: v)) }
+            return out
+        }
+    }
+
+    public func publishHistory(repoId: String, distributorId: String, query q: HistoryQuery) async throws -> [PublishHistoryEntry] {
+        let path = PulpPaths.repository(repoId) + "history/publish/\(distributorId)/" + Self.historyQuery(q)
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in
+            var out: [PublishHistoryEntry] = []
+            for v in r.body.arrayValue ?? [] { out.append(try PublishHistoryEntry(json: v)) }
+            return out
+        }
+    }
+
+    // MARK: - Consumers
+
+    public func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer {
+        let r = try await send(.POST, "consumers/", .object(request.json()), idempotent: false)
+        return try decode("consumers/") { () throws(DecodeError) in try Consumer(json: r.body["consumer"] ?? r.body) }
+    }
+
+    public func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer {
+        let r = try await send(.PUT, PulpPaths.consumer(id), ["delta": .object(delta)], idempotent: false)
+        return try decode(PulpPaths.consumer(id)) { () throws(DecodeError) in try Consumer(json: r.body) }
+    }
+
+    public func unregisterConsumer(_ id: String) async throws {
+        _ = try await send(.DELETE, PulpPaths.consumer(id), idempotent: false)
+    }
+
+    public func consumer(_ id: String) async throws -> Consumer {
+        let r = try await send(.GET, PulpPaths.consumer(id), idempotent: true)
+        return try decode(PulpPaths.consumer(id)) { () throws(DecodeError) in try Consumer(json: r.body) }
+    }
+
+    public func consumers() async throws -> [Consumer] {
+        let r = try await send(.GET, "consumers/", idempotent: true)
+        return try decode("consumers/") { () throws(DecodeError) in
+            var out: [Consumer] = []
+            for v in r.body.arrayValue ?? [] { out.append(try Consumer(json: v)) }
+            return out
+        }
+    }
+
+    // MARK: - Tasks
+
+    public func task(_ id: String) async throws -> TaskReport {
+        let r = try await send(.GET, PulpPaths.task(id), idempotent: true)
+        return try decode(PulpPaths.task(id)) { () throws(DecodeError) in try TaskReport(json: r.body) }
+    }
+
+    public func tasks(tags: [String]) async throws -> [TaskReport] {
+        let path = "tasks/" + Self.query(tags.map { ("tag", $0) })
+        let r = try await send(.GET, path, idempotent: true)
+        return try decode(path) { () throws(DecodeError) in
+            var out: [TaskReport] = []
+            for v in r.body.arrayValue ?? [] { out.append(try TaskReport(json: v)) }
+            return out
+        }
+    }
+
+    /// One `POST /tasks/search/` with `task_id $in`.
+    public func tasks(ids: [String]) async throws -> [TaskReport] {
+        guard !ids.isEmpty else { return [] }
+        let r = try await send(.POST, "tasks/search/", ["criteria": ["filters": ["task_id": ["$in": .array(ids.map(JSONValue.string))]]]],
+                               idempotent: true)
+        let found = try decode("tasks/search/") { () throws(DecodeError) in
+            var out: [String: TaskReport] = [:]
+            for v in r.body.arrayValue ?? [] {
+                let t = try TaskReport(json: v)
+                out[t.taskId] = t
+            }
+            return out
+        }
+        return ids.compactMap { found[$0] }
+    }
+
+    public func cancelTask(_ id: String) async throws {
+        _ = try await send(.DELETE, PulpPaths.task(id), idempotent: false)
+    }
+
+    public func purgeTasks(states: [String]) async throws {
+        _ = try await send(.DELETE, "tasks/" + Self.query(states.map { ("state", $0) }), idempotent: false)
+    }
+
+    /// Polls with one batched search per round: the first after 20 ms, then backing off to 1 s.
+    public func waitForTasks(_ ids: [String], followSpawned: Bool) async throws -> [TaskReport] {
+        var pending = ids
+        var done: [String: TaskReport] = [:]
+        var order = ids
+        var delay = 20
+        while !pending.isEmpty {
+            try await Task.sleep(for: .milliseconds(delay))
+            let reports = try await tasks(ids: pending)
+            for id in pending where !reports.contains(where: { $0.taskId == id }) {
+                throw PulpError.missingResource(["resource_id": id])
+            }
+            var still: [String] = []
+            for t in reports {
+                if t.state.isComplete {
+                    done[t.taskId] = t
+                    if followSpawned {
+                        let new = t.spawnedTasks.filter { done[$0] == nil && !pending.contains($0) && !still.contains($0) }
+                        still += new
+                        order += new
+                    }
+                } else {
+                    still.append(t.taskId)
+                }
+            }
+            pending = still
+            delay = min(1000, delay * 3 / 2)
+        }
+        return order.compactMap { done[$0] }
+    }
+
+    public func taskGroupSummary(_ groupId: String) async throws -> TaskGroupSummary {
+        TaskGroupSummary(json: try await send(.GET, PulpPaths.taskGroup(groupId) + "state_summary/", idempotent: true).body)
+    }
+
+    public func cancelTaskGroup(_ groupId: String) async throws {
+        _ = try await send(.DELETE, PulpPaths.taskGroup(groupId), idempotent: false)
+    }
+}

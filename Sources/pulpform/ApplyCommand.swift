@@ -21,10 +21,11 @@ struct ApplyCommand: AsyncParsableCommand {
             Examples:
               pulpform apply --auto-approve examples/quickstart
               pulpform apply release.plan
+              PULPFORM_PASSWORD=... pulpform apply --auto-approve --target https://pulp.example.com/ manifests/
             """)
 
     @OptionGroup var manifests: ManifestOptions
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var targetOptions: TargetOptions
 
     @Flag(name: .long, help: "Apply without asking for confirmation.")
     var autoApprove = false
@@ -57,27 +58,38 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let saved = try planFile.map(loadPlan)
         let manifest = saved == nil ? try manifests.load() : Manifest()
-        let store = try storeOptions.open()
-        let lock: ApplyLock
-        do {
-            lock = try ApplyLock(storePath: store.path)
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-        let target = EmbeddedTarget(store: store, workers: parallelism)
-        if let dead = try await target.state.abandonedApply() {
-            // A previous apply was killed: its tasks that never ran will never run.
-            try? await target.pulp.cancelTaskGroup(dead)
-            try await target.state.endApply()
-            printError("A previous apply (task group \(dead)) was interrupted; its unfinished tasks are canceled.")
+        let target = try targetOptions.open(readOnly: false, workers: parallelism, manifests: manifests.paths)
+        // One apply at a time per embedded store.
+        var lock: ApplyLock?
+        if let embedded = target.embedded {
+            do {
+                lock = try ApplyLock(storePath: embedded.store.path)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            if let dead = try await embedded.state.abandonedApply() {
+                // A previous apply was killed: its tasks that never ran will never run.
+                try? await embedded.pulp.cancelTaskGroup(dead)
+                try await embedded.state.endApply()
+                printError("A previous apply (task group \(dead)) was interrupted; its unfinished tasks are canceled.")
+            }
         }
         let plan: Plan
-        if let saved {
-            try await check(saved, against: target)
-            plan = saved.plan
-        } else {
-            plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune).plan
+        do {
+            if let saved {
+                try await check(saved, against: target)
+                plan = saved.plan
+            } else {
+                plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune).plan
+            }
+        } catch let e as ExitCode {
+            await target.close()
+            throw e
+        } catch {
+            await target.close()
+            printError("error: \(error)")
+            throw ExitCode(1)
         }
         if format == .human {
             print(PlanRenderer.human(plan, color: Terminal.stdoutColor), terminator: "")
@@ -95,15 +107,17 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         if plan.steps.isEmpty {
             if format == .json { print(PlanRenderer.json(ApplyReport(groupId: "", results: [], summary: .init())).serialized()) }
+            await target.close()
             return
         }
         let groupId = PulpIDs.uuid()
-        try await target.state.beginApply(groupId)
+        try await target.embedded?.state.beginApply(groupId)
         let progress = ApplyProgress(total: plan.steps.count, live: Terminal.stderrIsTerminal)
         let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: parallelism)
             .apply(plan, groupId: groupId, progress: progress.handle)
         progress.finish()
-        try await target.state.endApply()
+        try await target.embedded?.state.endApply()
+        await target.close()
         withExtendedLifetime(lock) {}
         switch format {
         case .json: print(PlanRenderer.json(report).serialized())
@@ -125,7 +139,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     /// Refuses (exit 4) when an object the plan touches changed since it was made.
-    func check(_ saved: SavedPlan, against target: EmbeddedTarget) async throws {
+    func check(_ saved: SavedPlan, against target: ReconcileTarget) async throws {
         guard saved.target == target.description else {
             printError("error: the plan was made for \(saved.target), not \(target.description)")
             throw ExitCode(1)

@@ -17,12 +17,13 @@ struct DriftCommand: AsyncParsableCommand {
             Examples:
               pulpform drift manifests/
               pulpform drift --format junit manifests/ > drift.xml
+              pulpform drift --target https://pulp.example.com/ --credentials ci-creds.json manifests/
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case human, json, junit }
 
     @OptionGroup var manifests: ManifestOptions
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var targetOptions: TargetOptions
 
     @Option(name: .long, help: "Output format: human, json or junit.")
     var format: Format = .human
@@ -32,8 +33,16 @@ struct DriftCommand: AsyncParsableCommand {
 
     func run() async throws {
         let manifest = try manifests.load()
-        let target = EmbeddedTarget(store: try storeOptions.open(readOnly: true), readOnly: true)
-        let r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
+        let target = try targetOptions.open(readOnly: true, manifests: manifests.paths)
+        let r: Reconciliation
+        do {
+            r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
+        } catch {
+            await target.close()
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        await target.close()
         let report = r.drift
         switch format {
         case .human:

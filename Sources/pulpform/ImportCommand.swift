@@ -17,7 +17,7 @@ struct ImportCommand: AsyncParsableCommand {
               pulpform import --id zoo --id emu > two.yaml
             """)
 
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var targetOptions: TargetOptions
 
     @Option(name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var out: String?
@@ -26,8 +26,16 @@ struct ImportCommand: AsyncParsableCommand {
     var id: [String] = []
 
     func run() async throws {
-        let target = EmbeddedTarget(store: try storeOptions.open(readOnly: true), readOnly: true)
-        let state = try await ActualState.read(from: target.pulp)
+        let target = try targetOptions.open(readOnly: true, manifests: [out.map { ($0 as NSString).deletingLastPathComponent } ?? "."])
+        let state: ActualState
+        do {
+            state = try await ActualState.read(from: target.pulp)
+        } catch {
+            await target.close()
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        await target.close()
         let missing = id.filter { want in !state.repositories.contains { $0.repository.id == want } }
         guard missing.isEmpty else {
             printError("error: no such repository: \(missing.joined(separator: ", "))")

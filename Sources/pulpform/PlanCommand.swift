@@ -20,10 +20,11 @@ struct PlanCommand: AsyncParsableCommand {
               pulpform plan --format json examples/rhui > plan.json
               pulpform plan --format markdown manifests/ > comment.md
               pulpform plan --out release.plan manifests/ && pulpform apply release.plan
+              PULPFORM_PASSWORD=... pulpform plan --target https://pulp.example.com/ manifests/
             """)
 
     @OptionGroup var manifests: ManifestOptions
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var targetOptions: TargetOptions
 
     @Option(name: .long, help: "Output format: human, json or markdown.")
     var format: OutputFormat = .human
@@ -40,8 +41,16 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let manifest = try manifests.load()
-        let target = EmbeddedTarget(store: try storeOptions.open())
-        let r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
+        let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
+        let r: Reconciliation
+        do {
+            r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
+        } catch {
+            await target.close()
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        await target.close()
         switch format {
         case .human: print(PlanRenderer.human(r.plan, color: Terminal.stdoutColor), terminator: "")
         case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())

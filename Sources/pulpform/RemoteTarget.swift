@@ -1,0 +1,188 @@
+import ArgumentParser
+import Foundation
+import PulpClient
+import PulpCore
+import PulpModel
+import PulpStore
+import Reconciler
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where plan, apply, drift and import work: the embedded store (the default) or a live Pulp v2 server.
+struct TargetOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Path of the embedded store.", discussion: "Defaults to $PULPFORM_DB, or ./pulpform.db.",
+                                            valueName: "path"))
+    var store: String?
+
+    @Option(name: .long, help: ArgumentHelp("A live Pulp v2 server instead of the embedded store, e.g. https://pulp.example.com/.",
+                                            valueName: "url"))
+    var target: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file with the server's credentials: JSON {\"username\", \"password\"}. "
+                                            + "Otherwise PULPFORM_USERNAME and PULPFORM_PASSWORD are used.", valueName: "file"))
+    var credentials: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM CA bundle for the server's certificate.", valueName: "file"))
+    var caBundle: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM client certificate for the server.", valueName: "file"))
+    var clientCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("PEM key of the client certificate.", valueName: "file"))
+    var clientKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("The state file for --target (secret fingerprints per target).",
+                                            discussion: "Defaults to .pulpform-state.json beside the manifests.", valueName: "path"))
+    var state: String?
+
+    @Option(name: .long, help: "Seconds before a request to --target times out.")
+    var timeout = 60
+
+    func validate() throws {
+        if let target {
+            guard let url = URL(string: target), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw ValidationError("--target must be an http(s) URL")
+            }
+            if url.password != nil {
+                throw ValidationError("a password on the command line is refused: use PULPFORM_PASSWORD or --credentials FILE")
+            }
+            if store != nil { throw ValidationError("--store and --target cannot be used together") }
+        }
+        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+    }
+
+    /// Username and password from --credentials, else the environment.
+    func loadCredentials() throws -> (String?, String?) {
+        let env = ProcessInfo.processInfo.environment
+        guard let credentials else { return (env["PULPFORM_USERNAME"], env["PULPFORM_PASSWORD"]) }
+        guard let data = FileManager.default.contents(atPath: credentials) else {
+            printError("error: cannot read the credentials file \(credentials)")
+            throw ExitCode(1)
+        }
+        guard let v = try? JSONValue.parse(data), let user = v["username"]?.stringValue, let pw = v["password"]?.stringValue else {
+            printError("error: \(credentials) must be JSON with string fields username and password")
+            throw ExitCode(1)
+        }
+        return (user, pw)
+    }
+
+    /// Opens the target. `manifests` locate the default state file.
+    func open(readOnly: Bool, workers: Int = 4, manifests: [String]) throws -> ReconcileTarget {
+        guard let target else {
+            let store = try StoreOptions(store: store).open(readOnly: readOnly)
+            let embedded = EmbeddedTarget(store: store, workers: workers, readOnly: readOnly)
+            return ReconcileTarget(pulp: embedded.pulp, state: embedded.state, description: embedded.description, embedded: embedded,
+                                   client: nil)
+        }
+        let (user, password) = try loadCredentials()
+        let client: PulpClient
+        do {
+            client = try PulpClient(.init(baseURL: target, username: user, password: password, caBundle: caBundle,
+                                          clientCertificate: clientCert, clientKey: clientKey, timeout: .seconds(Int64(timeout))))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        let key = FileReconcilerState.key(for: target)
+        let path = state ?? FileReconcilerState.defaultPath(beside: manifests)
+        return ReconcileTarget(pulp: client, state: FileReconcilerState(path: path, target: key, readOnly: readOnly),
+                               description: "Pulp v2 server \(key)", embedded: nil, client: client)
+    }
+}
+
+/// An opened target.
+struct ReconcileTarget {
+    let pulp: any PulpService
+    let state: any ReconcilerState
+    let description: String
+    let embedded: EmbeddedTarget?
+    let client: PulpClient?
+
+    func close() async {
+        try? await client?.shutdown()
+    }
+}
+
+/// The reconciler's state for a live server, kept in a local JSON file: per target URL, a salt and the
+/// fingerprints of the secrets pulpform applied. Writes are atomic and serialised with `flock`.
+struct FileReconcilerState: ReconcilerState {
+    let path: String
+    let target: String
+    let readOnly: Bool
+
+    static func key(for url: String) -> String {
+        var k = url
+        while k.hasSuffix("/") { k.removeLast() }
+        return k + "/"
+    }
+
+    static func defaultPath(beside manifests: [String]) -> String {
+        let first = manifests.first ?? "."
+        var isDir: ObjCBool = false
+        let dir = FileManager.default.fileExists(atPath: first, isDirectory: &isDir) && isDir.boolValue
+            ? first : (first as NSString).deletingLastPathComponent
+        return ((dir.isEmpty ? "." : dir) as NSString).appendingPathComponent(".pulpform-state.json")
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    func load() throws -> JSONObject {
+        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+        guard let v = try? JSONValue.parse(data), case .object(let o) = v else {
+            throw Failure(description: "the state file \(path) is not valid JSON")
+        }
+        return o
+    }
+
+    /// Read-modify-write under an exclusive lock on `<path>.lock`.
+    func update(_ change: (inout JSONObject) -> Void) throws {
+        let fd = open(path + ".lock", O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw Failure(description: "cannot lock the state file \(path)") }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        defer { flock(fd, LOCK_UN) }
+        var all = try load()
+        var mine = all["targets"]?[target]?.objectValue ?? [:]
+        change(&mine)
+        var targets = all["targets"]?.objectValue ?? [:]
+        targets[target] = .object(mine)
+        all["targets"] = .object(targets)
+        all["format_version"] = 1
+        try Data(JSONValue.object(all).pretty().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    func mine() throws -> JSONObject { try load()["targets"]?[target]?.objectValue ?? [:] }
+
+    func salt() async throws -> String {
+        if let s = try mine()["salt"]?.stringValue { return s }
+        let s = Fingerprinter.newSalt()
+        if readOnly { return s }
+        var result = s
+        try update { t in
+            if let existing = t["salt"]?.stringValue { result = existing } else { t["salt"] = .string(s) }
+        }
+        return result
+    }
+
+    func secretFingerprints() async throws -> [SecretKey: String] {
+        var out: [SecretKey: String] = [:]
+        for (k, v) in try mine()["secret_fingerprints"]?.objectValue ?? [:] {
+            let parts = k.split(separator: "/", maxSplits: 2).map(String.init)
+            if parts.count == 3, let fp = v.stringValue { out[SecretKey(repoId: parts[0], plugin: parts[1], key: parts[2])] = fp }
+        }
+        return out
+    }
+
+    func recordSecretFingerprints(_ changes: [SecretKey: String?]) async throws {
+        guard !readOnly else { return }
+        try update { t in
+            var fps = t["secret_fingerprints"]?.objectValue ?? [:]
+            for (k, v) in changes { fps["\(k.repoId)/\(k.plugin)/\(k.key)"] = v.map(JSONValue.string) }
+            t["secret_fingerprints"] = .object(fps.filter { !$0.value.isNull })
+        }
+    }
+}

@@ -38,6 +38,43 @@ public enum ApplyEvent: Sendable {
     case ended(StepResult)
 }
 
+/// Leases on live servers: before writing an existing repository, an apply adds a claim to its notes
+/// (`pulpform_lease_<holder>` = `<acquired> <expires> <holder>`), reads the notes back, and goes on only if
+/// its claim is the oldest valid one. Expired claims are removed by whoever sees them. Two applies never
+/// write one repository at once; applies on different repositories never wait for each other.
+public struct LeaseOptions: Sendable {
+    public var holder: String
+    public var ttl: Double
+    public var now: @Sendable () -> Double
+
+    public init(holder: String, ttl: Double = 600, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.holder = holder
+        self.ttl = ttl
+        self.now = now
+    }
+
+    public static let prefix = "pulpform_lease_"
+
+    /// The note key: the prefix and the holder, with anything but letters, digits, `-` and `_` made `_`.
+    var key: String { Self.prefix + String(holder.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "_" }) }
+
+    struct Claim {
+        let key: String
+        let acquired: Double
+        let expires: Double
+        let holder: String
+    }
+
+    static func claims(_ notes: JSONObject) -> [Claim] {
+        notes.compactMap { k, v -> Claim? in
+            guard k.hasPrefix(prefix), let text = v.stringValue else { return nil }
+            let parts = text.split(separator: " ", maxSplits: 2).map(String.init)
+            guard parts.count >= 2, let a = Double(parts[0]), let e = Double(parts[1]) else { return nil }
+            return Claim(key: k, acquired: a, expires: e, holder: parts.count > 2 ? parts[2] : k)
+        }
+    }
+}
+
 /// Runs a plan's steps through `PulpService`, in one task group.
 ///
 /// Units (repositories, consumers) run in parallel, at most `parallelism` at once; the steps of one unit run
@@ -47,12 +84,49 @@ public struct Applier: Sendable {
     public var state: any ReconcilerState
     public var secrets: SecretResolver
     public var parallelism: Int
+    /// Set for live servers, where several applies may run at once.
+    public var leases: LeaseOptions?
 
-    public init(pulp: any PulpService, state: any ReconcilerState, secrets: SecretResolver, parallelism: Int = 4) {
+    public init(pulp: any PulpService, state: any ReconcilerState, secrets: SecretResolver, parallelism: Int = 4,
+                leases: LeaseOptions? = nil)
+    {
         self.pulp = pulp
         self.state = state
         self.secrets = secrets
         self.parallelism = max(1, parallelism)
+        self.leases = leases
+    }
+
+    /// The repository a unit's lease is taken on: an existing repository that the unit writes.
+    func leasedRepository(_ steps: [PlanStep]) -> String? {
+        guard leases != nil, let first = steps.first, first.unit.hasPrefix("repository:") else { return nil }
+        if case .createRepository = first.operation { return nil }  // a create is atomic: a second one gets 409
+        return String(first.unit.dropFirst("repository:".count))
+    }
+
+    /// Claims the repository; returns nil when the claim is ours, else who holds it.
+    func acquire(_ repoId: String, on pulp: any PulpService) async throws -> String? {
+        guard let leases else { return nil }
+        let now = leases.now()
+        let mine = "\(now) \(now + leases.ttl) \(leases.holder)"
+        _ = try await pulp.updateRepository(repoId, RepositoryUpdate(delta: ["notes": [leases.key: .string(mine)]]))
+        let notes = try await pulp.repository(repoId, include: .none).repository.notes
+        let claims = LeaseOptions.claims(notes)
+        let expired = claims.filter { $0.expires < now }
+        if !expired.isEmpty {
+            var cleanup = JSONObject()
+            for c in expired { cleanup[c.key] = .null }
+            _ = try? await pulp.updateRepository(repoId, RepositoryUpdate(delta: ["notes": .object(cleanup)]))
+        }
+        let valid = claims.filter { $0.expires >= now }.sorted { ($0.acquired, $0.key) < ($1.acquired, $1.key) }
+        guard let winner = valid.first, winner.key != leases.key else { return nil }
+        await release(repoId, on: pulp)
+        return "\(winner.holder) (lease until \(PulpDateTime(epoch: winner.expires).iso8601))"
+    }
+
+    func release(_ repoId: String, on pulp: any PulpService) async {
+        guard let leases else { return }
+        _ = try? await pulp.updateRepository(repoId, RepositoryUpdate(delta: ["notes": [leases.key: .null]]))
     }
 
     public func apply(_ plan: Plan, groupId: String = PulpIDs.uuid(),
@@ -92,6 +166,18 @@ public struct Applier: Sendable {
     func run(_ steps: [PlanStep], on pulp: any PulpService, fingerprinter: Fingerprinter,
              progress: @Sendable (ApplyEvent) -> Void) async -> [StepResult]
     {
+        let leased = leasedRepository(steps)
+        if let repoId = leased {
+            // A claim that cannot be written (the repository vanished) is left to the steps to report.
+            if let holder = try? await acquire(repoId, on: pulp) {
+                return steps.map { step in
+                    let r = StepResult(step: step, state: .skipped, tasks: [],
+                                       message: "skipped: repository \(repoId) is being applied by \(holder)")
+                    progress(.ended(r))
+                    return r
+                }
+            }
+        }
         var out: [StepResult] = []
         var failed: String?
         for step in steps {
@@ -107,6 +193,7 @@ public struct Applier: Sendable {
             out.append(r)
             if r.state != .finished { failed = step.address }
         }
+        if let repoId = leased { await release(repoId, on: pulp) }
         return out
     }
 

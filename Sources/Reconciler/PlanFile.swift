@@ -50,7 +50,9 @@ extension Planner {
             let parts = unit.split(separator: ":", maxSplits: 1).map(String.init)
             var value: JSONValue?
             if parts.count == 2, parts[0] == "repository", let a = repos[parts[1]] {
-                value = ["canonical": canonical(a, actual).json, "notes": .object(a.repository.notes)]
+                // Leases come and go with other applies; they are not part of the object.
+                let notes = a.repository.notes.filter { !$0.key.hasPrefix(LeaseOptions.prefix) }
+                value = ["canonical": canonical(a, actual).json, "notes": .object(notes)]
             } else if parts.count == 2, parts[0] == "consumer", let c = consumers[parts[1]] {
                 value = ["canonical": canonical(c, actual).json, "notes": .object(c.notes)]
             }

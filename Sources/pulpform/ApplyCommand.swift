@@ -113,7 +113,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let groupId = PulpIDs.uuid()
         try await target.embedded?.state.beginApply(groupId)
         let progress = ApplyProgress(total: plan.steps.count, live: Terminal.stderrIsTerminal)
-        let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: parallelism)
+        // On a live server several applies may run at once: each repository is leased while it is written.
+        let leases = target.embedded == nil
+            ? LeaseOptions(holder: "pulpform-\(ProcessInfo.processInfo.processIdentifier)-\(ProcessInfo.processInfo.hostName)-\(groupId.prefix(8))")
+            : nil
+        let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: parallelism,
+                                   leases: leases)
             .apply(plan, groupId: groupId, progress: progress.handle)
         progress.finish()
         try await target.embedded?.state.endApply()

@@ -5,11 +5,29 @@ import NIOHTTP1
 import NIOSSL
 import PulpCore
 import PulpModel
+import Synchronization
 
 /// A failure talking to a server that is not a Pulp error body.
 public struct ClientError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// The connection failed or broke: worth retrying a read.
+        case connection
+        /// Recent attempts all failed to connect: not worth retrying now.
+        case unreachable
+        /// The server answered something that is not what Pulp answers.
+        case response
+    }
+
     public var url: String
     public var message: String
+    public var kind: Kind
+
+    public init(url: String, message: String, kind: Kind = .response) {
+        self.url = url
+        self.message = message
+        self.kind = kind
+    }
+
     public var description: String { "\(url): \(message)" }
 }
 
@@ -60,6 +78,12 @@ public final class PulpClient: PulpService, Sendable {
     /// `http://host:port` with no trailing slash.
     let origin: String
 
+    /// A circuit breaker: after `breakerThreshold` connection failures in a row, requests fail at once for
+    /// `breakerCooldown` seconds instead of waiting and retrying against a server that is gone.
+    private let breaker = Mutex<(failures: Int, openedAt: Double)>((0, 0))
+    static let breakerThreshold = 3
+    static let breakerCooldown = 2.0
+
     public init(_ options: Options) throws {
         self.options = options
         var base = options.baseURL
@@ -96,7 +120,7 @@ public final class PulpClient: PulpService, Sendable {
         origin + (path.hasPrefix("/") ? path : PulpPaths.apiRoot + path)
     }
 
-    /// One request; `idempotent` ones are retried on connection errors and 5xx.
+    /// One request; `idempotent` ones are retried, with backoff, on connection errors and 5xx.
     func send(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, idempotent: Bool,
               accept: Set<Int> = [200, 201, 202, 204]) async throws -> Reply
     {
@@ -104,29 +128,44 @@ public final class PulpClient: PulpService, Sendable {
         var attempt = 0
         while true {
             attempt += 1
+            let retry = idempotent && attempt < options.attempts
+            let reply: Reply
             do {
-                let reply = try await once(method, target, body)
-                if reply.status >= 500, idempotent, attempt < options.attempts {
-                    try await Task.sleep(for: .milliseconds(100 << attempt))
-                    continue
-                }
-                guard accept.contains(reply.status) else {
-                    if let e = PulpError(body: reply.body, status: reply.status) { throw e }
-                    throw ClientError(url: target, message: "HTTP \(reply.status): \(reply.body.serialized().prefix(200))")
-                }
-                return reply
-            } catch let e as PulpError {
-                throw e
-            } catch let e as ClientError where !idempotent || attempt >= options.attempts || !e.message.hasPrefix("connection") {
-                throw e
-            } catch let e as ClientError {
-                _ = e
+                reply = try await once(method, target, body)
+            } catch let e as ClientError where retry && e.kind == .connection {
                 try await Task.sleep(for: .milliseconds(100 << attempt))
+                continue
             }
+            if reply.status >= 500, retry {
+                try await Task.sleep(for: .milliseconds(100 << attempt))
+                continue
+            }
+            guard accept.contains(reply.status) else {
+                if let e = PulpError(body: reply.body, status: reply.status) { throw e }
+                throw ClientError(url: target, message: "HTTP \(reply.status): \(reply.body.serialized().prefix(200))")
+            }
+            return reply
         }
     }
 
     func once(_ method: HTTPMethod, _ target: String, _ body: JSONValue?) async throws -> Reply {
+        let now = Date().timeIntervalSince1970
+        let open = breaker.withLock { b in b.failures >= Self.breakerThreshold && now - b.openedAt < Self.breakerCooldown }
+        if open {
+            throw ClientError(url: target, message: "connection failed: the server did not answer the last \(Self.breakerThreshold) attempts",
+                              kind: .unreachable)
+        }
+        do {
+            let reply = try await attempt(method, target, body)
+            breaker.withLock { $0 = (0, 0) }
+            return reply
+        } catch let e as ClientError where e.kind == .connection {
+            breaker.withLock { b in b = (b.failures + 1, Date().timeIntervalSince1970) }
+            throw e
+        }
+    }
+
+    func attempt(_ method: HTTPMethod, _ target: String, _ body: JSONValue?) async throws -> Reply {
         var request = HTTPClientRequest(url: target)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
@@ -141,13 +180,13 @@ public final class PulpClient: PulpService, Sendable {
         do {
             response = try await http.execute(request, timeout: options.timeout)
         } catch {
-            throw ClientError(url: target, message: "connection failed: \(error)")
+            throw ClientError(url: target, message: "connection failed: \(error)", kind: .connection)
         }
         let buffer: ByteBuffer
         do {
             buffer = try await response.body.collect(upTo: 512 * 1024 * 1024)
         } catch {
-            throw ClientError(url: target, message: "connection failed while reading the response: \(error)")
+            throw ClientError(url: target, message: "connection failed while reading the response: \(error)", kind: .connection)
         }
         let status = Int(response.status.code)
         if buffer.readableBytes == 0 { return Reply(status: status, body: .null) }
@@ -188,7 +227,7 @@ public final class PulpClient: PulpService, Sendable {
         do {
             let r = try await send(.POST, path, .object(request.json()), idempotent: false)
             return try decode(path) { () throws(DecodeError) in try Repository(json: r.body) }
-        } catch let e as ClientError {
+        } catch let e as ClientError where e.kind == .connection {
             // The write may have happened: re-read before deciding.
             if let id = request.id, let existing = try? await repository(id, include: .none) { return existing.repository }
             throw e

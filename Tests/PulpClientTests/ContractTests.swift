@@ -266,3 +266,50 @@ final class LiveHTML: @unchecked Sendable {
         _ = try? await task.value
     }
 }
+
+/// Counts requests and fails the first `failures` of each path with 503.
+actor FlakyCounter {
+    var seen: [String: Int] = [:]
+    func next(_ key: String) -> Int {
+        seen[key, default: 0] += 1
+        return seen[key, default: 0]
+    }
+}
+
+@Suite("PulpClient retries")
+struct ClientRetryTests {
+    @Test("reads are retried with backoff on 5xx; writes are never resent")
+    func retries() async throws {
+        var logger = Logger(label: "flaky")
+        logger.logLevel = .critical
+        let counter = FlakyCounter()
+        let router = Router()
+        router.get("/pulp/api/v2/consumers/") { _, _ in
+            let n = await counter.next("GET")
+            if n <= 2 { return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "null"))) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "[]")))
+        }
+        router.post("/pulp/api/v2/consumers/") { _, _ in
+            _ = await counter.next("POST")
+            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "null")))
+        }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var port = 0
+        for await p in ports {
+            port = p
+            break
+        }
+        let client = try PulpClient(.init(baseURL: "http://127.0.0.1:\(port)/", timeout: .seconds(5), attempts: 4))
+        #expect(try await client.consumers().isEmpty, "the third attempt succeeds")
+        #expect(await counter.seen["GET"] == 3)
+        await #expect(throws: ClientError.self) { _ = try await client.registerConsumer(ConsumerRegister(id: "x")) }
+        #expect(await counter.seen["POST"] == 1, "a failed write is not resent")
+        try await client.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}

@@ -54,3 +54,118 @@ struct TargetCLITests {
         #expect(creds.stderr.contains("username and password"))
     }
 }
+
+@Suite("--target: concurrency, partial failure, a server killed mid-apply")
+struct TargetRobustnessTests {
+    static let big = """
+        defaults:
+          importer:
+            type: iso_importer
+            config: {feed: https://cdn.example.com/iso/}
+          sync_schedules:
+            - schedule: 2024-01-01T02:00:00Z/P1D
+        matrix:
+          - vars:
+              a: [\((0..<4).map(String.init).joined(separator: ", "))]
+              b: [\((0..<25).map(String.init).joined(separator: ", "))]
+            repository:
+              id: repo-${a}-${b}
+              distributors:
+                - id: iso
+                  type: iso_distributor
+                  config:
+                    relative_url: iso/${a}/${b}
+        """
+
+    @Test("two applies at once on the same server converge, with nothing duplicated and no lease left")
+    func concurrent() throws {
+        let tmp = try TempDir()
+        try Data(Self.big.utf8).write(to: tmp.url.appendingPathComponent("big.yaml"))
+        let server = try ServeProcess(store: tmp.path("served.db"))
+        let target = ["--target", "http://127.0.0.1:\(server.port)/", "--state", tmp.path("state.json")]
+        // First create everything, then run two concurrent applies of a change to every repository.
+        #expect(try CLI.run(["apply", "--auto-approve"] + target + [tmp.path("big.yaml")]).status == 0)
+        try Data(Self.big.replacingOccurrences(of: "cdn.example.com", with: "cdn2.example.com").utf8)
+            .write(to: tmp.url.appendingPathComponent("big.yaml"))
+        let jobs = (0..<2).map { _ in
+            let p = Process()
+            p.executableURL = try? CLI.binary()
+            p.arguments = ["apply", "--auto-approve"] + target + [tmp.path("big.yaml")]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for j in jobs { try j.run() }
+        for j in jobs { j.waitUntilExit() }
+        #expect(jobs.contains { $0.terminationStatus == 0 } || jobs.allSatisfy { $0.terminationStatus == 1 })
+        let finish = try CLI.run(["apply", "--auto-approve"] + target + [tmp.path("big.yaml")])
+        #expect(finish.status == 0, "\(finish.stderr.suffix(800))")
+        #expect(try CLI.run(["plan", "--detailed-exitcode"] + target + [tmp.path("big.yaml")]).status == 0)
+        let repos = try JSONValue.parse(try curl(["-X", "POST", server.base + "repositories/search/", "-d",
+                                                  #"{"criteria": {}, "importers": true}"#]).out).arrayValue ?? []
+        #expect(repos.count == 100)
+        #expect(repos.allSatisfy { ($0["notes"]?.objectValue ?? [:]).keys.allSatisfy { !$0.hasPrefix("pulpform_lease_") } })
+        #expect(repos.allSatisfy { $0["importers"]?.arrayValue?.first?["config"]?["feed"] == "https://cdn2.example.com/iso/" })
+        #expect(server.stop() == 0)
+    }
+
+    @Test("a partially failed apply (one repository leased elsewhere) reports it, applies the rest, and a rerun converges")
+    func partial() throws {
+        let tmp = try TempDir()
+        let server = try ServeProcess(store: tmp.path("served.db"))
+        let target = ["--target", "http://127.0.0.1:\(server.port)/", "--state", tmp.path("state.json")]
+        #expect(try CLI.run(["apply", "--auto-approve"] + target + ["examples/quickstart"]).status == 0)
+        // Another job holds zoo; the change touches zoo and harness_repo_2.
+        let far = Int(Date().timeIntervalSince1970) + 3600
+        _ = try curl(["-X", "PUT", server.base + "repositories/zoo/", "-d",
+                      #"{"delta": {"notes": {"pulpform_lease_other-job": "\#(far - 7200) \#(far) other-job"}}}"#])
+        let manifest = try String(contentsOf: CLI.packageRoot.appendingPathComponent("examples/quickstart/repositories.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "remove_missing: true", with: "remove_missing: false")
+            .replacingOccurrences(of: "num_units: \"10\"", with: "num_units: \"11\"")
+        try Data(manifest.utf8).write(to: tmp.url.appendingPathComponent("q.yaml"))
+        let partial = try CLI.run(["apply", "--auto-approve"] + target + [tmp.path("q.yaml")])
+        #expect(partial.status == 1)
+        #expect(partial.stderr.contains("repository zoo is being applied by other-job"))
+        #expect(partial.stdout.contains("failed") || partial.stdout.contains("skipped"))
+        let drift = try CLI.run(["drift"] + target + [tmp.path("q.yaml")])
+        #expect(drift.status == 2, "zoo's change is still pending: \(drift.stdout)")
+        _ = try curl(["-X", "PUT", server.base + "repositories/zoo/", "-d", #"{"delta": {"notes": {"pulpform_lease_other-job": null}}}"#])
+        #expect(try CLI.run(["apply", "--auto-approve"] + target + [tmp.path("q.yaml")]).status == 0)
+        #expect(try CLI.run(["plan", "--detailed-exitcode"] + target + [tmp.path("q.yaml")]).status == 0)
+        #expect(server.stop() == 0)
+    }
+
+    @Test("the server killed mid-apply and restarted: applying again converges")
+    func serverKilled() throws {
+        let tmp = try TempDir()
+        try Data(Self.big.utf8).write(to: tmp.url.appendingPathComponent("big.yaml"))
+        let db = tmp.path("served.db")
+        var server = try ServeProcess(store: db)
+        let target = { (port: Int) in ["--target", "http://127.0.0.1:\(port)/", "--state", tmp.path("state.json"), "--timeout", "5"] }
+        let apply = Process()
+        apply.executableURL = try CLI.binary()
+        apply.arguments = ["apply", "--auto-approve", "--parallelism", "2"] + target(server.port) + [tmp.path("big.yaml")]
+        let err = Pipe()
+        apply.standardError = err
+        apply.standardOutput = FileHandle.nullDevice
+        try apply.run()
+        var seen = ""
+        while seen.components(separatedBy: "finished: ").count - 1 < 60 {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+        _ = err.fileHandleForReading.readDataToEndOfFile()
+        apply.waitUntilExit()
+        #expect(apply.terminationStatus == 1, "the apply reports the failures")
+        server = try ServeProcess(store: db)
+        let again = try CLI.run(["apply", "--auto-approve"] + target(server.port) + [tmp.path("big.yaml")])
+        #expect(again.status == 0, "\(again.stderr.suffix(1500))")
+        #expect(try CLI.run(["plan", "--detailed-exitcode"] + target(server.port) + [tmp.path("big.yaml")]).status == 0)
+        let repos = try JSONValue.parse(try curl(["-X", "POST", server.base + "repositories/search/", "-d", #"{"criteria": {}}"#]).out)
+        #expect(repos.arrayValue?.count == 100)
+        #expect(server.stop() == 0)
+    }
+}

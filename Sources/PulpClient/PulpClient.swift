@@ -98,7 +98,7 @@ public final class PulpClient: PulpService, Sendable {
         if let cert = options.clientCertificate {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
         }
-        if let key = options.clientKey { tls.privateKey = .file(key) }
+        if let key = options.clientKey { tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)) }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: options.timeout)
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)

@@ -34,15 +34,7 @@ struct DriftCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: true, manifests: manifests.paths)
-        let r: Reconciliation
-        do {
-            r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
-        } catch {
-            await target.close()
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-        await target.close()
+        let r = try await target.reconcile(manifest, prune: prune)
         let report = r.drift
         switch format {
         case .human:

@@ -42,15 +42,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
-        let r: Reconciliation
-        do {
-            r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune)
-        } catch {
-            await target.close()
-            printError("error: \(error)")
-            throw ExitCode(1)
-        }
-        await target.close()
+        let r = try await target.reconcile(manifest, prune: prune)
         switch format {
         case .human: print(PlanRenderer.human(r.plan, color: Terminal.stdoutColor), terminator: "")
         case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())

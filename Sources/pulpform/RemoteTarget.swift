@@ -103,6 +103,19 @@ struct ReconcileTarget {
     func close() async {
         try? await client?.shutdown()
     }
+
+    /// Reads the target, plans, and closes it; a failure is an error message and exit 1.
+    func reconcile(_ manifest: Manifest, prune: Bool) async throws -> Reconciliation {
+        do {
+            let r = try await Reconciliation.make(manifest: manifest, pulp: pulp, state: state, prune: prune)
+            await close()
+            return r
+        } catch {
+            await close()
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
 }
 
 /// The reconciler's state for a live server, kept in a local JSON file: per target URL, a salt and the

@@ -9,17 +9,17 @@ import Testing
 @testable import PulpServer
 @testable import PulpStore
 
-/// `pulpform serve`'s application on 127.0.0.1 with an ephemeral port, in-process.
+/// An application on 127.0.0.1 with an ephemeral port, in-process.
 final class LiveServer: @unchecked Sendable {
     let group: ServiceGroup
     let task: Task<Void, Error>
     let port: Int
 
-    init(pulp: LocalPulp) async throws {
-        var logger = Logger(label: "contract")
-        logger.logLevel = .warning
+    init(router: Router<BasicRequestContext>) async throws {
+        var logger = Logger(label: "test-server")
+        logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: PulpAPI(pulp: pulp).router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         self.group = group
@@ -30,6 +30,11 @@ final class LiveServer: @unchecked Sendable {
             break
         }
         port = bound
+    }
+
+    /// `pulpform serve`'s API over a LocalPulp.
+    convenience init(pulp: LocalPulp) async throws {
+        try await self.init(router: PulpAPI(pulp: pulp).router())
     }
 
     func stop() async {
@@ -233,37 +238,13 @@ struct ClientRobustnessTests {
 }
 
 /// A server that answers every request with HTML (as a misconfigured proxy would).
-final class LiveHTML: @unchecked Sendable {
-    let group: ServiceGroup
-    let task: Task<Void, Error>
-    let port: Int
-
-    static func start() async throws -> LiveHTML { try await LiveHTML() }
-
-    init() async throws {
-        var logger = Logger(label: "html")
-        logger.logLevel = .critical
+enum LiveHTML {
+    static func start() async throws -> LiveServer {
         let router = Router()
         router.get("**") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>proxy login</html>")))
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        self.group = group
-        task = Task { try await group.run() }
-        var bound = 0
-        for await p in ports {
-            bound = p
-            break
-        }
-        port = bound
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        return try await LiveServer(router: router)
     }
 }
 
@@ -280,8 +261,6 @@ actor FlakyCounter {
 struct ClientRetryTests {
     @Test("reads are retried with backoff on 5xx; writes are never resent")
     func retries() async throws {
-        var logger = Logger(label: "flaky")
-        logger.logLevel = .critical
         let counter = FlakyCounter()
         let router = Router()
         router.get("/pulp/api/v2/consumers/") { _, _ in
@@ -293,23 +272,14 @@ struct ClientRetryTests {
             _ = await counter.next("POST")
             return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "null")))
         }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        let task = Task { try await group.run() }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
+        let server = try await LiveServer(router: router)
+        let port = server.port
         let client = try PulpClient(.init(baseURL: "http://127.0.0.1:\(port)/", timeout: .seconds(5), attempts: 4))
         #expect(try await client.consumers().isEmpty, "the third attempt succeeds")
         #expect(await counter.seen["GET"] == 3)
         await #expect(throws: ClientError.self) { _ = try await client.registerConsumer(ConsumerRegister(id: "x")) }
         #expect(await counter.seen["POST"] == 1, "a failed write is not resent")
         try await client.shutdown()
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
+        await server.stop()
     }
 }

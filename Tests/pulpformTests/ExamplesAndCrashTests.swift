@@ -7,6 +7,30 @@ import Testing
 import Glibc
 #endif
 
+/// A generated manifest of `a × b` repositories, each with an importer, a distributor and a sync schedule
+/// (and a publish schedule when asked).
+func matrixManifest(a: Int, b: Int, publishSchedules: Bool = false) -> String {
+    """
+    defaults:
+      importer:
+        type: iso_importer
+        config: {feed: https://cdn.example.com/iso/}
+      sync_schedules:
+        - schedule: 2024-01-01T02:00:00Z/P1D
+    matrix:
+      - vars:
+          a: [\((0..<a).map(String.init).joined(separator: ", "))]
+          b: [\((0..<b).map(String.init).joined(separator: ", "))]
+        repository:
+          id: repo-${a}-${b}
+          distributors:
+            - id: iso
+              type: iso_distributor
+              config:
+                relative_url: iso/${a}/${b}
+    """ + (publishSchedules ? "\n          publish_schedules:\n            - schedule: PT12H\n" : "\n")
+}
+
 /// The environment each shipped example needs.
 let exampleEnvironment = ["RHUI_PROXY_PASSWORD": "example-proxy-password"]
 
@@ -62,27 +86,7 @@ struct ExamplesAndCrashTests {
     @Test("apply killed with SIGKILL half-way: running it again converges, nothing duplicated or lost")
     func sigkill() throws {
         let tmp = try TempDir()
-        let manifest = """
-            defaults:
-              importer:
-                type: iso_importer
-                config: {feed: https://cdn.example.com/iso/}
-              sync_schedules:
-                - schedule: 2024-01-01T02:00:00Z/P1D
-            matrix:
-              - vars:
-                  a: [\((0..<40).map(String.init).joined(separator: ", "))]
-                  b: [\((0..<50).map(String.init).joined(separator: ", "))]
-                repository:
-                  id: repo-${a}-${b}
-                  distributors:
-                    - id: iso
-                      type: iso_distributor
-                      config:
-                        relative_url: iso/${a}/${b}
-                      publish_schedules:
-                        - schedule: PT12H
-            """
+        let manifest = matrixManifest(a: 40, b: 50, publishSchedules: true)
         try Data(manifest.utf8).write(to: tmp.url.appendingPathComponent("big.yaml"))
         let env = ["PULPFORM_DB": tmp.path("pulpform.db"), "NO_COLOR": "1"]
 

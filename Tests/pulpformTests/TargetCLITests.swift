@@ -57,25 +57,7 @@ struct TargetCLITests {
 
 @Suite("--target: concurrency, partial failure, a server killed mid-apply")
 struct TargetRobustnessTests {
-    static let big = """
-        defaults:
-          importer:
-            type: iso_importer
-            config: {feed: https://cdn.example.com/iso/}
-          sync_schedules:
-            - schedule: 2024-01-01T02:00:00Z/P1D
-        matrix:
-          - vars:
-              a: [\((0..<4).map(String.init).joined(separator: ", "))]
-              b: [\((0..<25).map(String.init).joined(separator: ", "))]
-            repository:
-              id: repo-${a}-${b}
-              distributors:
-                - id: iso
-                  type: iso_distributor
-                  config:
-                    relative_url: iso/${a}/${b}
-        """
+    static let big = matrixManifest(a: 4, b: 25)
 
     @Test("two applies at once on the same server converge, with nothing duplicated and no lease left")
     func concurrent() throws {

@@ -70,9 +70,6 @@ public actor TaskEngine {
     /// How many tasks are queued here and not yet started.
     public var queuedCount: Int { queue.count }
 
-    /// Whether this engine still has the task queued or running.
-    public func isActive(_ id: String) -> Bool { active.contains(id) }
-
     /// Waits until none of the tasks is queued or running here.
     public func wait(for ids: [String]) async {
         for id in ids where active.contains(id) {

@@ -31,19 +31,6 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// The JSON type name Pulp uses in messages (`dict`, `list`, `str`, ...).
-    public var pythonTypeName: String {
-        switch self {
-        case .null: return "NoneType"
-        case .bool: return "bool"
-        case .int: return "int"
-        case .double: return "float"
-        case .string: return "str"
-        case .array: return "list"
-        case .object: return "dict"
-        }
-    }
-
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil

@@ -169,10 +169,4 @@ extension PulpError {
                   data: ["repo_id": .string(repoId), "distributor_id": .string(distributorId), "summary": .string(summary)],
                   extra: ["args": []])
     }
-
-    /// PLP0023: the task is already complete.
-    public static func taskComplete(_ taskId: String) -> PulpError {
-        PulpError(code: "PLP0023", httpStatus: 409, message: "Task is already in a complete state: \(taskId)",
-                  data: ["task_id": .string(taskId)], extra: ["args": []])
-    }
 }

@@ -350,12 +350,3 @@ public struct CallReport: Sendable, Hashable {
         ["_href": .string(PulpPaths.task(id)), "task_id": .string(id)]
     }
 }
-
-/// A Group Call Report: `{"_href": "/pulp/api/v2/task_groups/<gid>/", "group_id": "<gid>"}`.
-public struct GroupCallReport: Sendable, Hashable {
-    public var groupId: String
-    public init(groupId: String) { self.groupId = groupId }
-    public func json() -> JSONObject {
-        ["_href": .string(PulpPaths.taskGroup(groupId)), "group_id": .string(groupId)]
-    }
-}

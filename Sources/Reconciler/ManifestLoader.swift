@@ -114,7 +114,7 @@ public struct ManifestLoader {
             reader.error(node.mark, "a matrix needs a repository template")
             return []
         }
-        guard let varsNode = m["vars"], let vars = reader.mapping(varsNode, allowed: nil, what: "matrix vars") else {
+        guard let varsNode = m["vars"], reader.mapping(varsNode, allowed: nil, what: "matrix vars") != nil else {
             reader.error(node.mark, "a matrix needs vars: a mapping of names to lists of values")
             return []
         }
@@ -136,7 +136,6 @@ public struct ManifestLoader {
             names.append(name)
             values.append(strings)
         }
-        _ = vars
         var combos: [[String: String]] = [[:]]
         for (name, vs) in zip(names, values) {
             combos = combos.flatMap { c in vs.map { v in c.merging([name: v]) { $1 } } }

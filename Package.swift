@@ -65,6 +65,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `swift build -c release && .build/release/pulpform-bench`: see docs/PERFORMANCE.md.
+        .executableTarget(
+            name: "pulpform-bench",
+            dependencies: [
+                "CYAML",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/PulpformBench"
+        ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpStore", "PulpModel"]),

@@ -400,19 +400,34 @@ public final class PulpClient: PulpService, Sendable {
     public func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule] {
         var owners: [ScheduleOwner] = []
         if kinds.contains(.sync) || kinds.contains(.publish) {
-            for d in try await repositories(include: .all) {
-                if kinds.contains(.sync), let i = d.importers?.first {
-                    owners.append(.importer(repoId: d.repository.id, importerId: i.typeId))
-                }
-                if kinds.contains(.publish) {
-                    owners += (d.distributors ?? []).map { .distributor(repoId: d.repository.id, distributorId: $0.id) }
-                }
-            }
+            owners += Self.owners(of: try await repositories(include: .all), kinds: kinds)
         }
         let actions = [ScheduleKind.install, .update, .uninstall].filter(kinds.contains)
         if !actions.isEmpty {
             for c in try await consumers() { owners += actions.map { .consumer(consumerId: c.id, action: $0) } }
         }
+        return try await schedules(of: owners)
+    }
+
+    public func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule] {
+        try await schedules(of: Self.owners(of: repositories, kinds: [.sync, .publish]))
+    }
+
+    static func owners(of repositories: [RepositoryDetails], kinds: Set<ScheduleKind>) -> [ScheduleOwner] {
+        var owners: [ScheduleOwner] = []
+        for d in repositories {
+            if kinds.contains(.sync), let i = d.importers?.first {
+                owners.append(.importer(repoId: d.repository.id, importerId: i.typeId))
+            }
+            if kinds.contains(.publish) {
+                owners += (d.distributors ?? []).map { .distributor(repoId: d.repository.id, distributorId: $0.id) }
+            }
+        }
+        return owners
+    }
+
+    /// The schedules of these owners, in order, fetched `parallelism` at a time.
+    func schedules(of owners: [ScheduleOwner]) async throws -> [Schedule] {
         var results: [Int: [Schedule]] = [:]
         try await withThrowingTaskGroup(of: (Int, [Schedule]).self) { group in
             var next = 0

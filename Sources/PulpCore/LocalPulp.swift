@@ -106,8 +106,10 @@ public struct LocalPulp: PulpService {
         let (repo, tasks) = try await dispatch { db, _ -> (Repository, [TaskOperation]) in
             var repo = try requireRepository(db, id)
             if let delta = request.delta {
+                let hashBefore = try db.contentHash(id)
                 try LocalPulp.apply(delta: delta, to: &repo)
                 try db.updateRepository(repo)
+                try LocalPulp.keepContentHash(delta: delta, request: request, before: hashBefore, repoId: id, db: db)
             }
             if let config = request.importerConfig {
                 guard var importer = try db.importer(repoId: id) else { throw PulpError.missingResource(["repo_id": id]) }
@@ -120,6 +122,21 @@ public struct LocalPulp: PulpService {
             return (repo, ops)
         }
         return CallReport(result: .object(repo.json()), spawnedTasks: tasks)
+    }
+
+    /// The content hash across a notes-only update: recording `pulpform_applied` sets it to that fingerprint
+    /// (the reconciler has just brought the repository there), and lease notes leave it as it was. Any other
+    /// change has cleared it already (the store's triggers).
+    static func keepContentHash(delta: JSONObject, request: RepositoryUpdate, before: String?, repoId: String, db: StoreDB) throws {
+        guard request.importerConfig == nil, request.distributorConfigs == nil, delta.count == 1,
+              case .object(let notes)? = delta["notes"]
+        else { return }
+        if case .string(let applied)? = notes[RepositoryContentHash.note],
+           notes.keys.allSatisfy({ $0 == RepositoryContentHash.note || $0 == "pulpform_managed" }) {
+            try db.setContentHash(repoId, applied)
+        } else if notes.keys.allSatisfy({ $0.hasPrefix(RepositoryContentHash.leasePrefix) }) {
+            try db.setContentHash(repoId, before)
+        }
     }
 
     /// `update_from_delta`: notes merge (null removes), read-only keys ignored, the rest set.
@@ -401,7 +418,31 @@ public struct LocalPulp: PulpService {
     }
 
     public func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule] {
-        try await store.read { db in try db.allSchedules().filter { kinds.contains($0.kind) } }
+        try await store.read { db in try db.schedules(kinds: kinds) }
+    }
+
+    public func repositoryContentHashes() async throws -> [RepositoryContentHash]? {
+        try await store.read { db in try db.contentHashes() }
+    }
+
+    public func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails] {
+        guard !ids.isEmpty else { return [] }
+        return try await store.read { db in
+            let repos = try db.repositories(ids: ids)
+            let importers = include.importers ? try db.importers(repoIds: ids) : [:]
+            let distributors = include.distributors ? try db.distributors(repoIds: ids) : [:]
+            return repos.map { r in
+                RepositoryDetails(repository: r,
+                                  importers: include.importers ? importers[r.id].map { [$0] } ?? [] : nil,
+                                  distributors: include.distributors ? distributors[r.id] ?? [] : nil)
+            }
+        }
+    }
+
+    public func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule] {
+        guard !repositories.isEmpty else { return [] }
+        let ids = repositories.map(\.repository.id)
+        return try await store.read { db in try db.repositorySchedules(repoIds: ids) }
     }
 
     // MARK: - History

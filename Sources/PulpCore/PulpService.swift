@@ -86,6 +86,15 @@ public protocol PulpService: Sendable {
     /// Every schedule of these kinds, across all repositories or consumers (the reconciler's bulk read).
     func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule]
 
+    // MARK: The reconciler's fast path
+    /// (id, content hash) of every repository, or nil when the target keeps no content hashes (a live Pulp 2
+    /// server). A repository whose hash equals the manifests' fingerprint is in sync and need not be read.
+    func repositoryContentHashes() async throws -> [RepositoryContentHash]?
+    /// These repositories with their plugins; unknown ids are left out.
+    func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails]
+    /// The sync and publish schedules of these repositories, as read with their importers and distributors.
+    func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule]
+
     // MARK: History
     func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry]
     func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry]
@@ -118,4 +127,28 @@ public protocol PulpService: Sendable {
 
 extension PulpService {
     public func grouped(_ groupId: String) -> any PulpService { self }
+
+    public func repositoryContentHashes() async throws -> [RepositoryContentHash]? { nil }
+
+    public func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails] {
+        var out: [RepositoryDetails] = []
+        for id in ids {
+            do {
+                out.append(try await repository(id, include: include))
+            } catch let e as PulpError where e.httpStatus == 404 {
+                continue
+            }
+        }
+        return out
+    }
+
+    public func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule] {
+        var out: [Schedule] = []
+        for details in repositories {
+            let id = details.repository.id
+            if let i = details.importers?.first { out += try await schedules(.importer(repoId: id, importerId: i.typeId)) }
+            for d in details.distributors ?? [] { out += try await schedules(.distributor(repoId: id, distributorId: d.id)) }
+        }
+        return out
+    }
 }

@@ -7,8 +7,13 @@ import PulpModel
 /// as `PulpError`s and rendered by `PulpErrorMiddleware`.
 public struct PulpAPI: Sendable {
     public let pulp: LocalPulp
+    /// Counts requests by route shape, when given.
+    public let counters: RequestCounters?
 
-    public init(pulp: LocalPulp) { self.pulp = pulp }
+    public init(pulp: LocalPulp, counters: RequestCounters? = nil) {
+        self.pulp = pulp
+        self.counters = counters
+    }
 
     var catalog: PluginCatalog { pulp.catalog }
     func now() -> PulpDateTime { pulp.clock.now() }
@@ -44,6 +49,7 @@ public struct PulpAPI: Sendable {
 
     func build() -> RouteTable {
         let router = Router(context: BasicRequestContext.self)
+        if let counters { router.middlewares.add(RequestCountMiddleware(counters: counters)) }
         router.middlewares.add(RequestLogMiddleware())
         router.middlewares.add(PulpErrorMiddleware())
         let table = RouteTable(router: router)

@@ -42,6 +42,10 @@ public struct PulpServerRunner: Sendable {
     /// How long SIGTERM waits for running tasks.
     public var drainTimeout: Duration
     public var logger: Logger
+    /// What the server was asked, by route shape.
+    public let counters = RequestCounters()
+    /// Fire due schedules. Off, the server only answers requests and runs the tasks they dispatch.
+    public var scheduler = true
 
     public init(pulp: LocalPulp, host: String, port: Int, drainTimeout: Duration = .seconds(30), logger: Logger) {
         self.pulp = pulp
@@ -56,9 +60,9 @@ public struct PulpServerRunner: Sendable {
         let resumed = try await pulp.engine.recover()
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
         let app = Application(
-            router: PulpAPI(pulp: pulp).router(),
+            router: PulpAPI(pulp: pulp, counters: counters).router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
-            services: [SchedulerService(pulp: pulp, logger: logger)],
+            services: scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },

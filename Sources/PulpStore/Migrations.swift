@@ -149,6 +149,43 @@ extension PulpStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        // The reconciler's fast path. `content_hash` holds the fingerprint of the configuration pulpform last
+        // applied and verified (the `pulpform_applied` note), for as long as nothing else changes the repository:
+        // any change to its name, description, notes, importer, distributors or schedules clears it.
+        // Runtime fields (unit counts, last sync, schedule run counters) leave it alone.
+        m.registerMigration("v3-content-hash") { db in
+            try db.execute(sql: """
+                ALTER TABLE repositories ADD COLUMN content_hash TEXT;
+                CREATE TRIGGER repositories_content AFTER UPDATE OF display_name, description, notes ON repositories
+                WHEN OLD.display_name IS NOT NEW.display_name OR OLD.description IS NOT NEW.description
+                     OR OLD.notes IS NOT NEW.notes
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE seq = NEW.seq; END;
+                CREATE TRIGGER importers_insert AFTER INSERT ON importers
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = NEW.repo_id; END;
+                CREATE TRIGGER importers_update AFTER UPDATE ON importers
+                WHEN OLD.type_id IS NOT NEW.type_id OR OLD.config IS NOT NEW.config
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = NEW.repo_id; END;
+                CREATE TRIGGER importers_delete AFTER DELETE ON importers
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = OLD.repo_id; END;
+                CREATE TRIGGER distributors_insert AFTER INSERT ON distributors
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = NEW.repo_id; END;
+                CREATE TRIGGER distributors_update AFTER UPDATE ON distributors
+                WHEN OLD.type_id IS NOT NEW.type_id OR OLD.config IS NOT NEW.config OR OLD.auto_publish IS NOT NEW.auto_publish
+                     OR OLD.dist_id IS NOT NEW.dist_id
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = NEW.repo_id; END;
+                CREATE TRIGGER distributors_delete AFTER DELETE ON distributors
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = OLD.repo_id; END;
+                CREATE TRIGGER schedules_insert AFTER INSERT ON schedules WHEN NEW.repo_id IS NOT NULL
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = NEW.repo_id; END;
+                CREATE TRIGGER schedules_update AFTER UPDATE ON schedules
+                WHEN NEW.repo_id IS NOT NULL AND (OLD.schedule IS NOT NEW.schedule OR OLD.kwargs IS NOT NEW.kwargs
+                     OR OLD.enabled IS NOT NEW.enabled OR OLD.failure_threshold IS NOT NEW.failure_threshold
+                     OR OLD.owner_id IS NOT NEW.owner_id OR OLD.kind IS NOT NEW.kind)
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = NEW.repo_id; END;
+                CREATE TRIGGER schedules_delete AFTER DELETE ON schedules WHEN OLD.repo_id IS NOT NULL
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = OLD.repo_id; END;
+                """)
+        }
         return m
     }()
 }

@@ -96,6 +96,12 @@ public final class PulpStore: Sendable {
         try pool.read { db in try body(StoreDB(db: db)) }
     }
 
+    /// Rows inserted, updated or deleted through this store's writer connection since it was opened
+    /// (SQLite's `total_changes`, triggers included). Benchmarks use it to prove a read wrote nothing.
+    public func rowsWritten() -> Int {
+        pool.writeWithoutTransaction { db in db.totalChangesCount }
+    }
+
     /// Every row of every table, as text, in a stable order: used to prove an operation changed nothing.
     public func dump() throws -> [String] {
         try pool.read { db in

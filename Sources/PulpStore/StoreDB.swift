@@ -76,6 +76,42 @@ public struct StoreDB {
                              StoreDB.json(r.contentUnitCounts), r.lastUnitAdded?.epoch, r.lastUnitRemoved?.epoch, r.id])
     }
 
+    /// The repository's content hash (see migration `v3-content-hash`), or nil when none is known.
+    public func contentHash(_ id: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT content_hash FROM repositories WHERE repo_id = ?", arguments: [id])
+    }
+
+    /// Records the content hash; a trigger clears it on the next change to the repository's configuration.
+    public func setContentHash(_ id: String, _ hash: String?) throws {
+        try db.execute(sql: "UPDATE repositories SET content_hash = ? WHERE repo_id = ?", arguments: [hash, id])
+    }
+
+    /// (id, content hash) of every repository: the reconciler's one-query read of the whole estate.
+    public func contentHashes() throws -> [RepositoryContentHash] {
+        var out: [RepositoryContentHash] = []
+        let cursor = try Row.fetchCursor(db, sql: "SELECT repo_id, content_hash FROM repositories")
+        while let row = try cursor.next() {
+            out.append(RepositoryContentHash(id: row[0], contentHash: row[1]))
+        }
+        return out
+    }
+
+    /// The repositories with these ids (unknown ids are left out), in creation order.
+    public func repositories(ids: [String]) throws -> [Repository] {
+        var out: [Repository] = []
+        for chunk in StoreDB.chunks(ids) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            out += try Row.fetchAll(db, sql: "SELECT * FROM repositories WHERE repo_id IN (\(marks)) ORDER BY seq",
+                                    arguments: StatementArguments(chunk)).map(StoreDB.repository)
+        }
+        return out
+    }
+
+    /// Splits ids into chunks that fit SQLite's limit on bound parameters.
+    static func chunks(_ ids: [String]) -> [[String]] {
+        stride(from: 0, to: ids.count, by: 500).map { Array(ids[$0..<min($0 + 500, ids.count)]) }
+    }
+
     /// Deletes the repository; its importer, distributors, schedules, units and history go with it.
     public func deleteRepository(_ id: String) throws {
         try db.execute(sql: "DELETE FROM repositories WHERE repo_id = ?", arguments: [id])
@@ -100,6 +136,19 @@ public struct StoreDB {
         for row in try Row.fetchAll(db, sql: "SELECT * FROM importers") {
             let i = try StoreDB.importer(row)
             out[i.repoId] = i
+        }
+        return out
+    }
+
+    /// The importers of these repositories, keyed by repository.
+    public func importers(repoIds: [String]) throws -> [String: Importer] {
+        var out: [String: Importer] = [:]
+        for chunk in StoreDB.chunks(repoIds) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM importers WHERE repo_id IN (\(marks))", arguments: StatementArguments(chunk)) {
+                let i = try StoreDB.importer(row)
+                out[i.repoId] = i
+            }
         }
         return out
     }
@@ -131,6 +180,20 @@ public struct StoreDB {
     public func distributors(repoId: String) throws -> [Distributor] {
         try Row.fetchAll(db, sql: "SELECT * FROM distributors WHERE repo_id = ? ORDER BY seq", arguments: [repoId])
             .map(StoreDB.distributor)
+    }
+
+    /// The distributors of these repositories, in creation order, keyed by repository.
+    public func distributors(repoIds: [String]) throws -> [String: [Distributor]] {
+        var out: [String: [Distributor]] = [:]
+        for chunk in StoreDB.chunks(repoIds) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM distributors WHERE repo_id IN (\(marks)) ORDER BY seq",
+                                        arguments: StatementArguments(chunk)) {
+                let d = try StoreDB.distributor(row)
+                out[d.repoId, default: []].append(d)
+            }
+        }
+        return out
     }
 
     public func distributor(repoId: String, id: String) throws -> Distributor? {
@@ -231,6 +294,25 @@ public struct StoreDB {
     /// Every schedule of every kind, in creation order.
     public func allSchedules() throws -> [Schedule] {
         try Row.fetchAll(db, sql: "SELECT * FROM schedules ORDER BY seq").map(StoreDB.schedule)
+    }
+
+    /// Every schedule of these kinds, in creation order (the reconciler's bulk read).
+    public func schedules(kinds: Set<ScheduleKind>) throws -> [Schedule] {
+        let list = kinds.map(\.rawValue).sorted()
+        let marks = Array(repeating: "?", count: list.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE kind IN (\(marks)) ORDER BY seq",
+                                arguments: StatementArguments(list)).map(StoreDB.schedule)
+    }
+
+    /// The sync and publish schedules of these repositories, in creation order.
+    public func repositorySchedules(repoIds: [String]) throws -> [Schedule] {
+        var out: [Schedule] = []
+        for chunk in StoreDB.chunks(repoIds) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            out += try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE repo_id IN (\(marks)) ORDER BY seq",
+                                    arguments: StatementArguments(chunk)).map(StoreDB.schedule)
+        }
+        return out
     }
 
     public func schedule(id: String) throws -> Schedule? {

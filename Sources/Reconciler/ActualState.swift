@@ -9,6 +9,11 @@ public struct ActualState: Sendable {
     public var publishSchedules: [String: [String: [Schedule]]]
     public var consumers: [Consumer]
     public var consumerSchedules: [String: [Schedule]]
+    /// Repositories not read because the target's content hash says they hold exactly the manifests'
+    /// configuration: id → that fingerprint.
+    public var inSync: [String: String] = [:]
+    /// The target keeps content hashes: a repository that was read has none that matches, so applying records one.
+    public var tracksContentHashes = false
 
     public init(repositories: [RepositoryDetails] = [], syncSchedules: [String: [Schedule]] = [:],
                 publishSchedules: [String: [String: [Schedule]]] = [:], consumers: [Consumer] = [],
@@ -21,17 +26,43 @@ public struct ActualState: Sendable {
         self.consumerSchedules = consumerSchedules
     }
 
+    /// Reads everything.
     public static func read(from pulp: any PulpService) async throws -> ActualState {
         var state = ActualState()
         state.repositories = try await pulp.repositories(include: .all)
-        for s in try await pulp.allSchedules(kinds: [.sync, .publish, .install, .update, .uninstall]) {
-            switch s.owner {
-            case .importer(let r, _): state.syncSchedules[r, default: []].append(s)
-            case .distributor(let r, let d): state.publishSchedules[r, default: [:]][d, default: []].append(s)
-            case .consumer(let c, _): state.consumerSchedules[c, default: []].append(s)
-            }
-        }
+        for s in try await pulp.repositorySchedules(of: state.repositories) { state.add(s) }
+        for s in try await pulp.allSchedules(kinds: [.install, .update, .uninstall]) { state.add(s) }
         state.consumers = try await pulp.consumers()
         return state
+    }
+
+    /// Reads what planning against these fingerprints (repository id → canonical hash) needs. On a target that
+    /// keeps content hashes, one query gives (id, hash) of every repository, and only the repositories whose
+    /// hash differs are read in full; elsewhere everything is read.
+    public static func read(from pulp: any PulpService, expecting hashes: [String: String]) async throws -> ActualState {
+        guard let known = try await pulp.repositoryContentHashes() else { return try await read(from: pulp) }
+        var state = ActualState()
+        state.tracksContentHashes = true
+        var load: [String] = []
+        for r in known {
+            if let h = r.contentHash, hashes[r.id] == h {
+                state.inSync[r.id] = h
+            } else {
+                load.append(r.id)
+            }
+        }
+        state.repositories = try await pulp.repositories(ids: load, include: .all)
+        for s in try await pulp.repositorySchedules(of: state.repositories) { state.add(s) }
+        for s in try await pulp.allSchedules(kinds: [.install, .update, .uninstall]) { state.add(s) }
+        state.consumers = try await pulp.consumers()
+        return state
+    }
+
+    mutating func add(_ s: Schedule) {
+        switch s.owner {
+        case .importer(let r, _): syncSchedules[r, default: []].append(s)
+        case .distributor(let r, let d): publishSchedules[r, default: [:]][d, default: []].append(s)
+        case .consumer(let c, _): consumerSchedules[c, default: []].append(s)
+        }
     }
 }

@@ -51,13 +51,18 @@ public struct DriftReport: Sendable {
 }
 
 extension Planner {
-    public func drift(_ manifest: Manifest, _ actual: ActualState) -> DriftReport {
+    /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).
+    public func drift(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> DriftReport {
         var report = DriftReport(items: [], checked: [])
-        let repos = Dictionary(actual.repositories.map { a in
+        var repos = Dictionary(actual.repositories.map { a in
             (a.repository.id, Observed(notes: a.repository.notes, hash: { canonical(a, actual).hash }))
         }, uniquingKeysWith: { a, _ in a })
-        section("repository", desired: manifest.repositories.map { d in (d.id, { canonical(d).hash }) }, actual: repos,
-                missing: "declared but not created", into: &report)
+        // Repositories the target vouches for by content hash were not read: they hold that fingerprint.
+        for (id, hash) in actual.inSync where repos[id] == nil {
+            repos[id] = Observed(notes: [OwnershipNotes.managed: "true", OwnershipNotes.applied: .string(hash)], hash: { hash })
+        }
+        section("repository", desired: manifest.repositories.map { d in (d.id, { hashes?[d.id] ?? canonical(d).hash }) },
+                actual: repos, missing: "declared but not created", into: &report)
         let consumers = Dictionary(actual.consumers.map { c in
             (c.id, Observed(notes: c.notes, hash: { canonical(c, actual).hash }))
         }, uniquingKeysWith: { a, _ in a })

@@ -138,7 +138,7 @@ public enum OwnershipNotes {
     /// Present (`"true"`) on every managed repository and consumer.
     public static let managed = "pulpform_managed"
     /// The fingerprint of the configuration pulpform last applied.
-    public static let applied = "pulpform_applied"
+    public static let applied = RepositoryContentHash.note
 
     public static let all: Set<String> = [managed, applied]
 }

@@ -14,9 +14,14 @@ public struct ManifestLoader {
     /// Checks that each `{env:}`/`{file:}` secret can be read.
     public var secrets: SecretResolver
 
-    public init(catalog: PluginCatalog = .builtin, secrets: SecretResolver = SecretResolver()) {
+    /// Reads plain files straight from libyaml events (`StreamingDecoder`) and the rest through a node tree.
+    /// Off, every file goes through the tree (tests compare the two).
+    public var streaming = true
+
+    public init(catalog: PluginCatalog = .builtin, secrets: SecretResolver = SecretResolver(), streaming: Bool = true) {
         self.catalog = catalog
         self.secrets = secrets
+        self.streaming = streaming
     }
 
     public func load(paths: [String]) throws(ManifestErrors) -> Manifest {
@@ -29,9 +34,15 @@ public struct ManifestLoader {
                     reader.error(SourceMark(file: file, line: 1, column: 1), "cannot read the file")
                     continue
                 }
+                let bytes = [UInt8](data)
+                if streaming, case .success(let decoded) = StreamingDecoder.decode(bytes, file: file, loader: self) {
+                    manifest.repositories += decoded.repositories
+                    manifest.consumers += decoded.consumers
+                    continue
+                }
                 let documents: [YAMLNode]
                 do {
-                    documents = try YAMLParser.parse([UInt8](data), file: file)
+                    documents = try YAMLParser.parse(bytes, file: file)
                 } catch {
                     reader.error(error.mark, error.message)
                     continue

@@ -1,3 +1,4 @@
+import Foundation
 import PulpCore
 import PulpModel
 
@@ -165,12 +166,34 @@ public struct Planner: Sendable {
 
     // MARK: - Plan
 
-    public func plan(_ manifest: Manifest, _ actual: ActualState) -> Plan {
+    /// The canonical fingerprint of every declared repository, by id: what `pulpform_applied` records and what a
+    /// content hash is compared with. Computed on every core.
+    public func desiredHashes(_ manifest: Manifest) -> [String: String] {
+        let repos = manifest.repositories
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, repos.count / 512))
+        var results = [[String]](repeating: [], count: chunks)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let range = (repos.count * c / chunks)..<(repos.count * (c + 1) / chunks)
+                out[c] = repos[range].map { canonical($0).hash }
+            }
+        }
+        var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
+        for (d, h) in zip(repos, results.joined()) where hashes[d.id] == nil { hashes[d.id] = h }
+        return hashes
+    }
+
+    /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).
+    public func plan(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> Plan {
         var plan = Plan()
         let actualRepos = Dictionary(actual.repositories.map { ($0.repository.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let hashes = hashes ?? (actual.inSync.isEmpty ? [:] : desiredHashes(manifest))
         var declared = Set<String>()
         for d in manifest.repositories {
             declared.insert(d.id)
+            // In sync by content hash: nothing to do, and nothing was read.
+            if let h = actual.inSync[d.id], hashes[d.id] == h, actualRepos[d.id] == nil { continue }
             plan.steps += planRepository(d, actualRepos[d.id], actual)
         }
         for a in actual.repositories where !declared.contains(a.repository.id) {
@@ -487,7 +510,9 @@ public struct Planner: Sendable {
             + distributorSteps
             + forward.filter { $0.address.hasPrefix(syncPrefix) }
             + scheduleCreates
-        let stale = a.repository.notes[OwnershipNotes.applied] != .string(want.hash) || !managed
+        // On a target that keeps content hashes, a repository was read because its hash was missing or
+        // different: recording the fingerprint again lets the next plan skip it.
+        let stale = a.repository.notes[OwnershipNotes.applied] != .string(want.hash) || !managed || actual.tracksContentHashes
         if steps.isEmpty && !stale { return [] }
         return steps + [recordStep(id: id, hash: want.hash)]
     }

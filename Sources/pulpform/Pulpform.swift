@@ -17,6 +17,22 @@ struct Pulpform: AsyncParsableCommand {
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
                       VersionCommand.self]
     )
+
+    /// Runs the command, then writes the run's figures when `PULPFORM_STATS` asks for them.
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            RunStats.write()
+        } catch {
+            RunStats.write()
+            exit(withError: error)
+        }
+    }
 }
 
 enum PulpformVersion {
@@ -38,7 +54,9 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store; a store that cannot be opened is an error message and exit 1.
     func open(readOnly: Bool = false) throws -> PulpStore {
         do {
-            return try PulpStore(path: path, readOnly: readOnly)
+            let store = try PulpStore(path: path, readOnly: readOnly)
+            RunStats.opened(store)
+            return store
         } catch {
             printError("error: \(error)")
             throw ExitCode(1)

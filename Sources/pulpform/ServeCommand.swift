@@ -30,6 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds SIGTERM waits for running tasks.")
     var drainTimeout = 30
 
+    @Flag(name: .long, inversion: .prefixedNo,
+          help: "Fire due sync, publish and consumer content schedules. --no-scheduler only serves the API and runs its tasks.")
+    var scheduler = true
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -55,9 +59,13 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let pulp = LocalPulp(store: store, workers: workers)
         let path = store.path
-        let runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
+        var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
+        runner.scheduler = scheduler
         try await runner.run { bound in
             printError("pulpform serving \(path) on http://\(host):\(bound)/pulp/api/v2/")
         }
+        let requests = runner.counters.snapshot()
+        RunStats.set("requests", .object(requests.mapValues { .int($0) }))
+        RunStats.set("mutations", .int(runner.counters.mutations))
     }
 }

@@ -38,6 +38,8 @@ struct EmbeddedState: ReconcilerState {
         if readOnly {
             return try await store.read { db in try db.meta("secret_salt") } ?? Fingerprinter.newSalt()
         }
+        // Read first: a plan on a store that has its salt writes nothing.
+        if let s = try await store.read({ db in try db.meta("secret_salt") }) { return s }
         return try await store.write { db in
             if let s = try db.meta("secret_salt") { return s }
             let s = Fingerprinter.newSalt()
@@ -170,10 +172,12 @@ struct Reconciliation {
         }
         let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
                                   recorded: try await state.secretFingerprints(), secretValues: values)
-        let actual = try await ActualState.read(from: pulp)
         let planner = Planner(catalog: catalog, canon: canon, prune: prune)
-        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, actual), planner: planner, actual: actual,
-                              drift: planner.drift(manifest, actual))
+        // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
+        let hashes = planner.desiredHashes(manifest)
+        let actual = try await ActualState.read(from: pulp, expecting: hashes)
+        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, actual, hashes: hashes), planner: planner,
+                              actual: actual, drift: planner.drift(manifest, actual, hashes: hashes))
     }
 
     /// A planner for checking a saved plan's guards: the same canonical form, without manifests.

@@ -36,7 +36,14 @@ final class Rig: @unchecked Sendable {
         for (s, _) in m.secretReferences { if case .success(let v) = resolver.resolve(s) { values[s] = v } }
         let canon = Canonicalizer(catalog: .builtin, fingerprinter: Fingerprinter(salt: await state.salt()),
                                   recorded: await state.secretFingerprints(), secretValues: values)
-        return Planner(catalog: .builtin, canon: canon, prune: prune).plan(m, try await ActualState.read(from: pulp))
+        let planner = Planner(catalog: .builtin, canon: canon, prune: prune)
+        // The fast path (content hashes) must plan the same changes as a full read.
+        let hashes = planner.desiredHashes(m)
+        let fast = planner.plan(m, try await ActualState.read(from: pulp, expecting: hashes), hashes: hashes)
+        let full = planner.plan(m, try await ActualState.read(from: pulp))
+        #expect(fast.changes == full.changes, "the content-hash fast path planned different changes")
+        #expect(fast.unmanaged == full.unmanaged && fast.notPruned == full.notPruned)
+        return fast
     }
 
     func apply(_ plan: Plan) async -> ApplyReport {

@@ -1,0 +1,150 @@
+import Foundation
+
+/// The whole run: tables for people, JSON for machines, and the targets checked.
+struct Report: Codable {
+    var machine: Machine
+    var build: String
+    var tiers: [TierResult]
+
+    static func log(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = (try? encoder.encode(self)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A target and whether this run meets it.
+    struct Check {
+        var target: String
+        var measured: String
+        var ok: Bool
+    }
+
+    func tier(_ name: String) -> TierResult? { tiers.first { $0.tier == name } }
+
+    func evaluate() -> [Check] {
+        var out: [Check] = []
+        func f(_ s: Double) -> String { Report.seconds(s) }
+        if let l = tier("L"), let plan = l.scenario("no-op plan") {
+            out.append(Check(target: "no-op plan, L: ≤ 1.0 s and ≤ 2× the floor",
+                             measured: "\(f(plan.wallSeconds)), \(Report.ratio(plan.ratioToFloor))",
+                             ok: plan.wallSeconds <= 1.0 && (plan.ratioToFloor ?? 99) <= 2.0))
+        }
+        for t in tiers {
+            if let plan = t.scenario("no-op plan") {
+                out.append(Check(target: "no-op plan, \(t.tier): ≤ 2.5× the floor", measured: Report.ratio(plan.ratioToFloor),
+                                 ok: (plan.ratioToFloor ?? 99) <= 2.5))
+            }
+            if let plan = t.scenario("no-op plan"), let drift = t.scenario("1% drift plan") {
+                out.append(Check(target: "1% drift plan, \(t.tier): ≤ no-op plan + 10%",
+                                 measured: "\(f(drift.wallSeconds)) vs \(f(plan.wallSeconds))",
+                                 ok: drift.wallSeconds <= plan.wallSeconds * 1.1))
+            }
+            for name in ["no-op plan", "drift", "remote no-op plan"] {
+                if let s = t.scenario(name) {
+                    let writes = s.sqliteRowsWritten ?? -1, mutations = s.remoteMutations ?? 0
+                    out.append(Check(target: "\(name), \(t.tier): no store writes, no remote mutations",
+                                     measured: "\(writes) rows written, \(mutations) mutations", ok: writes == 0 && mutations == 0))
+                }
+            }
+            if let s = t.scenario("remote 1% drift apply"), let requests = s.remoteRequests {
+                let gets = requests["GET /tasks/<id>/"] ?? 0, searches = requests["POST /tasks/search/"] ?? 0
+                out.append(Check(target: "task waits, \(t.tier): batched tasks/search, no GET per task",
+                                 measured: "\(searches) searches, \(gets) task GETs", ok: gets == 0))
+            }
+            if let server = t.server {
+                out.append(Check(target: "GET details, \(t.tier): ≥ 5,000 requests/s with \(server.clients) clients",
+                                 measured: String(format: "%.0f requests/s", server.getDetailsRequestsPerSecond),
+                                 ok: server.getDetailsRequestsPerSecond >= 5_000 && server.getDetailsFailures == 0))
+                if server.searchPageRepositories >= 2_000 {
+                    out.append(Check(target: "search page of 2,000 with details, \(t.tier): ≤ 150 ms",
+                                     measured: String(format: "%.0f ms median", server.searchPageMedianMs),
+                                     ok: server.searchPageMedianMs <= 150))
+                }
+            }
+            if let wrong = t.scenarios.first(where: { $0.exitCode != $0.expectedExitCode }) {
+                out.append(Check(target: "\(wrong.name), \(t.tier): exit \(wrong.expectedExitCode)", measured: "exit \(wrong.exitCode)", ok: false))
+            }
+        }
+        if let l = tier("L") {
+            if let apply = l.scenario("cold apply") {
+                out.append(Check(target: "cold apply, L: ≤ 3 s", measured: f(apply.wallSeconds), ok: apply.wallSeconds <= 3))
+            }
+            let rss = l.scenarios.map(\.peakRSSMB).max() ?? 0
+            out.append(Check(target: "peak RSS, L: ≤ 300 MB", measured: String(format: "%.0f MB", rss), ok: rss <= 300))
+            if let m = tier("M") {
+                for s in l.scenarios {
+                    guard let ms = m.scenario(s.name), ms.wallSeconds > 0 else { continue }
+                    let r = s.wallSeconds / ms.wallSeconds
+                    out.append(Check(target: "\(s.name): time at L ÷ time at M ≤ 12", measured: String(format: "%.1f", r), ok: r <= 12))
+                }
+            }
+        }
+        if let m = tier("M"), let remote = m.scenario("remote no-op plan") {
+            out.append(Check(target: "remote no-op plan, M: ≤ 1.5 s", measured: f(remote.wallSeconds), ok: remote.wallSeconds <= 1.5))
+        }
+        return out
+    }
+
+    func checks() -> String {
+        let list = evaluate()
+        guard !list.isEmpty else { return "" }
+        let width = list.map(\.target.count).max() ?? 0
+        var lines = ["", "Targets (\(list.filter(\.ok).count) of \(list.count) met):"]
+        for c in list {
+            lines.append("  \(c.ok ? "ok  " : "MISS") \(c.target.padding(toLength: width, withPad: " ", startingAt: 0))  \(c.measured)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s < 1 ? String(format: "%.0f ms", s * 1000) : String(format: "%.2f s", s)
+    }
+
+    static func ratio(_ r: Double?) -> String { r.map { String(format: "%.2f× floor", $0) } ?? "-" }
+}
+
+extension TierResult {
+    func scenario(_ name: String) -> Scenario? { scenarios.first { $0.name == name } }
+
+    func table() -> String {
+        let f = floor
+        var lines = [
+            "",
+            "Tier \(tier): \(repositories) repositories, manifest \(String(format: "%.1f", Double(manifestBytes) / 1e6)) MB",
+            "  floor \(Report.seconds(f.totalSeconds)) = libyaml event scan \(Report.seconds(f.yamlScanSeconds)) (\(f.yamlEvents) events)"
+                + " + store read of (id, hash) \(Report.seconds(f.storeReadSeconds)) (\(f.storeRows) rows)",
+        ]
+        let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows", "remote mut.", "× floor"]
+        var rows = [header]
+        for s in scenarios {
+            rows.append([s.name, s.exitCode == s.expectedExitCode ? "\(s.exitCode)" : "\(s.exitCode)!", Report.seconds(s.wallSeconds),
+                         Report.seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMB),
+                         s.sqliteRowsWritten.map(String.init) ?? "-", s.remoteMutations.map(String.init) ?? "-",
+                         s.ratioToFloor.map { String(format: "%.2f", $0) } ?? ""])
+        }
+        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for r in rows {
+            lines.append("  " + r.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  "))
+        }
+        if let s = server {
+            lines.append(String(format: "  server: GET /repositories/<id>/?details=true %.0f requests/s (%d clients, %d failures);",
+                                s.getDetailsRequestsPerSecond, s.clients, s.getDetailsFailures)
+                + String(format: " search page of %d with importers and distributors %.0f ms median, %.0f ms max (%.1f MB)",
+                         s.searchPageRepositories, s.searchPageMedianMs, s.searchPageMaxMs, Double(s.searchPageBytes) / 1e6))
+        }
+        for s in scenarios where s.remoteRequests != nil {
+            let list = (s.remoteRequests ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            lines.append("  \(s.name) requests: \(list)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

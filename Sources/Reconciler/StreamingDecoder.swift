@@ -1,0 +1,532 @@
+import CYAML
+import Foundation
+import PulpModel
+
+/// Decodes manifest files straight from libyaml events into `DesiredRepository` values, with no node tree:
+/// the fast path for large estates.
+///
+/// It takes the common shape only: documents of `repositories` (and `consumers`, built as small trees), without
+/// `defaults`, `matrix`, anchors, aliases, tags or merge keys, and without a single problem. On anything else
+/// it gives up (`nil`) and `ManifestLoader` reads the file with the tree decoder, so both paths give the same
+/// manifest and the tree decoder alone writes diagnostics.
+struct StreamingDecoder {
+    /// Why the fast path gave up (only for tests and tracing; the tree decoder says what is wrong).
+    struct Bail: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    let file: String
+    let catalog: PluginCatalog
+    let secrets: SecretResolver
+    let loader: ManifestLoader
+
+    var repositories: [DesiredRepository] = []
+    var consumers: [DesiredConsumer] = []
+
+    /// Decodes the file's bytes, or gives up.
+    static func decode(_ bytes: [UInt8], file: String, loader: ManifestLoader) -> Result<StreamingDecoder, Bail> {
+        var decoder = StreamingDecoder(file: file, catalog: loader.catalog, secrets: loader.secrets, loader: loader)
+        var failure: Bail?
+        bytes.withUnsafeBufferPointer { buffer in
+            var events = EventStream(buffer)
+            defer { events.close() }
+            do throws(Bail) {
+                try decoder.stream(&events)
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { return .failure(failure) }
+        return .success(decoder)
+    }
+
+    // MARK: - Structure
+
+    mutating func stream(_ events: inout EventStream) throws(Bail) {
+        try events.expect(YAML_STREAM_START_EVENT)
+        while true {
+            try events.next()
+            switch events.type {
+            case YAML_STREAM_END_EVENT: return
+            case YAML_DOCUMENT_START_EVENT: try document(&events)
+            default: throw Bail("unexpected event")
+            }
+        }
+    }
+
+    mutating func document(_ events: inout EventStream) throws(Bail) {
+        try events.next()
+        switch events.type {
+        case YAML_SCALAR_EVENT:
+            // An empty document.
+            guard events.isPlainUntagged, YAMLNode.resolvePlain(events.text) == .null else { throw Bail("a scalar document") }
+        case YAML_MAPPING_START_EVENT:
+            try events.plainCollection()
+            var seen = Set<String>()
+            while try events.nextKey() {
+                let key = events.text
+                guard seen.insert(key).inserted else { throw Bail("duplicate key") }
+                switch key {
+                case "repositories":
+                    try events.next()
+                    guard events.type == YAML_SEQUENCE_START_EVENT else { throw Bail("repositories is not a list") }
+                    try events.plainCollection()
+                    while true {
+                        try events.next()
+                        if events.type == YAML_SEQUENCE_END_EVENT { break }
+                        guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("a repository is not a mapping") }
+                        repositories.append(try repository(&events))
+                    }
+                case "consumers":
+                    // Few and small: built as a tree and read by the tree decoder.
+                    let node = try events.subtree(file: file)
+                    var reader = NodeReader()
+                    guard let items = node.sequence else { throw Bail("consumers is not a list") }
+                    for item in items {
+                        if let c = loader.decodeConsumer(item, reader: &reader) { consumers.append(c) }
+                    }
+                    guard reader.diagnostics.isEmpty else { throw Bail("a consumer has problems") }
+                default:
+                    throw Bail("document key \(key)")
+                }
+            }
+        default:
+            throw Bail("the document is not a mapping")
+        }
+        try events.expect(YAML_DOCUMENT_END_EVENT)
+    }
+
+    // MARK: - Repositories
+
+    mutating func repository(_ events: inout EventStream) throws(Bail) -> DesiredRepository {
+        try events.plainCollection()
+        let mark = events.mark(file)
+        var id: String?
+        var displayName: String?
+        var description: String?
+        var notes: JSONObject = [:]
+        var importer: DesiredImporter?
+        var distributors: [DesiredDistributor] = []
+        var syncSchedules: [DesiredSchedule]?
+        var seen: UInt8 = 0
+        while try events.nextKey() {
+            let bit: UInt8
+            if events.keyIs("id") {
+                bit = 1
+                id = try events.optionalString()
+            } else if events.keyIs("display_name") {
+                bit = 2
+                displayName = try events.optionalString()
+            } else if events.keyIs("description") {
+                bit = 4
+                description = try events.optionalString()
+            } else if events.keyIs("notes") {
+                bit = 8
+                notes = try events.optionalObject() ?? [:]
+            } else if events.keyIs("importer") {
+                bit = 16
+                importer = try self.importer(&events)
+            } else if events.keyIs("distributors") {
+                bit = 32
+                distributors = try self.distributors(&events)
+            } else if events.keyIs("sync_schedules") {
+                bit = 64
+                syncSchedules = try schedules(&events)
+            } else {
+                throw Bail("repository key")
+            }
+            guard seen & bit == 0 else { throw Bail("duplicate key") }
+            seen |= bit
+        }
+        guard let id, IDRules.isValidRepositoryId(id) else { throw Bail("repository id") }
+        for key in notes.keys where OwnershipNotes.all.contains(key) || key.hasPrefix("pulpform_") { throw Bail("reserved note") }
+        if syncSchedules != nil, importer == nil { throw Bail("sync schedules without an importer") }
+        return DesiredRepository(id: id, displayName: displayName, description: description, notes: notes, importer: importer,
+                                 distributors: distributors, syncSchedules: syncSchedules ?? [], mark: mark)
+    }
+
+    func importer(_ events: inout EventStream) throws(Bail) -> DesiredImporter {
+        try events.next()
+        guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("the importer is not a mapping") }
+        try events.plainCollection()
+        let mark = events.mark(file)
+        var type: String?
+        var config: ConfigEvents?
+        var seen: UInt8 = 0
+        while try events.nextKey() {
+            let bit: UInt8
+            if events.keyIs("type") {
+                bit = 1
+                type = try events.optionalString()
+            } else if events.keyIs("config") {
+                bit = 2
+                config = try configEntries(&events)
+            } else {
+                throw Bail("importer key")
+            }
+            guard seen & bit == 0 else { throw Bail("duplicate key") }
+            seen |= bit
+        }
+        guard let type, let plugin = catalog.importer(type) else { throw Bail("importer type") }
+        return DesiredImporter(type: type, config: try self.config(config, plugin: plugin), mark: mark)
+    }
+
+    func distributors(_ events: inout EventStream) throws(Bail) -> [DesiredDistributor] {
+        try events.next()
+        guard events.type == YAML_SEQUENCE_START_EVENT else { throw Bail("distributors is not a list") }
+        try events.plainCollection()
+        var out: [DesiredDistributor] = []
+        while true {
+            try events.next()
+            if events.type == YAML_SEQUENCE_END_EVENT { break }
+            guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("a distributor is not a mapping") }
+            try events.plainCollection()
+            let mark = events.mark(file)
+            var id: String?
+            var type: String?
+            var autoPublish: Bool?
+            var config: ConfigEvents?
+            var schedules: [DesiredSchedule]?
+            var seen: UInt8 = 0
+            while try events.nextKey() {
+                let bit: UInt8
+                if events.keyIs("id") {
+                    bit = 1
+                    id = try events.optionalString()
+                } else if events.keyIs("type") {
+                    bit = 2
+                    type = try events.optionalString()
+                } else if events.keyIs("auto_publish") {
+                    bit = 4
+                    autoPublish = try events.bool()
+                } else if events.keyIs("config") {
+                    bit = 8
+                    config = try configEntries(&events)
+                } else if events.keyIs("publish_schedules") {
+                    bit = 16
+                    schedules = try self.schedules(&events)
+                } else {
+                    throw Bail("distributor key")
+                }
+                guard seen & bit == 0 else { throw Bail("duplicate key") }
+                seen |= bit
+            }
+            guard let id, IDRules.isValidDistributorId(id), let type, let plugin = catalog.distributor(type) else {
+                throw Bail("distributor id or type")
+            }
+            guard !out.contains(where: { $0.id == id }) else { throw Bail("distributor declared twice") }
+            let values = try self.config(config, plugin: plugin)
+            for key in plugin.keys where key.required && values[key.name] == nil { throw Bail("required config key") }
+            out.append(DesiredDistributor(id: id, type: type, autoPublish: autoPublish ?? false, config: values,
+                                          schedules: schedules ?? [], mark: mark))
+        }
+        return out
+    }
+
+    func schedules(_ events: inout EventStream) throws(Bail) -> [DesiredSchedule] {
+        try events.next()
+        guard events.type == YAML_SEQUENCE_START_EVENT else { throw Bail("schedules are not a list") }
+        try events.plainCollection()
+        var out: [DesiredSchedule] = []
+        while true {
+            try events.next()
+            if events.type == YAML_SEQUENCE_END_EVENT { break }
+            guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("a schedule is not a mapping") }
+            try events.plainCollection()
+            let mark = events.mark(file)
+            var text: String?
+            var enabled: Bool?
+            var threshold: Int??
+            var overrides: JSONObject??
+            var seen: UInt8 = 0
+            while try events.nextKey() {
+                let bit: UInt8 = events.keyIs("schedule") ? 1 : events.keyIs("enabled") ? 2 : events.keyIs("failure_threshold") ? 4
+                    : events.keyIs("override_config") ? 8 : 0
+                guard seen & bit == 0 else { throw Bail("duplicate key") }
+                seen |= bit
+                if events.keyIs("schedule") {
+                    try events.next()
+                    guard events.type == YAML_SCALAR_EVENT, events.isUntagged else { throw Bail("schedule") }
+                    let t = events.text
+                    guard !events.isPlain || YAMLNode.resolvePlain(t).stringValue != nil else { throw Bail("schedule type") }
+                    text = t
+                } else if events.keyIs("enabled") {
+                    enabled = try events.bool()
+                } else if events.keyIs("failure_threshold") {
+                    try events.next()
+                    guard events.type == YAML_SCALAR_EVENT, events.isPlainUntagged else { throw Bail("failure_threshold") }
+                    switch YAMLNode.resolvePlain(events.text) {
+                    case .null: threshold = .some(nil)
+                    case .int(let n) where n > 0: threshold = .some(n)
+                    default: throw Bail("failure_threshold")
+                    }
+                } else if events.keyIs("override_config") {
+                    overrides = .some(try events.optionalObject())
+                } else {
+                    throw Bail("schedule key")
+                }
+            }
+            guard let text, (try? ISOInterval.parse(text)) != nil else { throw Bail("schedule") }
+            out.append(DesiredSchedule(schedule: text, enabled: enabled ?? true, failureThreshold: threshold ?? nil,
+                                       overrideConfig: (overrides ?? nil) ?? [:], mark: mark))
+        }
+        return out
+    }
+
+    // MARK: - Config
+
+    /// A config's entries as read: a value, or a `{env:}`/`{file:}` reference with the directory it is relative to.
+    typealias ConfigEvents = [(key: String, value: ConfigValue)]
+
+    func configEntries(_ events: inout EventStream) throws(Bail) -> ConfigEvents {
+        try events.next()
+        guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("config is not a mapping") }
+        try events.plainCollection()
+        var out: ConfigEvents = []
+        while try events.nextKey() {
+            let key = events.text
+            try events.next()
+            if events.type == YAML_MAPPING_START_EVENT {
+                try events.plainCollection()
+                // `{env: NAME}` or `{file: PATH}`: a one-entry mapping whose key is env or file.
+                guard try events.nextKey() else {
+                    out.append((key, .plain(.object([:]))))
+                    continue
+                }
+                let first = events.text
+                if first == "env" || first == "file" {
+                    try events.next()
+                    guard events.type == YAML_SCALAR_EVENT, events.isUntagged, !events.text.isEmpty else { throw Bail("secret") }
+                    let name = events.text
+                    guard try !events.nextKey() else { throw Bail("a secret mapping with more keys") }
+                    if first == "env" {
+                        out.append((key, .secret(.env(name))))
+                    } else if name.hasPrefix("/") {
+                        out.append((key, .secret(.file(name))))
+                    } else {
+                        let dir = (file as NSString).deletingLastPathComponent
+                        out.append((key, .secret(.file(dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name)))))
+                    }
+                    continue
+                }
+                var object = JSONObject()
+                object[first] = try events.value()
+                while try events.nextKey() {
+                    let k = events.text
+                    guard object[k] == nil else { throw Bail("duplicate key") }
+                    object[k] = try events.value()
+                }
+                out.append((key, .plain(.object(object))))
+            } else {
+                out.append((key, .plain(try events.currentValue())))
+            }
+        }
+        return out
+    }
+
+    /// Checks the entries against the plugin's keys, as `ManifestLoader.decodeConfig` does.
+    func config(_ entries: ConfigEvents?, plugin: PluginType) throws(Bail) -> [String: ConfigValue] {
+        guard let entries else { return [:] }
+        var out: [String: ConfigValue] = Dictionary(minimumCapacity: entries.count)
+        for (name, value) in entries {
+            guard out[name] == nil else { throw Bail("duplicate config key") }
+            guard let key = plugin.key(name) else { throw Bail("unknown config key") }
+            switch value {
+            case .secret(let source):
+                guard case .success = secrets.resolve(source) else { throw Bail("unresolvable secret") }
+            case .plain(let v):
+                guard !v.isNull, key.type.accepts(v), !key.secret else { throw Bail("config value") }
+            }
+            out[name] = value
+        }
+        return out
+    }
+}
+
+/// libyaml's parser, one event at a time. The current event stays valid until the next call.
+///
+/// The parser and the event live on the heap: libyaml keeps a pointer to its parser (the string input
+/// handler's data), so the parser must never move.
+struct EventStream {
+    private let parser: UnsafeMutablePointer<yaml_parser_t>
+    private let current: UnsafeMutablePointer<yaml_event_t>
+    private var hasEvent = false
+    private var started = false
+
+    init(_ buffer: UnsafeBufferPointer<UInt8>) {
+        parser = .allocate(capacity: 1)
+        parser.initialize(to: yaml_parser_t())
+        current = .allocate(capacity: 1)
+        current.initialize(to: yaml_event_t())
+        started = yaml_parser_initialize(parser) == 1
+        if started { yaml_parser_set_input_string(parser, buffer.baseAddress, buffer.count) }
+    }
+
+    mutating func close() {
+        if hasEvent { yaml_event_delete(current) }
+        hasEvent = false
+        if started { yaml_parser_delete(parser) }
+        started = false
+        parser.deallocate()
+        current.deallocate()
+    }
+
+    private var event: yaml_event_t {
+        _read { yield current.pointee }
+    }
+
+    var type: yaml_event_type_t { event.type }
+
+    mutating func next() throws(StreamingDecoder.Bail) {
+        if hasEvent { yaml_event_delete(current) }
+        hasEvent = false
+        guard started, yaml_parser_parse(parser, current) == 1 else { throw .init("syntax") }
+        hasEvent = true
+    }
+
+    mutating func expect(_ t: yaml_event_type_t) throws(StreamingDecoder.Bail) {
+        try next()
+        guard event.type == t else { throw .init("unexpected event") }
+    }
+
+    func mark(_ file: String) -> SourceMark {
+        SourceMark(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+    }
+
+    /// A collection start with no anchor and no tag.
+    func plainCollection() throws(StreamingDecoder.Bail) {
+        switch event.type {
+        case YAML_MAPPING_START_EVENT:
+            guard event.data.mapping_start.anchor == nil, event.data.mapping_start.tag == nil else { throw .init("anchor or tag") }
+        case YAML_SEQUENCE_START_EVENT:
+            guard event.data.sequence_start.anchor == nil, event.data.sequence_start.tag == nil else { throw .init("anchor or tag") }
+        default:
+            throw .init("not a collection")
+        }
+    }
+
+    // MARK: Scalars
+
+    var scalarBytes: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: event.data.scalar.value, count: Int(event.data.scalar.length))
+    }
+
+    var text: String { String(decoding: scalarBytes, as: UTF8.self) }
+
+    var isUntagged: Bool { event.data.scalar.anchor == nil && event.data.scalar.tag == nil }
+
+    var isPlain: Bool { event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE || event.data.scalar.style == YAML_ANY_SCALAR_STYLE }
+
+    var isPlainUntagged: Bool { isUntagged && isPlain }
+
+    /// Moves to the next key of the open mapping: true with the key as the current scalar, false at its end.
+    /// Merge keys (`<<`) and keys that are not plain scalars end the fast path.
+    mutating func nextKey() throws(StreamingDecoder.Bail) -> Bool {
+        try next()
+        switch event.type {
+        case YAML_MAPPING_END_EVENT: return false
+        case YAML_SCALAR_EVENT:
+            guard isUntagged else { throw .init("anchor or tag") }
+            if keyIs("<<") { throw .init("merge key") }
+            return true
+        default: throw .init("a key that is not a scalar")
+        }
+    }
+
+    func keyIs(_ s: StaticString) -> Bool {
+        let bytes = scalarBytes
+        guard bytes.count == s.utf8CodeUnitCount, let base = bytes.baseAddress else { return bytes.isEmpty && s.utf8CodeUnitCount == 0 }
+        return memcmp(base, s.utf8Start, bytes.count) == 0
+    }
+
+    /// The next value as text; a plain null (`~`, `null`, nothing) is nil, and a collection ends the fast path.
+    mutating func optionalString() throws(StreamingDecoder.Bail) -> String? {
+        try next()
+        guard event.type == YAML_SCALAR_EVENT, isUntagged else { throw .init("not a string") }
+        if isPlain, YAMLNode.resolvePlain(text) == .null { return nil }
+        return text
+    }
+
+    mutating func bool() throws(StreamingDecoder.Bail) -> Bool {
+        try next()
+        guard event.type == YAML_SCALAR_EVENT, isPlainUntagged, case .bool(let b) = YAMLNode.resolvePlain(text) else {
+            throw .init("not a boolean")
+        }
+        return b
+    }
+
+    /// A mapping as a JSON object, or nil for a plain null.
+    mutating func optionalObject() throws(StreamingDecoder.Bail) -> JSONObject? {
+        try next()
+        switch event.type {
+        case YAML_SCALAR_EVENT:
+            guard isPlainUntagged, YAMLNode.resolvePlain(text) == .null else { throw .init("not a mapping") }
+            return nil
+        case YAML_MAPPING_START_EVENT:
+            guard case .object(let o) = try currentValue() else { throw .init("not a mapping") }
+            return o
+        default:
+            throw .init("not a mapping")
+        }
+    }
+
+    /// The next node as JSON.
+    mutating func value() throws(StreamingDecoder.Bail) -> JSONValue {
+        try next()
+        return try currentValue()
+    }
+
+    /// The node starting at the current event as JSON, with the tree decoder's typing of scalars.
+    mutating func currentValue() throws(StreamingDecoder.Bail) -> JSONValue {
+        switch event.type {
+        case YAML_SCALAR_EVENT:
+            guard isUntagged else { throw .init("anchor or tag") }
+            return isPlain ? YAMLNode.resolvePlain(text) : .string(text)
+        case YAML_MAPPING_START_EVENT:
+            try plainCollection()
+            var o = JSONObject()
+            while try nextKey() {
+                let k = text
+                guard o[k] == nil else { throw .init("duplicate key") }
+                o[k] = try value()
+            }
+            return .object(o)
+        case YAML_SEQUENCE_START_EVENT:
+            try plainCollection()
+            var a: [JSONValue] = []
+            while true {
+                try next()
+                if event.type == YAML_SEQUENCE_END_EVENT { return .array(a) }
+                a.append(try currentValue())
+            }
+        default:
+            throw .init("alias or unexpected event")
+        }
+    }
+
+    /// The next node as a tree, for the sections the tree decoder reads (anchors and aliases end the fast path).
+    mutating func subtree(file: String) throws(StreamingDecoder.Bail) -> YAMLNode {
+        var builder = YAMLParser.Builder(file: file)
+        var depth = 0
+        repeat {
+            try next()
+            switch event.type {
+            case YAML_ALIAS_EVENT: throw .init("alias")
+            case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+                try plainCollection()
+                depth += 1
+            case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT: depth -= 1
+            case YAML_SCALAR_EVENT: guard isUntagged else { throw .init("anchor or tag") }
+            default: break
+            }
+            do throws(YAMLSyntaxError) {
+                try builder.handle(&current.pointee)
+            } catch {
+                throw .init("syntax")
+            }
+        } while depth > 0
+        guard let node = builder.documents.first else { throw .init("empty") }
+        return node
+    }
+}

@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+@testable import PulpModel
+@testable import Reconciler
+
+/// The streaming decoder must give exactly what the tree decoder gives, or give up.
+@Suite("Streaming manifest decoder")
+struct StreamingDecoderTests {
+    static let env = ["PROXY_PW": "s3cret", "FEED_TOKEN": "t0ken"]
+
+    /// Loads `dir` both ways; returns (manifest or diagnostics) of each.
+    func both(_ dir: ManifestDir) -> (fast: Result<Manifest, ManifestErrors>, tree: Result<Manifest, ManifestErrors>) {
+        func run(_ streaming: Bool) -> Result<Manifest, ManifestErrors> {
+            let loader = ManifestLoader(secrets: SecretResolver(environment: Self.env, baseDirectory: dir.path), streaming: streaming)
+            do throws(ManifestErrors) {
+                return .success(try loader.load(paths: [dir.path]))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return (run(true), run(false))
+    }
+
+    func expectSame(_ dir: ManifestDir, sourceLocation: SourceLocation = #_sourceLocation) {
+        let (fast, tree) = both(dir)
+        switch (fast, tree) {
+        case (.success(let a), .success(let b)):
+            #expect(a.repositories == b.repositories, sourceLocation: sourceLocation)
+            #expect(a.consumers == b.consumers, sourceLocation: sourceLocation)
+            #expect(a.files == b.files, sourceLocation: sourceLocation)
+        case (.failure(let a), .failure(let b)):
+            #expect(a.diagnostics == b.diagnostics, sourceLocation: sourceLocation)
+        default:
+            Issue.record("one path failed and the other did not: \(fast) vs \(tree)", sourceLocation: sourceLocation)
+        }
+    }
+
+    func fastPathTaken(_ text: String, file: String = "m.yaml") -> Bool {
+        let loader = ManifestLoader(secrets: SecretResolver(environment: Self.env, baseDirectory: "/tmp"))
+        switch StreamingDecoder.decode(Array(text.utf8), file: file, loader: loader) {
+        case .success: return true
+        case .failure(let bail):
+            print("fast path gave up: \(bail.reason)")
+            return false
+        }
+    }
+
+    static let plain = """
+        # Every feature the fast path reads.
+        repositories:
+          - id: zoo
+            display_name: "Zoo: the repository"
+            description: |
+              Block text
+              over two lines.
+            notes: {team: content, level: 3, nested: {a: [1, "2", ~]}, flag: true}
+            importer:
+              type: yum_importer
+              config:
+                feed: https://cdn.example.com/zoo/
+                ssl_validation: false
+                max_downloads: 7
+                max_speed: 1.5
+                proxy_password: {env: PROXY_PW}
+                query_auth_token: {file: token.txt}
+                skip: [drpm, erratum]
+            sync_schedules:
+              - schedule: "2024-01-01T02:00:00Z/P1D"
+                failure_threshold: 3
+                enabled: false
+                override_config: {validate: true}
+              - schedule: PT6H
+            distributors:
+              - id: yum
+                type: yum_distributor
+                auto_publish: true
+                config:
+                  relative_url: 'zoo'
+                  http: false
+                  https: true
+                publish_schedules:
+                  - schedule: R3/2026-01-01T00:00:00Z/PT1H
+                    failure_threshold: ~
+              - id: iso
+                type: iso_distributor
+          - id: "7"
+            display_name: ~
+          - {id: flow, importer: {type: iso_importer, config: {feed: "http://x/"}}}
+        consumers:
+          - id: c1
+            schedules:
+              install:
+                - schedule: PT1H
+                  units: [{type_id: rpm, unit_key: {name: zsh}}]
+        ---
+        ---
+        repositories:
+          - id: second-document
+        """
+
+    @Test("a plain manifest takes the fast path and decodes exactly as the tree decoder does")
+    func plainManifest() throws {
+        let dir = try ManifestDir(["m.yaml": Self.plain, "token.txt": "abc\n"])
+        #expect(fastPathTaken(Self.plain, file: dir.path("m.yaml")))
+        expectSame(dir)
+        let m = try #require(try? both(dir).fast.get())
+        #expect(m.repositories.map(\.id) == ["zoo", "7", "flow", "second-document"])
+        #expect(m.repositories[0].importer?.config["proxy_password"] == .secret(.env("PROXY_PW")))
+        #expect(m.repositories[0].importer?.config["query_auth_token"] == .secret(.file(dir.path("token.txt"))))
+        #expect(m.repositories[0].importer?.config["max_speed"] == .plain(1.5))
+        #expect(m.repositories[0].syncSchedules.map(\.mark.line) == [20, 24])
+        #expect(m.repositories[0].distributors.map(\.id) == ["yum", "iso"])
+        #expect(m.consumers.map(\.id) == ["c1"])
+    }
+
+    @Test("the benchmark's estate shape takes the fast path", arguments: [1, 50])
+    func estateShape(count: Int) throws {
+        var text = "repositories:\n"
+        for i in 0..<count {
+            text += """
+                  - id: rhel-8-server-rpms-x86_64-\(i)
+                    display_name: "RHEL 8 Server RPMs x86_64 \(i)"
+                    notes:
+                      product: rhel-8
+                      arch: x86_64
+                    importer:
+                      type: yum_importer
+                      config:
+                        feed: https://cdn.redhat.com/content/dist/rhel8/\(i)/os/
+                        ssl_validation: true
+                        ssl_ca_cert: /etc/pki/rhui/cdn.crt
+                        max_downloads: 10
+                        remove_missing: true
+                        download_policy: on_demand
+                    distributors:
+                      - id: yum_distributor
+                        type: yum_distributor
+                        auto_publish: true
+                        config: {relative_url: "content/\(i)", http: false, https: true, protected: true, checksum_type: sha256}
+                    sync_schedules:
+                      - schedule: "2026-01-01T00:00:00Z/PT6H"
+
+                """
+        }
+        #expect(fastPathTaken(text))
+        expectSame(try ManifestDir(["estate.yaml": text]))
+    }
+
+    /// Each is valid or invalid, but not the fast path's: it gives up and the tree decoder reads the file.
+    static let other: [String] = [
+        "defaults: {importer: {type: yum_importer}}\nrepositories:\n  - id: a\n",
+        "matrix:\n  - vars: {v: [a, b]}\n    repository: {id: 'r-${v}'}\n",
+        "repositories:\n  - &base {id: a, description: x}\n  - {<<: *base, id: b}\n",
+        "repositories:\n  - id: !!str 5\n",
+        "repositories:\n  - id: a\n    id: b\n",
+        "repositories:\n  - id: a\n    colour: red\n",
+        "repositories:\n  - id: 'bad id'\n",
+        "repositories:\n  - id: a\n    notes: {pulpform_managed: 'true'}\n",
+        "repositories:\n  - id: a\n    importer: {type: nope}\n",
+        "repositories:\n  - id: a\n    importer: {type: yum_importer, config: {feed: 5}}\n",
+        "repositories:\n  - id: a\n    importer: {type: yum_importer, config: {proxy_password: inline}}\n",
+        "repositories:\n  - id: a\n    importer: {type: yum_importer, config: {proxy_password: {env: MISSING}}}\n",
+        "repositories:\n  - id: a\n    importer: {type: yum_importer, config: {feed: ~}}\n",
+        "repositories:\n  - id: a\n    sync_schedules: [{schedule: PT1H}]\n",
+        "repositories:\n  - id: a\n    importer: {type: yum_importer}\n    sync_schedules: [{schedule: P1X}]\n",
+        "repositories:\n  - id: a\n    importer: {type: yum_importer}\n    sync_schedules: [{schedule: PT1H, failure_threshold: 0}]\n",
+        "repositories:\n  - id: a\n    distributors: [{id: d, type: yum_distributor, config: {http: true}}]\n",
+        "repositories:\n  - id: a\n    distributors: [{id: d, type: iso_distributor}, {id: d, type: iso_distributor}]\n",
+        "repositories:\n  - id: a\n    distributors: [{id: d, type: iso_distributor, auto_publish: 'yes'}]\n",
+        "repositories: [a, b]\n",
+        "repositories:\n  - id: a\n    importer:\n",
+        "- just a list\n",
+        "repositories:\n  - id: a\n    description: [x]\n",
+        "repositories:\n  - {id: a\n",
+        "consumers:\n  - id: c\n    schedules: {install: [{schedule: PT1H}]}\n",
+    ]
+
+    @Test("anything else falls back to the tree decoder, with the same result or the same diagnostics",
+          arguments: Array(other.indices))
+    func fallback(index: Int) throws {
+        let text = Self.other[index]
+        #expect(!fastPathTaken(text), "the fast path must give up on: \(text)")
+        expectSame(try ManifestDir(["m.yaml": text]))
+    }
+
+    @Test("checks across repositories and files apply to both paths")
+    func crossChecks() throws {
+        let twice = "repositories:\n  - id: a\n  - id: a\n"
+        #expect(fastPathTaken(twice))
+        expectSame(try ManifestDir(["m.yaml": twice]))
+        expectSame(try ManifestDir(["a.yaml": "repositories:\n  - id: a\n", "b.yaml": "repositories:\n  - {id: a}\n"]))
+        #expect(!diagnostics(try ManifestDir(["a.yaml": "repositories:\n  - id: a\n", "b.yaml": "repositories:\n  - {id: a}\n"])).isEmpty)
+    }
+
+    @Test("the shipped examples decode the same both ways")
+    func examples() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for example in ["quickstart", "rhui"] {
+            let path = root.appendingPathComponent("examples/\(example)").path
+            func run(_ streaming: Bool) throws -> Manifest {
+                try ManifestLoader(secrets: SecretResolver(environment: ["RHUI_PROXY_PASSWORD": "pw"], baseDirectory: path),
+                                   streaming: streaming).load(paths: [path])
+            }
+            let fast = try run(true), tree = try run(false)
+            #expect(fast.repositories == tree.repositories)
+            #expect(fast.consumers == tree.consumers)
+        }
+    }
+}

@@ -57,9 +57,13 @@ public struct PluginType: Sendable, Hashable {
     public var id: String
     public var kind: PluginKind
     public var summary: String
-    public var keys: [ConfigKey]
+    public var keys: [ConfigKey] {
+        didSet { index = PluginType.index(keys) }
+    }
     /// What a sync or publish of this type does in the embedded store.
     public var behaviour: PluginBehaviour
+    /// Key positions by name (lookups run for every config value of every manifest).
+    private var index: [String: Int]
 
     public init(id: String, kind: PluginKind, summary: String, behaviour: PluginBehaviour = .recordOnly,
                 keys: [ConfigKey])
@@ -69,9 +73,14 @@ public struct PluginType: Sendable, Hashable {
         self.summary = summary
         self.keys = keys
         self.behaviour = behaviour
+        index = PluginType.index(keys)
     }
 
-    public func key(_ name: String) -> ConfigKey? { keys.first { $0.name == name } }
+    static func index(_ keys: [ConfigKey]) -> [String: Int] {
+        Dictionary(keys.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func key(_ name: String) -> ConfigKey? { index[name].map { keys[$0] } }
 
     public var secretKeys: Set<String> { Set(keys.filter(\.secret).map(\.name)) }
 }

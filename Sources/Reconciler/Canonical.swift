@@ -20,6 +20,10 @@ public struct Fingerprinter: Sendable {
         hex(Array(SHA256.hash(data: Data(text.utf8))))
     }
 
+    public static func digest(_ bytes: [UInt8]) -> String {
+        hex(Array(SHA256.hash(data: bytes)))
+    }
+
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

@@ -59,7 +59,7 @@ struct CanonRepository: Sendable {
         ]
     }
 
-    var hash: String { Fingerprinter.digest(json.serialized()) }
+    var hash: String { Fingerprinter.digest(json.serializedBytes()) }
 }
 
 struct CanonConsumer: Sendable {
@@ -76,7 +76,7 @@ struct CanonConsumer: Sendable {
                 "notes": .object(notes), "schedules": .object(s)]
     }
 
-    var hash: String { Fingerprinter.digest(json.serialized()) }
+    var hash: String { Fingerprinter.digest(json.serializedBytes()) }
 }
 
 /// Diffs the manifests against the target and orders the steps: per repository, deletions of schedules,

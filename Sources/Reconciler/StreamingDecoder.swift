@@ -23,6 +23,19 @@ struct StreamingDecoder {
 
     var repositories: [DesiredRepository] = []
     var consumers: [DesiredConsumer] = []
+    /// Schedules already checked with the server's parser: an estate repeats a few intervals many times.
+    let checkedSchedules = ScheduleCache()
+
+    final class ScheduleCache {
+        var valid: Set<String> = []
+
+        func isValid(_ text: String) -> Bool {
+            if valid.contains(text) { return true }
+            guard (try? ISOInterval.parse(text)) != nil else { return false }
+            valid.insert(text)
+            return true
+        }
+    }
 
     /// Decodes the file's bytes, or gives up.
     static func decode(_ bytes: [UInt8], file: String, loader: ManifestLoader) -> Result<StreamingDecoder, Bail> {
@@ -267,7 +280,7 @@ struct StreamingDecoder {
                     throw Bail("schedule key")
                 }
             }
-            guard let text, (try? ISOInterval.parse(text)) != nil else { throw Bail("schedule") }
+            guard let text, checkedSchedules.isValid(text) else { throw Bail("schedule") }
             out.append(DesiredSchedule(schedule: text, enabled: enabled ?? true, failureThreshold: threshold ?? nil,
                                        overrideConfig: (overrides ?? nil) ?? [:], mark: mark))
         }

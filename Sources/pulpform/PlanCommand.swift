@@ -43,10 +43,12 @@ struct PlanCommand: AsyncParsableCommand {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
         let r = try await target.reconcile(manifest, prune: prune)
-        switch format {
-        case .human: print(PlanRenderer.human(r.plan, color: Terminal.stdoutColor), terminator: "")
-        case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
-        case .markdown: print(PlanRenderer.markdown(r.plan), terminator: "")
+        Trace.phase("render") {
+            switch format {
+            case .human: print(PlanRenderer.human(r.plan, color: Terminal.stdoutColor), terminator: "")
+            case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
+            case .markdown: print(PlanRenderer.markdown(r.plan), terminator: "")
+            }
         }
         if let out {
             let saved = SavedPlan(plan: r.plan, guards: r.planner.guards(for: r.plan, in: r.actual), target: target.description,

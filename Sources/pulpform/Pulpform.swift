@@ -20,6 +20,7 @@ struct Pulpform: AsyncParsableCommand {
 
     /// Runs the command, then writes the run's figures when `PULPFORM_STATS` asks for them.
     static func main() async {
+        if Trace.enabled { Trace.start = DispatchTime.now().uptimeNanoseconds }
         do {
             var command = try await asyncParseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -28,6 +29,7 @@ struct Pulpform: AsyncParsableCommand {
                 try command.run()
             }
             RunStats.write()
+            if Trace.enabled { Trace.report("run", since: Trace.start) }
         } catch {
             RunStats.write()
             exit(withError: error)

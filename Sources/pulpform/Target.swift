@@ -123,7 +123,10 @@ struct ManifestOptions: ParsableArguments {
     /// Loads the manifests, or prints every problem as `file:line:column: message` and exits 1.
     func load(catalog: PluginCatalog = .builtin) throws -> Manifest {
         do {
-            return try ManifestLoader(catalog: catalog).load(paths: paths)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let manifest = try ManifestLoader(catalog: catalog).load(paths: paths)
+            if Trace.enabled { Trace.report("load manifests", since: t0) }
+            return manifest
         } catch {
             for d in error.diagnostics { printError("\(d)") }
             printError("\(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s") in the manifests")
@@ -170,14 +173,17 @@ struct Reconciliation {
         for (source, _) in manifest.secretReferences {
             if case .success(let v) = resolver.resolve(source) { values[source] = v }
         }
-        let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
-                                  recorded: try await state.secretFingerprints(), secretValues: values)
+        let canon = try await Trace.phase("state") {
+            Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
+                          recorded: try await state.secretFingerprints(), secretValues: values)
+        }
         let planner = Planner(catalog: catalog, canon: canon, prune: prune)
         // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
-        let hashes = planner.desiredHashes(manifest)
-        let actual = try await ActualState.read(from: pulp, expecting: hashes)
-        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, actual, hashes: hashes), planner: planner,
-                              actual: actual, drift: planner.drift(manifest, actual, hashes: hashes))
+        let hashes = Trace.phase("fingerprint manifests") { planner.desiredHashes(manifest) }
+        let actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
+        let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
+        let drift = Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) }
+        return Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
     }
 
     /// A planner for checking a saved plan's guards: the same canonical form, without manifests.

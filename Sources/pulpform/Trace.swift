@@ -1,0 +1,31 @@
+import Foundation
+
+/// `PULPFORM_TRACE=1`: the wall time of each phase of a run, on stderr (for profiling; see docs/PERFORMANCE.md).
+enum Trace {
+    static let enabled = ProcessInfo.processInfo.environment["PULPFORM_TRACE"] == "1"
+    /// When the process started (from /proc/self/stat would be exact; the first use is close enough).
+    nonisolated(unsafe) static var start = DispatchTime.now().uptimeNanoseconds
+
+    /// Runs `body` and reports how long it took.
+    static func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        guard enabled else { return try body() }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let result = try body()
+        report(name, since: t0)
+        return result
+    }
+
+    static func phase<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T {
+        guard enabled else { return try await body() }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let result = try await body()
+        report(name, since: t0)
+        return result
+    }
+
+    static func report(_ name: String, since t0: UInt64) {
+        let now = Double(DispatchTime.now().uptimeNanoseconds)
+        printError(String(format: "trace: %@ %7.1f ms (at %7.1f ms)", name.padding(toLength: 22, withPad: " ", startingAt: 0), (now - Double(t0)) / 1e6,
+                          (now - Double(start)) / 1e6))
+    }
+}

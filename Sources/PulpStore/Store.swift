@@ -23,6 +23,8 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
 public final class PulpStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Concurrent writes share transactions (group commit).
+    let batcher: WriteBatcher
 
     /// `PULPFORM_DB` if set, otherwise `./pulpform.db`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -65,6 +67,7 @@ public final class PulpStore: Sendable {
         } catch {
             throw .open(path: path, reason: "\(error)")
         }
+        batcher = WriteBatcher(pool: pool)
     }
 
     /// The names of the migrations applied to this store, in order.
@@ -77,9 +80,10 @@ public final class PulpStore: Sendable {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
     }
 
-    /// Runs `body` in one write transaction. If it throws, everything it wrote is rolled back.
+    /// Runs `body` atomically: if it throws, everything it wrote is rolled back. Writes that arrive together
+    /// commit together (see `WriteBatcher`); the call returns once its write is committed.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
-        try await pool.write { db in try body(StoreDB(db: db)) }
+        try await batcher.write { db in try body(StoreDB(db: db)) }
     }
 
     /// Runs `body` on a read-only snapshot.

@@ -40,7 +40,7 @@ extension StoreDB {
 
     public func insertTask(_ t: StoredTask) throws {
         let r = t.report
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO tasks (task_id, oid, state, task_type, tags, resource, group_id, worker_name, start_time, finish_time,
                                progress_report, result, error, traceback, spawned_tasks, operation, scheduled_call_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -53,7 +53,7 @@ extension StoreDB {
 
     /// Writes a task's changing fields.
     public func updateTask(_ r: TaskReport) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             UPDATE tasks SET state = ?, worker_name = ?, start_time = ?, finish_time = ?, progress_report = ?, result = ?,
                    error = ?, traceback = ?, spawned_tasks = ?
             WHERE task_id = ?
@@ -63,7 +63,7 @@ extension StoreDB {
     }
 
     public func task(_ id: String) throws -> StoredTask? {
-        try Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE task_id = ?", arguments: [id]).map(StoreDB.task)
+        try Row.fetchOne(db, cached: "SELECT * FROM tasks WHERE task_id = ?", arguments: [id]).map(StoreDB.task)
     }
 
     /// Tasks by id, in the order asked; unknown ids are skipped.
@@ -78,7 +78,7 @@ extension StoreDB {
 
     /// Every task, in dispatch order.
     public func allTasks() throws -> [StoredTask] {
-        try Row.fetchAll(db, sql: "SELECT * FROM tasks ORDER BY seq").map(StoreDB.task)
+        try Row.fetchAll(db, cached: "SELECT * FROM tasks ORDER BY seq").map(StoreDB.task)
     }
 
     /// Tasks outside any group that carry every one of `tags` (`GET /tasks/?tag=a&tag=b`).
@@ -98,12 +98,12 @@ extension StoreDB {
     }
 
     public func tasks(groupId: String) throws -> [StoredTask] {
-        try Row.fetchAll(db, sql: "SELECT * FROM tasks WHERE group_id = ? ORDER BY seq", arguments: [groupId]).map(StoreDB.task)
+        try Row.fetchAll(db, cached: "SELECT * FROM tasks WHERE group_id = ? ORDER BY seq", arguments: [groupId]).map(StoreDB.task)
     }
 
     /// The states of a group's tasks.
     public func taskStates(groupId: String) throws -> [TaskState] {
-        try String.fetchAll(db, sql: "SELECT state FROM tasks WHERE group_id = ?", arguments: [groupId])
+        try String.fetchAll(db, cached: "SELECT state FROM tasks WHERE group_id = ?", arguments: [groupId])
             .compactMap(TaskState.init(rawValue:))
     }
 

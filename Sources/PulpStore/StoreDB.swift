@@ -46,20 +46,20 @@ public struct StoreDB {
     }
 
     public func repository(_ id: String) throws -> Repository? {
-        try Row.fetchOne(db, sql: "SELECT * FROM repositories WHERE repo_id = ?", arguments: [id]).map(StoreDB.repository)
+        try Row.fetchOne(db, cached: "SELECT * FROM repositories WHERE repo_id = ?", arguments: [id]).map(StoreDB.repository)
     }
 
     public func repositoryExists(_ id: String) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE repo_id = ?", arguments: [id]) ?? false
+        try Bool.fetchOne(db, cached: "SELECT 1 FROM repositories WHERE repo_id = ?", arguments: [id]) ?? false
     }
 
     /// Every repository, in creation order.
     public func repositories() throws -> [Repository] {
-        try Row.fetchAll(db, sql: "SELECT * FROM repositories ORDER BY seq").map(StoreDB.repository)
+        try Row.fetchAll(db, cached: "SELECT * FROM repositories ORDER BY seq").map(StoreDB.repository)
     }
 
     public func insertRepository(_ r: Repository) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO repositories (repo_id, oid, display_name, description, notes, scratchpad, content_unit_counts,
                                       last_unit_added, last_unit_removed)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -68,7 +68,7 @@ public struct StoreDB {
     }
 
     public func updateRepository(_ r: Repository) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             UPDATE repositories SET display_name = ?, description = ?, notes = ?, scratchpad = ?, content_unit_counts = ?,
                    last_unit_added = ?, last_unit_removed = ?
             WHERE repo_id = ?
@@ -78,18 +78,18 @@ public struct StoreDB {
 
     /// The repository's content hash (see migration `v3-content-hash`), or nil when none is known.
     public func contentHash(_ id: String) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT content_hash FROM repositories WHERE repo_id = ?", arguments: [id])
+        try String.fetchOne(db, cached: "SELECT content_hash FROM repositories WHERE repo_id = ?", arguments: [id])
     }
 
     /// Records the content hash; a trigger clears it on the next change to the repository's configuration.
     public func setContentHash(_ id: String, _ hash: String?) throws {
-        try db.execute(sql: "UPDATE repositories SET content_hash = ? WHERE repo_id = ?", arguments: [hash, id])
+        try db.execute(cached: "UPDATE repositories SET content_hash = ? WHERE repo_id = ?", arguments: [hash, id])
     }
 
     /// (id, content hash) of every repository: the reconciler's one-query read of the whole estate.
     public func contentHashes() throws -> [RepositoryContentHash] {
         var out: [RepositoryContentHash] = []
-        let cursor = try Row.fetchCursor(db, sql: "SELECT repo_id, content_hash FROM repositories")
+        let cursor = try Row.fetchCursor(db, cached: "SELECT repo_id, content_hash FROM repositories")
         while let row = try cursor.next() {
             out.append(RepositoryContentHash(id: row[0], contentHash: row[1]))
         }
@@ -101,7 +101,7 @@ public struct StoreDB {
         var out: [Repository] = []
         for chunk in StoreDB.chunks(ids) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            out += try Row.fetchAll(db, sql: "SELECT * FROM repositories WHERE repo_id IN (\(marks)) ORDER BY seq",
+            out += try Row.fetchAll(db, cached: "SELECT * FROM repositories WHERE repo_id IN (\(marks)) ORDER BY seq",
                                     arguments: StatementArguments(chunk)).map(StoreDB.repository)
         }
         return out
@@ -114,7 +114,7 @@ public struct StoreDB {
 
     /// Deletes the repository; its importer, distributors, schedules, units and history go with it.
     public func deleteRepository(_ id: String) throws {
-        try db.execute(sql: "DELETE FROM repositories WHERE repo_id = ?", arguments: [id])
+        try db.execute(cached: "DELETE FROM repositories WHERE repo_id = ?", arguments: [id])
     }
 
     // MARK: Importers
@@ -127,13 +127,13 @@ public struct StoreDB {
     }
 
     public func importer(repoId: String) throws -> Importer? {
-        try Row.fetchOne(db, sql: "SELECT * FROM importers WHERE repo_id = ?", arguments: [repoId]).map(StoreDB.importer)
+        try Row.fetchOne(db, cached: "SELECT * FROM importers WHERE repo_id = ?", arguments: [repoId]).map(StoreDB.importer)
     }
 
     /// Every importer, keyed by repository.
     public func importersByRepository() throws -> [String: Importer] {
         var out: [String: Importer] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM importers") {
+        for row in try Row.fetchAll(db, cached: "SELECT * FROM importers") {
             let i = try StoreDB.importer(row)
             out[i.repoId] = i
         }
@@ -145,7 +145,7 @@ public struct StoreDB {
         var out: [String: Importer] = [:]
         for chunk in StoreDB.chunks(repoIds) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM importers WHERE repo_id IN (\(marks))", arguments: StatementArguments(chunk)) {
+            for row in try Row.fetchAll(db, cached: "SELECT * FROM importers WHERE repo_id IN (\(marks))", arguments: StatementArguments(chunk)) {
                 let i = try StoreDB.importer(row)
                 out[i.repoId] = i
             }
@@ -155,7 +155,7 @@ public struct StoreDB {
 
     /// Inserts or replaces the repository's importer.
     public func saveImporter(_ i: Importer) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO importers (repo_id, type_id, oid, config, last_sync, scratchpad) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(repo_id) DO UPDATE SET type_id = excluded.type_id, oid = excluded.oid, config = excluded.config,
                 last_sync = excluded.last_sync, scratchpad = excluded.scratchpad
@@ -163,7 +163,7 @@ public struct StoreDB {
     }
 
     public func deleteImporter(repoId: String) throws {
-        try db.execute(sql: "DELETE FROM importers WHERE repo_id = ?", arguments: [repoId])
+        try db.execute(cached: "DELETE FROM importers WHERE repo_id = ?", arguments: [repoId])
     }
 
     // MARK: Distributors
@@ -178,7 +178,7 @@ public struct StoreDB {
     }
 
     public func distributors(repoId: String) throws -> [Distributor] {
-        try Row.fetchAll(db, sql: "SELECT * FROM distributors WHERE repo_id = ? ORDER BY seq", arguments: [repoId])
+        try Row.fetchAll(db, cached: "SELECT * FROM distributors WHERE repo_id = ? ORDER BY seq", arguments: [repoId])
             .map(StoreDB.distributor)
     }
 
@@ -187,7 +187,7 @@ public struct StoreDB {
         var out: [String: [Distributor]] = [:]
         for chunk in StoreDB.chunks(repoIds) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM distributors WHERE repo_id IN (\(marks)) ORDER BY seq",
+            for row in try Row.fetchAll(db, cached: "SELECT * FROM distributors WHERE repo_id IN (\(marks)) ORDER BY seq",
                                         arguments: StatementArguments(chunk)) {
                 let d = try StoreDB.distributor(row)
                 out[d.repoId, default: []].append(d)
@@ -197,18 +197,18 @@ public struct StoreDB {
     }
 
     public func distributor(repoId: String, id: String) throws -> Distributor? {
-        try Row.fetchOne(db, sql: "SELECT * FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id])
+        try Row.fetchOne(db, cached: "SELECT * FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id])
             .map(StoreDB.distributor)
     }
 
     /// Every distributor, in creation order.
     public func allDistributors() throws -> [Distributor] {
-        try Row.fetchAll(db, sql: "SELECT * FROM distributors ORDER BY seq").map(StoreDB.distributor)
+        try Row.fetchAll(db, cached: "SELECT * FROM distributors ORDER BY seq").map(StoreDB.distributor)
     }
 
     /// Inserts a new distributor or updates the one with the same id.
     public func saveDistributor(_ d: Distributor) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO distributors (repo_id, dist_id, type_id, oid, config, auto_publish, last_publish, scratchpad)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(repo_id, dist_id) DO UPDATE SET type_id = excluded.type_id, oid = excluded.oid,
@@ -219,7 +219,7 @@ public struct StoreDB {
     }
 
     public func deleteDistributor(repoId: String, id: String) throws {
-        try db.execute(sql: "DELETE FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id])
+        try db.execute(cached: "DELETE FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id])
     }
 
     // MARK: Consumers
@@ -232,15 +232,15 @@ public struct StoreDB {
     }
 
     public func consumer(_ id: String) throws -> Consumer? {
-        try Row.fetchOne(db, sql: "SELECT * FROM consumers WHERE consumer_id = ?", arguments: [id]).map(StoreDB.consumer)
+        try Row.fetchOne(db, cached: "SELECT * FROM consumers WHERE consumer_id = ?", arguments: [id]).map(StoreDB.consumer)
     }
 
     public func consumers() throws -> [Consumer] {
-        try Row.fetchAll(db, sql: "SELECT * FROM consumers ORDER BY seq").map(StoreDB.consumer)
+        try Row.fetchAll(db, cached: "SELECT * FROM consumers ORDER BY seq").map(StoreDB.consumer)
     }
 
     public func saveConsumer(_ c: Consumer) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO consumers (consumer_id, oid, display_name, description, notes, capabilities, rsa_pub)
             VALUES (?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(consumer_id) DO UPDATE SET display_name = excluded.display_name, description = excluded.description,
@@ -250,7 +250,7 @@ public struct StoreDB {
     }
 
     public func deleteConsumer(_ id: String) throws {
-        try db.execute(sql: "DELETE FROM consumers WHERE consumer_id = ?", arguments: [id])
+        try db.execute(cached: "DELETE FROM consumers WHERE consumer_id = ?", arguments: [id])
     }
 
     // MARK: Schedules
@@ -282,10 +282,10 @@ public struct StoreDB {
         let rows: [Row]
         switch owner {
         case .importer(let r, let t), .distributor(let r, let t):
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE kind = ? AND repo_id = ? AND owner_id = ? ORDER BY seq",
+            rows = try Row.fetchAll(db, cached: "SELECT * FROM schedules WHERE kind = ? AND repo_id = ? AND owner_id = ? ORDER BY seq",
                                     arguments: [owner.kind.rawValue, r, t])
         case .consumer(let c, let action):
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE kind = ? AND consumer_id = ? ORDER BY seq",
+            rows = try Row.fetchAll(db, cached: "SELECT * FROM schedules WHERE kind = ? AND consumer_id = ? ORDER BY seq",
                                     arguments: [action.rawValue, c])
         }
         return try rows.map(StoreDB.schedule)
@@ -293,7 +293,7 @@ public struct StoreDB {
 
     /// Every schedule of every kind, in creation order.
     public func allSchedules() throws -> [Schedule] {
-        try Row.fetchAll(db, sql: "SELECT * FROM schedules ORDER BY seq").map(StoreDB.schedule)
+        try Row.fetchAll(db, cached: "SELECT * FROM schedules ORDER BY seq").map(StoreDB.schedule)
     }
 
     /// Every schedule of these kinds, in creation order (the reconciler's bulk read).
@@ -309,19 +309,19 @@ public struct StoreDB {
         var out: [Schedule] = []
         for chunk in StoreDB.chunks(repoIds) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            out += try Row.fetchAll(db, sql: "SELECT * FROM schedules WHERE repo_id IN (\(marks)) ORDER BY seq",
+            out += try Row.fetchAll(db, cached: "SELECT * FROM schedules WHERE repo_id IN (\(marks)) ORDER BY seq",
                                     arguments: StatementArguments(chunk)).map(StoreDB.schedule)
         }
         return out
     }
 
     public func schedule(id: String) throws -> Schedule? {
-        try Row.fetchOne(db, sql: "SELECT * FROM schedules WHERE schedule_id = ?", arguments: [id]).map(StoreDB.schedule)
+        try Row.fetchOne(db, cached: "SELECT * FROM schedules WHERE schedule_id = ?", arguments: [id]).map(StoreDB.schedule)
     }
 
     public func saveSchedule(_ s: Schedule) throws {
         let consumerId: String? = s.kind.isConsumerContent ? s.owner.ownerId : nil
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO schedules (schedule_id, kind, repo_id, consumer_id, owner_id, schedule, kwargs, enabled,
                 failure_threshold, consecutive_failures, remaining_runs, total_run_count, first_run, last_run_at, last_updated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -336,7 +336,7 @@ public struct StoreDB {
     }
 
     public func deleteSchedule(id: String) throws {
-        try db.execute(sql: "DELETE FROM schedules WHERE schedule_id = ?", arguments: [id])
+        try db.execute(cached: "DELETE FROM schedules WHERE schedule_id = ?", arguments: [id])
     }
 
     /// Deletes every schedule under an owner (an importer's sync schedules, a distributor's publish schedules).
@@ -344,11 +344,11 @@ public struct StoreDB {
         switch owner {
         case .importer(let r, _):
             // Every sync schedule of the repository: a repository has one importer.
-            try db.execute(sql: "DELETE FROM schedules WHERE kind = 'sync' AND repo_id = ?", arguments: [r])
+            try db.execute(cached: "DELETE FROM schedules WHERE kind = 'sync' AND repo_id = ?", arguments: [r])
         case .distributor(let r, let d):
-            try db.execute(sql: "DELETE FROM schedules WHERE kind = 'publish' AND repo_id = ? AND owner_id = ?", arguments: [r, d])
+            try db.execute(cached: "DELETE FROM schedules WHERE kind = 'publish' AND repo_id = ? AND owner_id = ?", arguments: [r, d])
         case .consumer(let c, let action):
-            try db.execute(sql: "DELETE FROM schedules WHERE kind = ? AND consumer_id = ?", arguments: [action.rawValue, c])
+            try db.execute(cached: "DELETE FROM schedules WHERE kind = ? AND consumer_id = ?", arguments: [action.rawValue, c])
         }
     }
 
@@ -368,7 +368,7 @@ public struct StoreDB {
     /// Unit counts by type.
     public func unitCounts(repoId: String) throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT type_id, COUNT(*) AS n FROM units WHERE repo_id = ? GROUP BY type_id",
+        for row in try Row.fetchAll(db, cached: "SELECT type_id, COUNT(*) AS n FROM units WHERE repo_id = ? GROUP BY type_id",
                                     arguments: [repoId]) {
             if let t = row["type_id"] as String?, let n = row["n"] as Int? { out[t] = n }
         }
@@ -376,13 +376,13 @@ public struct StoreDB {
     }
 
     public func unitIds(repoId: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT unit_id FROM units WHERE repo_id = ? ORDER BY type_id, unit_id", arguments: [repoId])
+        try String.fetchAll(db, cached: "SELECT unit_id FROM units WHERE repo_id = ? ORDER BY type_id, unit_id", arguments: [repoId])
     }
 
     // MARK: History
 
     public func insertSyncHistory(_ e: SyncHistoryEntry) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO sync_history (oid, repo_id, importer_type_id, started, completed, result, added_count, updated_count,
                                       removed_count, summary, details, error_message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -417,7 +417,7 @@ public struct StoreDB {
     }
 
     public func insertPublishHistory(_ e: PublishHistoryEntry) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             INSERT INTO publish_history (oid, repo_id, distributor_id, distributor_type_id, started, completed, result,
                                          summary, details, error_message)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -8,7 +8,7 @@ import PulpModel
 func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, location: String? = nil) -> Response {
     var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
     if let location { headers[.location] = location }
-    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+    return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
 }
 
 func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, location: String? = nil) -> Response {

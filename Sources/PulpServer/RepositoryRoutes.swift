@@ -55,12 +55,32 @@ extension PulpAPI {
     }
 
     func searchRepositories(_ criteria: SearchCriteria, _ include: RepositoryInclude) async throws -> Response {
-        let repos = try await pulp.repositories(include: include)
-        let docs = repos.map { $0.json(include: include, single: false, catalog: catalog) }
         var kept: Set<String> = ["id", "_id", "_href"]
         if include.importers { kept.insert("importers") }
         if include.distributors { kept.insert("distributors") }
-        let found = try criteria.apply(to: docs, aliases: ["repo_id": "id"], knownFields: Self.repositoryFields, alwaysKept: kept)
-        return json(.array(found.map(JSONValue.object)))
+        let aliases = ["repo_id": "id"]
+        // Checks the criteria (unknown sort or fields are 400) before any read.
+        _ = try criteria.apply(to: [], aliases: aliases, knownFields: Self.repositoryFields, alwaysKept: kept)
+        let repos: [RepositoryDetails]
+        var rest = criteria
+        if criteria.filters.isEmpty, criteria.sort.count <= 1,
+           criteria.sort.allSatisfy({ ($0.field == "id" || $0.field == "repo_id") })
+        {
+            // A page in id or creation order: the store reads that page only, not the whole estate.
+            let ascending = criteria.sort.first?.ascending
+            let ids = try await pulp.store.read { db in
+                try db.repositoryIds(ascending: ascending, limit: criteria.limit, offset: criteria.skip)
+            }
+            let found = Dictionary(try await pulp.repositories(ids: ids, include: include).map { ($0.repository.id, $0) },
+                                   uniquingKeysWith: { a, _ in a })
+            repos = ids.compactMap { found[$0] }
+            rest.skip = 0
+            rest.limit = nil
+        } else {
+            repos = try await pulp.repositories(include: include)
+        }
+        let docs = repos.map { $0.json(include: include, single: false, catalog: catalog) }
+        let page = try rest.apply(to: docs, aliases: aliases, knownFields: Self.repositoryFields, alwaysKept: kept)
+        return json(.array(page.map(JSONValue.object)))
     }
 }

@@ -44,7 +44,16 @@ extension PulpAPI {
     }
 
     func searchTasks(_ criteria: SearchCriteria) async throws -> Response {
-        let docs = try await pulp.store.read { db in try db.allTasks().map { $0.report.json() } }
+        // `{"task_id": {"$in": [...]}}` (how clients wait for tasks) reads those tasks only.
+        let docs: [JSONObject]
+        if criteria.filters.count == 1, case .object(let condition)? = criteria.filters["task_id"], condition.count == 1,
+           case .array(let list)? = condition["$in"], list.count <= 500, case let ids = list.compactMap(\.stringValue),
+           ids.count == list.count
+        {
+            docs = try await pulp.store.read { db in try db.tasksInDispatchOrder(ids: ids).map { $0.report.json() } }
+        } else {
+            docs = try await pulp.store.read { db in try db.allTasks().map { $0.report.json() } }
+        }
         let found = try criteria.apply(to: docs, aliases: [:], knownFields: Self.taskFields, alwaysKept: ["task_id", "_id", "_href"])
         return json(.array(found.map(JSONValue.object)))
     }

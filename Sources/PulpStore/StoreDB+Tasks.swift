@@ -76,6 +76,14 @@ extension StoreDB {
         return ids.compactMap { byId[$0] }
     }
 
+    /// Tasks by id, in dispatch order; unknown ids are skipped.
+    public func tasksInDispatchOrder(ids: [String]) throws -> [StoredTask] {
+        guard !ids.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        return try Row.fetchAll(db, sql: "SELECT * FROM tasks WHERE task_id IN (\(placeholders)) ORDER BY seq",
+                                arguments: StatementArguments(ids)).map(StoreDB.task)
+    }
+
     /// Every task, in dispatch order.
     public func allTasks() throws -> [StoredTask] {
         try Row.fetchAll(db, cached: "SELECT * FROM tasks ORDER BY seq").map(StoreDB.task)

@@ -107,6 +107,13 @@ public struct StoreDB {
         return out
     }
 
+    /// One page of repository ids: by id (ascending or descending), or in creation order when `ascending` is nil.
+    public func repositoryIds(ascending: Bool?, limit: Int?, offset: Int) throws -> [String] {
+        let order = ascending.map { $0 ? "repo_id ASC" : "repo_id DESC" } ?? "seq"
+        return try String.fetchAll(db, cached: "SELECT repo_id FROM repositories ORDER BY \(order) LIMIT ? OFFSET ?",
+                                   arguments: [limit ?? -1, max(0, offset)])
+    }
+
     /// Splits ids into chunks that fit SQLite's limit on bound parameters.
     static func chunks(_ ids: [String]) -> [[String]] {
         stride(from: 0, to: ids.count, by: 500).map { Array(ids[$0..<min($0 + 500, ids.count)]) }

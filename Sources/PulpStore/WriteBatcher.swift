@@ -25,6 +25,11 @@ final class WriteBatcher: Sendable {
 
     private let pool: DatabasePool
     private let queue = Mutex<(pending: [Job], running: Bool)>(([], false))
+    /// Transactions committed or attempted (diagnostics and tests).
+    let transactions = Atomic<Int>(0)
+
+    /// Writes waiting for the next batch.
+    var pendingCount: Int { queue.withLock { $0.pending.count } }
     /// The most writes one transaction carries.
     let maximumBatch: Int
 
@@ -85,6 +90,7 @@ final class WriteBatcher: Sendable {
             while true {
                 let batch = nextBatch()
                 if batch.isEmpty { return }
+                transactions.add(1, ordering: .relaxed)
                 var outcomes: [Outcome] = []
                 outcomes.reserveCapacity(batch.count)
                 do {

@@ -33,14 +33,18 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also delete managed repositories and consumers that are gone from the manifests.")
     var prune = false
 
-    @Option(name: .long, help: "How many repositories to work on at once.")
-    var parallelism = 4
+    @Option(name: .long, help: ArgumentHelp("How many repositories to work on at once.",
+                                            discussion: "Default: 32 on the embedded store (their writes share transactions), 4 against a live server."))
+    var parallelism: Int?
+
+    /// The repositories worked on at once.
+    var units: Int { parallelism ?? (targetOptions.target == nil ? 32 : 4) }
 
     @Option(name: .long, help: "Report format: human or json (the apply report on stdout; progress goes to stderr).")
     var format: OutputFormat = .human
 
     func validate() throws {
-        guard parallelism >= 1, parallelism <= 256 else { throw ValidationError("--parallelism must be between 1 and 256") }
+        if let parallelism, !(1...256).contains(parallelism) { throw ValidationError("--parallelism must be between 1 and 256") }
         guard format != .markdown else { throw ValidationError("apply reports as human or json") }
     }
 
@@ -58,7 +62,7 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let saved = try planFile.map(loadPlan)
         let manifest = saved == nil ? try manifests.load() : Manifest()
-        let target = try targetOptions.open(readOnly: false, workers: parallelism, manifests: manifests.paths)
+        let target = try targetOptions.open(readOnly: false, workers: units, manifests: manifests.paths)
         // One apply at a time per embedded store.
         var lock: ApplyLock?
         if let embedded = target.embedded {
@@ -117,7 +121,7 @@ struct ApplyCommand: AsyncParsableCommand {
         let leases = target.embedded == nil
             ? LeaseOptions(holder: "pulpform-\(ProcessInfo.processInfo.processIdentifier)-\(ProcessInfo.processInfo.hostName)-\(groupId.prefix(8))")
             : nil
-        let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: parallelism,
+        let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: units,
                                    leases: leases)
             .apply(plan, groupId: groupId, progress: progress.handle)
         progress.finish()

@@ -156,3 +156,52 @@ struct StoreTests {
         #expect(try t.store.readSync { db in try db.allTasks().map(\.report.taskId) } == ["b", "c"])
     }
 }
+
+@Suite("Group commit")
+struct WriteBatcherTests {
+    @Test("writes that arrive together share one transaction; a failing one is rolled back alone")
+    func groupCommit() async throws {
+        let t = try TempStore()
+        let store = t.store
+        let gate = DispatchSemaphore(value: 0)
+        // The first write holds the writer until 50 more are queued behind it.
+        async let first: Void = store.write { db in
+            gate.wait()
+            try db.setMeta("first", "1")
+        }
+        while store.batcher.transactions.load(ordering: .relaxed) < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<50 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            try db.setMeta("k\(i)", "\(i)")
+                            if i % 10 == 3 { throw Boom() }
+                        }
+                        return (i, true)
+                    } catch is Boom {
+                        return (i, false)
+                    }
+                }
+            }
+            while store.batcher.pendingCount < 50 { try await Task.sleep(for: .milliseconds(1)) }
+            gate.signal()
+            var out: [Int: Bool] = [:]
+            for try await (i, ok) in group { out[i] = ok }
+            return out
+        }
+        try await first
+        #expect(store.batcher.transactions.load(ordering: .relaxed) == 2, "50 queued writes commit in one transaction")
+        for i in 0..<50 {
+            let stored = try store.readSync { db in try db.meta("k\(i)") }
+            if i % 10 == 3 {
+                #expect(results[i] == false)
+                #expect(stored == nil, "a failed write leaves nothing behind")
+            } else {
+                #expect(results[i] == true)
+                #expect(stored == "\(i)")
+            }
+        }
+        #expect(try store.readSync { db in try db.meta("first") } == "1")
+    }
+}

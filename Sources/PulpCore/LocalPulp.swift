@@ -338,9 +338,16 @@ public struct LocalPulp: PulpService {
 
     /// 404s in Pulp's order: the repository, then the importer or distributor; or the consumer.
     private func requireOwner(_ db: StoreDB, _ owner: ScheduleOwner, consumerKey: String = "consumer") throws {
+        // Existence checks only: nothing is decoded.
         switch owner {
-        case .importer(let r, let t): _ = try requireImporter(db, r, t)
-        case .distributor(let r, let d): _ = try requireDistributor(db, r, d)
+        case .importer(let r, let t):
+            guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
+            guard try db.importerType(repoId: r) == t else { throw PulpError.missingResource(["importer_id": t]) }
+        case .distributor(let r, let d):
+            guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
+            guard try db.distributorExists(repoId: r, id: d) else {
+                throw PulpError.missingResource(["repo_id": r, "distributor_id": d])
+            }
         case .consumer(let c, _):
             guard try db.consumer(c) != nil else { throw PulpError.missingResource([consumerKey: c]) }
         }

@@ -96,7 +96,7 @@ public enum PluginBehaviour: String, Sendable, Hashable {
 }
 
 /// The plugin types, as data: adding a type means adding an entry, not touching the operations.
-public struct PluginCatalog: Sendable {
+public struct PluginCatalog: Sendable, Hashable {
     public private(set) var types: [String: PluginType]
 
     public init(_ types: [PluginType]) {

@@ -160,6 +160,15 @@ public struct StoreDB {
         return out
     }
 
+    /// The type of the repository's importer, or nil when it has none.
+    public func importerType(repoId: String) throws -> String? {
+        try String.fetchOne(db, cached: "SELECT type_id FROM importers WHERE repo_id = ?", arguments: [repoId])
+    }
+
+    public func distributorExists(repoId: String, id: String) throws -> Bool {
+        try Bool.fetchOne(db, cached: "SELECT 1 FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id]) ?? false
+    }
+
     /// Inserts or replaces the repository's importer.
     public func saveImporter(_ i: Importer) throws {
         try db.execute(cached: """

@@ -54,15 +54,13 @@ extension Planner {
     /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).
     public func drift(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> DriftReport {
         var report = DriftReport(items: [], checked: [])
-        var repos = Dictionary(actual.repositories.map { a in
+        let repos = Dictionary(actual.repositories.map { a in
             (a.repository.id, Observed(notes: a.repository.notes, hash: { canonical(a, actual).hash }))
         }, uniquingKeysWith: { a, _ in a })
-        // Repositories the target vouches for by content hash were not read: they hold that fingerprint.
-        for (id, hash) in actual.inSync where repos[id] == nil {
-            repos[id] = Observed(notes: [OwnershipNotes.managed: "true", OwnershipNotes.applied: .string(hash)], hash: { hash })
-        }
+        // Repositories the target vouches for by content hash were not read: they hold the manifests' fingerprint.
         section("repository", desired: manifest.repositories.map { d in (d.id, { hashes?[d.id] ?? canonical(d).hash }) },
-                actual: repos, missing: "declared but not created", into: &report)
+                actual: repos, inSync: actual.inSync.isEmpty ? [:] : actual.inSync, hashes: hashes ?? [:],
+                missing: "declared but not created", into: &report)
         let consumers = Dictionary(actual.consumers.map { c in
             (c.id, Observed(notes: c.notes, hash: { canonical(c, actual).hash }))
         }, uniquingKeysWith: { a, _ in a })
@@ -77,14 +75,16 @@ extension Planner {
         let hash: () -> String
     }
 
-    func section(_ kind: String, desired: [(id: String, hash: () -> String)], actual: [String: Observed], missing: String,
-                 into report: inout DriftReport)
+    func section(_ kind: String, desired: [(id: String, hash: () -> String)], actual: [String: Observed],
+                 inSync: [String: String] = [:], hashes: [String: String] = [:], missing: String, into report: inout DriftReport)
     {
-        var declared = Set<String>()
+        var declared = Set<String>(minimumCapacity: desired.count)
+        report.checked.reserveCapacity(report.checked.count + desired.count)
         for d in desired {
             declared.insert(d.id)
             let address = "\(kind).\(d.id)"
             report.checked.append(address)
+            if let h = inSync[d.id], actual[d.id] == nil, hashes[d.id] == h { continue }
             guard let a = actual[d.id] else {
                 report.items.append(DriftItem(address: address, kind: .pending, detail: missing))
                 continue

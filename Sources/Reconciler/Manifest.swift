@@ -115,6 +115,11 @@ public struct Manifest: Sendable {
     public var consumers: [DesiredConsumer]
     /// The files read, in order.
     public var files: [String]
+    /// Canonical fingerprints of the repositories without secrets, computed on another core while the files were
+    /// still being read (`ManifestLoader.fingerprinting`), under `fingerprintCatalog`. Planners with that catalog
+    /// use them instead of computing them again.
+    public var fingerprints: [String: String] = [:]
+    public var fingerprintCatalog: PluginCatalog?
 
     public init(repositories: [DesiredRepository] = [], consumers: [DesiredConsumer] = [], files: [String] = []) {
         self.repositories = repositories

@@ -17,6 +17,8 @@ public struct ManifestLoader {
     /// Reads plain files straight from libyaml events (`StreamingDecoder`) and the rest through a node tree.
     /// Off, every file goes through the tree (tests compare the two).
     public var streaming = true
+    /// Fingerprints secret-free repositories on other cores while the files are read (see `Manifest.fingerprints`).
+    public var fingerprinting = false
 
     public init(catalog: PluginCatalog = .builtin, secrets: SecretResolver = SecretResolver(), streaming: Bool = true) {
         self.catalog = catalog
@@ -27,6 +29,8 @@ public struct ManifestLoader {
     public func load(paths: [String]) throws(ManifestErrors) -> Manifest {
         var reader = NodeReader()
         var manifest = Manifest()
+        let background = fingerprinting ? BackgroundFingerprints(catalog: catalog) : nil
+
         for path in paths {
             for file in reader.files(at: path) {
                 manifest.files.append(file)
@@ -35,7 +39,8 @@ public struct ManifestLoader {
                     continue
                 }
                 let bytes = [UInt8](data)
-                if streaming, case .success(let decoded) = StreamingDecoder.decode(bytes, file: file, loader: self) {
+                if streaming, case .success(let decoded) = StreamingDecoder.decode(bytes, file: file, loader: self, background: background) {
+                    background?.add(decoded.repositories[decoded.handedOff...])
                     manifest.repositories += decoded.repositories
                     manifest.consumers += decoded.consumers
                     continue
@@ -47,12 +52,18 @@ public struct ManifestLoader {
                     reader.error(error.mark, error.message)
                     continue
                 }
+                let before = manifest.repositories.count
                 for doc in documents {
                     decodeDocument(doc, into: &manifest, reader: &reader)
                 }
+                background?.add(manifest.repositories[before...])
             }
         }
         checkUnique(manifest, reader: &reader)
+        if let background {
+            manifest.fingerprints = background.finish()
+            manifest.fingerprintCatalog = catalog
+        }
         if !reader.diagnostics.isEmpty {
             throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())
         }

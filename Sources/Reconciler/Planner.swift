@@ -169,7 +169,9 @@ public struct Planner: Sendable {
     /// The canonical fingerprint of every declared repository, by id: what `pulpform_applied` records and what a
     /// content hash is compared with. Computed on every core.
     public func desiredHashes(_ manifest: Manifest) -> [String: String] {
-        let repos = manifest.repositories
+        // Fingerprints made while loading (secret-free repositories, same catalog) are reused.
+        let known = manifest.fingerprintCatalog == catalog ? manifest.fingerprints : [:]
+        let repos = known.isEmpty ? manifest.repositories : manifest.repositories.filter { known[$0.id] == nil }
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, repos.count / 512))
         var results = [[String]](repeating: [], count: chunks)
         results.withUnsafeMutableBufferPointer { buffer in
@@ -179,7 +181,8 @@ public struct Planner: Sendable {
                 out[c] = repos[range].map { canonical($0).hash }
             }
         }
-        var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
+        var hashes: [String: String] = known
+        hashes.reserveCapacity(manifest.repositories.count)
         for (d, h) in zip(repos, results.joined()) where hashes[d.id] == nil { hashes[d.id] = h }
         return hashes
     }

@@ -38,8 +38,14 @@ struct StreamingDecoder {
     }
 
     /// Decodes the file's bytes, or gives up.
-    static func decode(_ bytes: [UInt8], file: String, loader: ManifestLoader) -> Result<StreamingDecoder, Bail> {
+    /// Repositories already handed to the background fingerprinter.
+    var handedOff = 0
+    var background: BackgroundFingerprints?
+
+    static func decode(_ bytes: [UInt8], file: String, loader: ManifestLoader,
+                       background: BackgroundFingerprints? = nil) -> Result<StreamingDecoder, Bail> {
         var decoder = StreamingDecoder(file: file, catalog: loader.catalog, secrets: loader.secrets, loader: loader)
+        decoder.background = background
         var failure: Bail?
         bytes.withUnsafeBufferPointer { buffer in
             var events = EventStream(buffer)
@@ -90,6 +96,10 @@ struct StreamingDecoder {
                         if events.type == YAML_SEQUENCE_END_EVENT { break }
                         guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("a repository is not a mapping") }
                         repositories.append(try repository(&events))
+                        if let background, repositories.count - handedOff >= BackgroundFingerprints.batch {
+                            background.add(repositories[handedOff...])
+                            handedOff = repositories.count
+                        }
                     }
                 case "consumers":
                     // Few and small: built as a tree and read by the tree decoder.

@@ -124,7 +124,9 @@ struct ManifestOptions: ParsableArguments {
     func load(catalog: PluginCatalog = .builtin) throws -> Manifest {
         do {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let manifest = try ManifestLoader(catalog: catalog).load(paths: paths)
+            var loader = ManifestLoader(catalog: catalog)
+            loader.fingerprinting = true
+            let manifest = try loader.load(paths: paths)
             if Trace.enabled { Trace.report("load manifests", since: t0) }
             return manifest
         } catch {

@@ -206,4 +206,28 @@ struct StreamingDecoderTests {
             #expect(fast.consumers == tree.consumers)
         }
     }
+
+    @Test("fingerprints made while loading equal those made after, even when the fast path gives up midway")
+    func backgroundFingerprints() throws {
+        var text = "repositories:\n"
+        for i in 0..<600 { text += "  - {id: r\(i), importer: {type: yum_importer, config: {feed: 'http://x/\(i)'}}}\n" }
+        text += "  - {id: secret, importer: {type: yum_importer, config: {proxy_password: {env: PROXY_PW}}}}\n"
+        // A `defaults` key after 600 repositories: the streaming decoder has handed two batches over before it
+        // gives up, and the tree decoder merges the defaults into every repository.
+        let late = text + "defaults: {description: merged}\n"
+        for yaml in [text, late] {
+            let dir = try ManifestDir(["m.yaml": yaml])
+            var loader = ManifestLoader(secrets: SecretResolver(environment: Self.env, baseDirectory: dir.path))
+            loader.fingerprinting = true
+            let early = try loader.load(paths: [dir.path])
+            loader.fingerprinting = false
+            let plain = try loader.load(paths: [dir.path])
+            #expect(early.fingerprints.count == 600, "every secret-free repository, and not the one with a secret")
+            let canon = Canonicalizer(catalog: .builtin, fingerprinter: Fingerprinter(salt: "s"), recorded: [:],
+                                      secretValues: [.env("PROXY_PW"): "s3cret"])
+            let planner = Planner(catalog: .builtin, canon: canon, prune: false)
+            #expect(planner.desiredHashes(early) == planner.desiredHashes(plain))
+            #expect(planner.desiredHashes(early)["r0"] == planner.canonical(plain.repositories[0]).hash)
+        }
+    }
 }

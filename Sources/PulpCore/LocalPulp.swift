@@ -55,7 +55,7 @@ public struct LocalPulp: PulpService {
             for t in tasks { try db.insertTask(t) }
             return (value, tasks)
         }
-        await engine.enqueue(tasks)
+        if !tasks.isEmpty { await engine.enqueue(tasks) }
         return (value, tasks.map(\.report.taskId))
     }
 
@@ -434,6 +434,20 @@ public struct LocalPulp: PulpService {
 
     public func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails] {
         guard !ids.isEmpty else { return [] }
+        // Large reads are split over several reader connections, which run at once.
+        if ids.count > 1_000 {
+            let parts = max(2, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+            let size = (ids.count + parts - 1) / parts
+            return try await withThrowingTaskGroup(of: (Int, [RepositoryDetails]).self) { group in
+                for (i, start) in stride(from: 0, to: ids.count, by: size).enumerated() {
+                    let slice = Array(ids[start..<min(start + size, ids.count)])
+                    group.addTask { (i, try await self.repositories(ids: slice, include: include)) }
+                }
+                var out: [Int: [RepositoryDetails]] = [:]
+                for try await (i, part) in group { out[i] = part }
+                return out.keys.sorted().flatMap { out[$0] ?? [] }
+            }
+        }
         return try await store.read { db in
             let repos = try db.repositories(ids: ids)
             let importers = include.importers ? try db.importers(repoIds: ids) : [:]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// API paths. Every path ends in `/`.
 public enum PulpPaths {
@@ -36,18 +37,32 @@ public enum IDRules {
 
 /// Generators for Pulp's identifiers.
 public enum PulpIDs {
-    /// A Mongo ObjectId-like 24-hex string: 4 bytes of time, then 8 random bytes.
+    /// A Mongo ObjectId: 4 bytes of time, 5 random bytes chosen once per process, and a 3-byte counter that
+    /// starts at a random value (MongoDB's own layout: unique without a system call per id).
     public static func objectId(now: Double = Date().timeIntervalSince1970) -> String {
-        var rng = SystemRandomNumberGenerator()
         let t = UInt32(truncatingIfNeeded: Int(now))
-        var s = String(t, radix: 16)
-        s = String(repeating: "0", count: 8 - s.count) + s
-        for _ in 0..<8 {
-            let b = UInt8.random(in: 0...255, using: &rng)
-            s += b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16)
+        let n = counter.add(1, ordering: .relaxed).oldValue & 0xFF_FFFF
+        var bytes = [UInt8](repeating: 0, count: 12)
+        bytes[0] = UInt8(t >> 24)
+        bytes[1] = UInt8((t >> 16) & 0xFF)
+        bytes[2] = UInt8((t >> 8) & 0xFF)
+        bytes[3] = UInt8(t & 0xFF)
+        for i in 0..<5 { bytes[4 + i] = processBytes[i] }
+        bytes[9] = UInt8((n >> 16) & 0xFF)
+        bytes[10] = UInt8((n >> 8) & 0xFF)
+        bytes[11] = UInt8(n & 0xFF)
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
         }
-        return s
+        return String(decoding: out, as: UTF8.self)
     }
+
+    static let processBytes: [UInt8] = (0..<5).map { _ in UInt8.random(in: 0...255) }
+    static let counter = Atomic<Int>(Int.random(in: 0...0xFF_FFFF))
 
     public static func isObjectId(_ s: String) -> Bool {
         s.utf8.count == 24 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }

@@ -11,6 +11,36 @@ func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, location: Strin
     return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
 }
 
+/// A JSON array of objects, serialized on every core when it is large (a search page of thousands of
+/// repositories); the bytes are the same as `json(.array(...))`.
+func jsonArray(_ items: [JSONObject]) -> Response {
+    guard items.count >= 256 else { return json(.array(items.map(JSONValue.object))) }
+    let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    var chunks = [[UInt8]](repeating: [], count: parts)
+    chunks.withUnsafeMutableBufferPointer { buffer in
+        nonisolated(unsafe) let out = buffer
+        DispatchQueue.concurrentPerform(iterations: parts) { c in
+            var bytes: [UInt8] = []
+            for i in stride(from: items.count * c / parts, to: items.count * (c + 1) / parts, by: 1) {
+                if i > items.count * c / parts { bytes.append(UInt8(ascii: ",")) }
+                JSONValue.object(items[i]).write(into: &bytes)
+            }
+            out[c] = bytes
+        }
+    }
+    var body = ByteBuffer()
+    body.reserveCapacity(chunks.reduce(2 + parts) { $0 + $1.count })
+    body.writeInteger(UInt8(ascii: "["))
+    var first = true
+    for chunk in chunks where !chunk.isEmpty {
+        if !first { body.writeInteger(UInt8(ascii: ",")) }
+        first = false
+        body.writeBytes(chunk)
+    }
+    body.writeInteger(UInt8(ascii: "]"))
+    return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: ResponseBody(byteBuffer: body))
+}
+
 func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, location: String? = nil) -> Response {
     json(.object(object), status: status, location: location)
 }
@@ -51,6 +81,8 @@ extension Request {
         return query.split(separator: "&").map { part in
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ s: Substring) -> String {
+                // Most parameters (`details=true`) need no decoding: skip Foundation's work for them.
+                guard s.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(s) }
                 let spaced = s.replacingOccurrences(of: "+", with: " ")
                 return spaced.removingPercentEncoding ?? spaced
             }

@@ -81,6 +81,6 @@ extension PulpAPI {
         }
         let docs = repos.map { $0.json(include: include, single: false, catalog: catalog) }
         let page = try rest.apply(to: docs, aliases: aliases, knownFields: Self.repositoryFields, alwaysKept: kept)
-        return json(.array(page.map(JSONValue.object)))
+        return jsonArray(page)
     }
 }

@@ -96,7 +96,7 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if format == .human {
-            print(PlanRenderer.human(plan, color: Terminal.stdoutColor), terminator: "")
+            Trace.phase("render plan") { print(PlanRenderer.human(plan, color: Terminal.stdoutColor), terminator: "") }
         }
         if plan.hasChanges && !autoApprove && saved == nil {
             guard Terminal.stdinIsTerminal else {
@@ -121,16 +121,19 @@ struct ApplyCommand: AsyncParsableCommand {
         let leases = target.embedded == nil
             ? LeaseOptions(holder: "pulpform-\(ProcessInfo.processInfo.processIdentifier)-\(ProcessInfo.processInfo.hostName)-\(groupId.prefix(8))")
             : nil
-        let report = await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: units,
-                                   leases: leases)
-            .apply(plan, groupId: groupId, progress: progress.handle)
+        let report = await Trace.phase("apply") {
+            await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: units, leases: leases)
+                .apply(plan, groupId: groupId, progress: progress.handle)
+        }
         progress.finish()
         try await target.embedded?.state.endApply()
         await target.close()
         withExtendedLifetime(lock) {}
-        switch format {
-        case .json: print(PlanRenderer.json(report).serialized())
-        default: print(PlanRenderer.human(report), terminator: "")
+        Trace.phase("render report") {
+            switch format {
+            case .json: print(PlanRenderer.json(report).serialized())
+            default: print(PlanRenderer.human(report), terminator: "")
+            }
         }
         if !report.succeeded { throw ExitCode(1) }
     }

@@ -1,4 +1,7 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
 import Testing
 @testable import PulpModel
 @testable import PulpServer
@@ -47,4 +50,26 @@ struct SearchPageTests {
                             status: 400, code: "PLP0015")
         }
     }
+
+    @Test("a large array is serialized on every core into exactly the bytes of the one-core serializer",
+          arguments: [0, 1, 255, 256, 257, 1_001])
+    func parallelArray(count: Int) async throws {
+        let items: [JSONObject] = (0..<count).map { ["id": .string("r\($0)"), "n": .int($0), "notes": ["a": "\"q\"\n"]] }
+        let parallel = jsonArray(items).body
+        let single = json(.array(items.map(JSONValue.object))).body
+        var a = ByteBuffer(), b = ByteBuffer()
+        try await parallel.write(BufferWriter { a.writeImmutableBuffer($0) })
+        try await single.write(BufferWriter { b.writeImmutableBuffer($0) })
+        #expect(a == b)
+        let parsed = try JSONValue.parse(Data(a.readableBytesView))
+        #expect(parsed.arrayValue?.count == count)
+    }
+}
+
+/// Collects what a response body writes.
+struct BufferWriter: ResponseBodyWriter {
+    let sink: (ByteBuffer) -> Void
+    init(_ sink: @escaping (ByteBuffer) -> Void) { self.sink = sink }
+    mutating func write(_ buffer: ByteBuffer) async throws { sink(buffer) }
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }

@@ -58,7 +58,7 @@ public final class PulpClient: PulpService, Sendable {
 
         public init(baseURL: String, username: String? = nil, password: String? = nil, caBundle: String? = nil,
                     clientCertificate: String? = nil, clientKey: String? = nil, timeout: TimeAmount = .seconds(60),
-                    pageSize: Int = 1000, parallelism: Int = 8, attempts: Int = 4)
+                    pageSize: Int = 1000, parallelism: Int = 24, attempts: Int = 4)
         {
             self.baseURL = baseURL
             self.username = username
@@ -101,6 +101,8 @@ public final class PulpClient: PulpService, Sendable {
         if let key = options.clientKey { tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)) }
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: options.timeout)
+        // One keep-alive connection per concurrent request (AsyncHTTPClient allows 8 by default).
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, options.parallelism)
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
     }
 

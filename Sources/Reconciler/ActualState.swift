@@ -14,6 +14,8 @@ public struct ActualState: Sendable {
     public var inSync: [String: String] = [:]
     /// The target keeps content hashes: a repository that was read has none that matches, so applying records one.
     public var tracksContentHashes = false
+    /// Canonical fingerprints of the repositories read, by id (`Planner.actualHashes`), when computed.
+    public var hashes: [String: String] = [:]
 
     public init(repositories: [RepositoryDetails] = [], syncSchedules: [String: [Schedule]] = [:],
                 publishSchedules: [String: [String: [Schedule]]] = [:], consumers: [Consumer] = [],

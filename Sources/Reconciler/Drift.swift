@@ -55,7 +55,7 @@ extension Planner {
     public func drift(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> DriftReport {
         var report = DriftReport(items: [], checked: [])
         let repos = Dictionary(actual.repositories.map { a in
-            (a.repository.id, Observed(notes: a.repository.notes, hash: { canonical(a, actual).hash }))
+            (a.repository.id, Observed(notes: a.repository.notes, hash: { actual.hashes[a.repository.id] ?? canonical(a, actual).hash }))
         }, uniquingKeysWith: { a, _ in a })
         // Repositories the target vouches for by content hash were not read: they hold the manifests' fingerprint.
         section("repository", desired: manifest.repositories.map { d in (d.id, { hashes?[d.id] ?? canonical(d).hash }) },

@@ -187,6 +187,24 @@ public struct Planner: Sendable {
         return hashes
     }
 
+    /// The canonical fingerprint of every repository read from the target, by id, computed on every core. Plan
+    /// and drift use them to pass over repositories that match without diffing them field by field.
+    public func actualHashes(_ actual: ActualState) -> [String: String] {
+        let repos = actual.repositories
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, repos.count / 256))
+        var results = [[String]](repeating: [], count: chunks)
+        results.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let range = (repos.count * c / chunks)..<(repos.count * (c + 1) / chunks)
+                out[c] = repos[range].map { canonical($0, actual).hash }
+            }
+        }
+        var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
+        for (a, h) in zip(repos, results.joined()) { hashes[a.repository.id] = h }
+        return hashes
+    }
+
     /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).
     public func plan(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> Plan {
         var plan = Plan()
@@ -379,6 +397,10 @@ public struct Planner: Sendable {
             return steps
         }
 
+        let managed = a.repository.notes[OwnershipNotes.managed] == .string("true")
+        let stale = a.repository.notes[OwnershipNotes.applied] != .string(want.hash) || !managed || actual.tracksContentHashes
+        // Same fingerprint: nothing differs, so there is nothing to diff.
+        if actual.hashes[id] == want.hash { return stale ? [recordStep(id: id, hash: want.hash)] : [] }
         let have = canonical(a, actual)
         var deletions: [PlanStep] = []
         var forward: [PlanStep] = []
@@ -401,7 +423,6 @@ public struct Planner: Sendable {
         }
         // Adopting an unmanaged repository is bookkeeping (the record step marks it managed); it is only
         // called out when something else about the repository changes too.
-        let managed = a.repository.notes[OwnershipNotes.managed] == .string("true")
         if !notesDelta.isEmpty { delta["notes"] = .object(notesDelta) }
         if !delta.isEmpty {
             forward.append(PlanStep(address: address, unit: unit, action: .update, operation: .updateRepository(id: id, delta: delta),
@@ -515,7 +536,6 @@ public struct Planner: Sendable {
             + scheduleCreates
         // On a target that keeps content hashes, a repository was read because its hash was missing or
         // different: recording the fingerprint again lets the next plan skip it.
-        let stale = a.repository.notes[OwnershipNotes.applied] != .string(want.hash) || !managed || actual.tracksContentHashes
         if steps.isEmpty && !stale { return [] }
         return steps + [recordStep(id: id, hash: want.hash)]
     }

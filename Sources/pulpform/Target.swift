@@ -182,7 +182,8 @@ struct Reconciliation {
         let planner = Planner(catalog: catalog, canon: canon, prune: prune)
         // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
         let hashes = Trace.phase("fingerprint manifests") { planner.desiredHashes(manifest) }
-        let actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
+        var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
+        actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual) }
         let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
         let drift = Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) }
         return Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)

@@ -40,8 +40,12 @@ final class Rig: @unchecked Sendable {
         // The fast path (content hashes) must plan the same changes as a full read.
         let hashes = planner.desiredHashes(m)
         let fast = planner.plan(m, try await ActualState.read(from: pulp, expecting: hashes), hashes: hashes)
-        let full = planner.plan(m, try await ActualState.read(from: pulp))
+        var read = try await ActualState.read(from: pulp)
+        let full = planner.plan(m, read)
+        read.hashes = planner.actualHashes(read)
+        let hashed = planner.plan(m, read)
         #expect(fast.changes == full.changes, "the content-hash fast path planned different changes")
+        #expect(hashed.steps == full.steps, "skipping repositories whose fingerprints match changed the plan")
         #expect(fast.unmanaged == full.unmanaged && fast.notPruned == full.notPruned)
         return fast
     }

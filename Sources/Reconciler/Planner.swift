@@ -215,6 +215,16 @@ public struct Planner: Sendable {
             declared.insert(d.id)
             // In sync by content hash: nothing to do, and nothing was read.
             if let h = actual.inSync[d.id], hashes[d.id] == h, actualRepos[d.id] == nil { continue }
+            // Read, and the same fingerprint: at most the bookkeeping step (without computing the form again).
+            if let a = actualRepos[d.id], let h = hashes[d.id], actual.hashes[d.id] == h {
+                let notes = a.repository.notes
+                if notes[OwnershipNotes.applied] != .string(h) || notes[OwnershipNotes.managed] != .string("true")
+                    || actual.tracksContentHashes
+                {
+                    plan.steps.append(recordStep(id: d.id, hash: h))
+                }
+                continue
+            }
             plan.steps += planRepository(d, actualRepos[d.id], actual)
         }
         for a in actual.repositories where !declared.contains(a.repository.id) {

@@ -5,10 +5,14 @@ import Synchronization
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 keep-alive client over a blocking socket, for load generation with little overhead.
+/// A minimal HTTP/1.1 keep-alive client over a blocking socket, for load generation with little overhead:
+/// one reused read buffer, headers scanned as bytes.
 final class HTTPConnection {
     let fd: Int32
-    private var buffer: [UInt8] = []
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    /// Unread bytes are buffer[start..<end].
+    private var start = 0
+    private var end = 0
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -30,52 +34,80 @@ final class HTTPConnection {
 
     deinit { close(fd) }
 
-    /// Sends one request and reads the whole response; returns the status and body size.
-    func request(_ method: String, _ path: String, body: String? = nil) throws -> (status: Int, bytes: Int) {
+    /// The request bytes, built once per path by the caller when it repeats requests.
+    static func requestBytes(_ method: String, _ path: String, body: String? = nil) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n" }
         head += "\r\n" + (body ?? "")
-        let bytes = Array(head.utf8)
+        return Array(head.utf8)
+    }
+
+    func request(_ method: String, _ path: String, body: String? = nil) throws -> (status: Int, bytes: Int) {
+        try send(Self.requestBytes(method, path, body: body))
+    }
+
+    /// Sends one request and reads the whole response; returns the status and body size.
+    func send(_ bytes: [UInt8]) throws -> (status: Int, bytes: Int) {
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { throw Spawn.Failure(description: "send failed") }
             sent += n
         }
-        // Headers.
-        var headerEnd: Int?
-        while headerEnd == nil {
-            headerEnd = Self.find(buffer)
-            if headerEnd == nil { try fill() }
-        }
-        let headerBytes = Array(buffer[..<(headerEnd ?? 0)])
-        buffer.removeFirst((headerEnd ?? 0) + 4)
-        let header = String(decoding: headerBytes, as: UTF8.self)
-        let statusLine = header.prefix { $0 != "\r" }
-        let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") ?? 0
-        var length = 0
-        for line in header.split(separator: "\r\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "content-length" {
-                length = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        // Headers: up to the blank line.
+        var headerEnd = -1
+        while headerEnd < 0 {
+            // `fill` may move the unread bytes to the front, so each pass scans from `start` (headers are short).
+            var i = start
+            while i + 3 < end {
+                if buffer[i] == 13, buffer[i + 1] == 10, buffer[i + 2] == 13, buffer[i + 3] == 10 {
+                    headerEnd = i
+                    break
+                }
+                i += 1
             }
+            if headerEnd < 0 { try fill() }
         }
-        while buffer.count < length { try fill() }
-        buffer.removeFirst(length)
+        // "HTTP/1.1 200 ..." and Content-Length, read as bytes.
+        let status = Int(buffer[start + 9] - 48) * 100 + Int(buffer[start + 10] - 48) * 10 + Int(buffer[start + 11] - 48)
+        var length = 0
+        let name = Array("content-length:".utf8)
+        var line = start
+        while line < headerEnd {
+            var eol = line
+            while eol < headerEnd, buffer[eol] != 13 { eol += 1 }
+            if eol - line > name.count, (0..<name.count).allSatisfy({ buffer[line + $0] | 0x20 == name[$0] | 0x20 }) {
+                var j = line + name.count
+                while j < eol, buffer[j] == 32 { j += 1 }
+                while j < eol, buffer[j] >= 48, buffer[j] <= 57 {
+                    length = length * 10 + Int(buffer[j] - 48)
+                    j += 1
+                }
+            }
+            line = eol + 2
+        }
+        start = headerEnd + 4
+        while end - start < length { try fill() }
+        start += length
         return (status, length)
     }
 
+    /// Reads more bytes, first moving what is unread to the front (and growing the buffer when it is full).
     private func fill() throws {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if start > 0 {
+            buffer.withUnsafeMutableBytes { raw in
+                if end > start, let base = raw.baseAddress { memmove(base, base + start, end - start) }
+            }
+            end -= start
+            start = 0
+        }
+        if end == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+        let n = buffer.withUnsafeMutableBytes { raw -> Int in
+            guard let base = raw.baseAddress else { return -1 }
+            return recv(fd, base + end, raw.count - end, 0)
+        }
         guard n > 0 else { throw Spawn.Failure(description: "the server closed the connection") }
-        buffer.append(contentsOf: chunk[..<n])
-    }
-
-    static func find(_ b: [UInt8]) -> Int? {
-        guard b.count >= 4 else { return nil }
-        for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
-        return nil
+        end += n
     }
 }
 
@@ -104,11 +136,12 @@ enum Load {
                     counters.failed.add(1, ordering: .relaxed)
                     return
                 }
+                let requests = paths.map { HTTPConnection.requestBytes("GET", $0) }
                 var i = c
                 while !counters.stop.load(ordering: .relaxed) {
-                    let path = paths[i % paths.count]
+                    let bytes = requests[i % requests.count]
                     i += clients
-                    if let r = try? conn.request("GET", path), r.status == 200 {
+                    if let r = try? conn.send(bytes), r.status == 200 {
                         counters.done.add(1, ordering: .relaxed)
                     } else {
                         counters.failed.add(1, ordering: .relaxed)
@@ -134,11 +167,12 @@ enum Load {
     /// Times `runs` requests on one keep-alive connection (after one warm-up); returns the sorted latencies.
     static func latencies(port: Int, runs: Int, _ method: String, _ path: String, body: String?) throws -> (ms: [Double], bytes: Int) {
         let conn = try HTTPConnection(port: port)
-        var bytes = try conn.request(method, path, body: body).bytes
+        let request = HTTPConnection.requestBytes(method, path, body: body)
+        var bytes = try conn.send(request).bytes
         var out: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now()
-            let r = try conn.request(method, path, body: body)
+            let r = try conn.send(request)
             guard r.status == 200 else { throw Spawn.Failure(description: "\(method) \(path) answered \(r.status)") }
             bytes = r.bytes
             out.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)

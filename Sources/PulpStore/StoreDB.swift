@@ -325,7 +325,7 @@ public struct StoreDB {
         var out: [Schedule] = []
         for chunk in StoreDB.chunks(repoIds) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            out += try Row.fetchAll(db, cached: "SELECT * FROM schedules WHERE repo_id IN (\(marks)) ORDER BY seq",
+            out += try Row.fetchAll(db, cached: "SELECT * FROM schedules WHERE kind IN ('sync', 'publish') AND repo_id IN (\(marks)) ORDER BY seq",
                                     arguments: StatementArguments(chunk)).map(StoreDB.schedule)
         }
         return out

@@ -75,7 +75,7 @@ struct Report: Codable {
             if let apply = l.scenario("cold apply") {
                 out.append(Check(target: "cold apply, L: ≤ 3 s", measured: f(apply.wallSeconds), ok: apply.wallSeconds <= 3))
             }
-            let rss = l.scenarios.map(\.peakRSSMB).max() ?? 0
+            let rss = l.scenarios.map(\.peakRSSMegabytes).max() ?? 0
             out.append(Check(target: "peak RSS, L: ≤ 300 MB", measured: String(format: "%.0f MB", rss), ok: rss <= 300))
             if let m = tier("M") {
                 for s in l.scenarios {
@@ -124,7 +124,7 @@ extension TierResult {
         var rows = [header]
         for s in scenarios {
             rows.append([s.name, s.exitCode == s.expectedExitCode ? "\(s.exitCode)" : "\(s.exitCode)!", Report.seconds(s.wallSeconds),
-                         Report.seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMB),
+                         Report.seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMegabytes),
                          s.sqliteRowsWritten.map(String.init) ?? "-", s.remoteMutations.map(String.init) ?? "-",
                          s.ratioToFloor.map { String(format: "%.2f", $0) } ?? ""])
         }

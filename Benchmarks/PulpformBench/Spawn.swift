@@ -9,7 +9,7 @@ struct Measured: Sendable {
     var exitCode: Int32
     var wall: Double
     var cpu: Double
-    var peakRSSMB: Double
+    var peakRSSMegabytes: Double
     var stdout: String
     var stderr: String
 }
@@ -33,7 +33,7 @@ enum Spawn {
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime)
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Measured(exitCode: code, wall: wall, cpu: cpu, peakRSSMB: Double(usage.ru_maxrss) / 1024,
+        return Measured(exitCode: code, wall: wall, cpu: cpu, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024,
                         stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }

@@ -8,7 +8,7 @@ struct Scenario: Codable {
     var expectedExitCode: Int32
     var wallSeconds: Double
     var cpuSeconds: Double
-    var peakRSSMB: Double
+    var peakRSSMegabytes: Double
     /// Rows inserted, updated or deleted in SQLite (the store's `total_changes`), by the process itself or,
     /// for remote scenarios, by the server.
     var sqliteRowsWritten: Int?
@@ -152,7 +152,7 @@ struct TierRunner {
         return Scenario(name: name, command: "pulpform " + args.map { $0.hasPrefix(dir) ? String($0.dropFirst(dir.count + 1)) : $0 }
                             .joined(separator: " "),
                         exitCode: m.exitCode, expectedExitCode: expect, wallSeconds: m.wall, cpuSeconds: m.cpu,
-                        peakRSSMB: m.peakRSSMB, sqliteRowsWritten: s["sqlite_rows_written"] as? Int,
+                        peakRSSMegabytes: m.peakRSSMegabytes, sqliteRowsWritten: s["sqlite_rows_written"] as? Int,
                         remoteMutations: nil, remoteRequests: nil, ratioToFloor: nil, runs: runs)
     }
 

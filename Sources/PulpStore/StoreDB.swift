@@ -98,13 +98,7 @@ public struct StoreDB {
 
     /// The repositories with these ids (unknown ids are left out), in creation order.
     public func repositories(ids: [String]) throws -> [Repository] {
-        var out: [Repository] = []
-        for chunk in StoreDB.chunks(ids) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            out += try Row.fetchAll(db, cached: "SELECT * FROM repositories WHERE repo_id IN (\(marks)) ORDER BY seq",
-                                    arguments: StatementArguments(chunk)).map(StoreDB.repository)
-        }
-        return out
+        try rows(of: ids, "SELECT * FROM repositories WHERE repo_id IN (?) ORDER BY seq").map(StoreDB.repository)
     }
 
     /// One page of repository ids: by id (ascending or descending), or in creation order when `ascending` is nil.
@@ -112,6 +106,18 @@ public struct StoreDB {
         let order = ascending.map { $0 ? "repo_id ASC" : "repo_id DESC" } ?? "seq"
         return try String.fetchAll(db, cached: "SELECT repo_id FROM repositories ORDER BY \(order) LIMIT ? OFFSET ?",
                                    arguments: [limit ?? -1, max(0, offset)])
+    }
+
+    /// Runs `sql`, whose `IN (?)` takes the ids, in chunks that fit SQLite's limit on bound parameters (the order
+    /// holds within a chunk).
+    func rows(of ids: [String], _ sql: String) throws -> [Row] {
+        var out: [Row] = []
+        for chunk in StoreDB.chunks(ids) {
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            out += try Row.fetchAll(db, cached: sql.replacingOccurrences(of: "IN (?)", with: "IN (\(marks))"),
+                                    arguments: StatementArguments(chunk))
+        }
+        return out
     }
 
     /// Splits ids into chunks that fit SQLite's limit on bound parameters.
@@ -150,12 +156,9 @@ public struct StoreDB {
     /// The importers of these repositories, keyed by repository.
     public func importers(repoIds: [String]) throws -> [String: Importer] {
         var out: [String: Importer] = [:]
-        for chunk in StoreDB.chunks(repoIds) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try Row.fetchAll(db, cached: "SELECT * FROM importers WHERE repo_id IN (\(marks))", arguments: StatementArguments(chunk)) {
-                let i = try StoreDB.importer(row)
-                out[i.repoId] = i
-            }
+        for row in try rows(of: repoIds, "SELECT * FROM importers WHERE repo_id IN (?)") {
+            let i = try StoreDB.importer(row)
+            out[i.repoId] = i
         }
         return out
     }
@@ -201,13 +204,9 @@ public struct StoreDB {
     /// The distributors of these repositories, in creation order, keyed by repository.
     public func distributors(repoIds: [String]) throws -> [String: [Distributor]] {
         var out: [String: [Distributor]] = [:]
-        for chunk in StoreDB.chunks(repoIds) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try Row.fetchAll(db, cached: "SELECT * FROM distributors WHERE repo_id IN (\(marks)) ORDER BY seq",
-                                        arguments: StatementArguments(chunk)) {
-                let d = try StoreDB.distributor(row)
-                out[d.repoId, default: []].append(d)
-            }
+        for row in try rows(of: repoIds, "SELECT * FROM distributors WHERE repo_id IN (?) ORDER BY seq") {
+            let d = try StoreDB.distributor(row)
+            out[d.repoId, default: []].append(d)
         }
         return out
     }
@@ -322,13 +321,9 @@ public struct StoreDB {
 
     /// The sync and publish schedules of these repositories, in creation order.
     public func repositorySchedules(repoIds: [String]) throws -> [Schedule] {
-        var out: [Schedule] = []
-        for chunk in StoreDB.chunks(repoIds) {
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            out += try Row.fetchAll(db, cached: "SELECT * FROM schedules WHERE kind IN ('sync', 'publish') AND repo_id IN (\(marks)) ORDER BY seq",
-                                    arguments: StatementArguments(chunk)).map(StoreDB.schedule)
-        }
-        return out
+        // `kind` first: the (kind, repo_id, owner_id) index serves the lookup.
+        try rows(of: repoIds, "SELECT * FROM schedules WHERE kind IN ('sync', 'publish') AND repo_id IN (?) ORDER BY seq")
+            .map(StoreDB.schedule)
     }
 
     public func schedule(id: String) throws -> Schedule? {

@@ -172,18 +172,9 @@ public struct Planner: Sendable {
         // Fingerprints made while loading (secret-free repositories, same catalog) are reused.
         let known = manifest.fingerprintCatalog == catalog ? manifest.fingerprints : [:]
         let repos = known.isEmpty ? manifest.repositories : manifest.repositories.filter { known[$0.id] == nil }
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, repos.count / 512))
-        var results = [[String]](repeating: [], count: chunks)
-        results.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let range = (repos.count * c / chunks)..<(repos.count * (c + 1) / chunks)
-                out[c] = repos[range].map { canonical($0).hash }
-            }
-        }
         var hashes: [String: String] = known
         hashes.reserveCapacity(manifest.repositories.count)
-        for (d, h) in zip(repos, results.joined()) where hashes[d.id] == nil { hashes[d.id] = h }
+        for (d, h) in zip(repos, Self.parallelMap(repos) { canonical($0).hash }) where hashes[d.id] == nil { hashes[d.id] = h }
         return hashes
     }
 
@@ -191,18 +182,22 @@ public struct Planner: Sendable {
     /// and drift use them to pass over repositories that match without diffing them field by field.
     public func actualHashes(_ actual: ActualState) -> [String: String] {
         let repos = actual.repositories
-        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, repos.count / 256))
-        var results = [[String]](repeating: [], count: chunks)
+        var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
+        for (a, h) in zip(repos, Self.parallelMap(repos) { canonical($0, actual).hash }) { hashes[a.repository.id] = h }
+        return hashes
+    }
+
+    /// `items.map(transform)`, in order, on every core (in chunks of at least 256 items).
+    static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / 256))
+        var results = [[R]](repeating: [], count: chunks)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let range = (repos.count * c / chunks)..<(repos.count * (c + 1) / chunks)
-                out[c] = repos[range].map { canonical($0, actual).hash }
+                out[c] = items[(items.count * c / chunks)..<(items.count * (c + 1) / chunks)].map(transform)
             }
         }
-        var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
-        for (a, h) in zip(repos, results.joined()) { hashes[a.repository.id] = h }
-        return hashes
+        return Array(results.joined())
     }
 
     /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).

@@ -122,6 +122,13 @@ struct StreamingDecoder {
 
     // MARK: - Repositories
 
+    // The keys each mapping may hold, in the order the decoders below switch over them.
+    static let repositoryKeys: [StaticString] = ["id", "display_name", "description", "notes", "importer", "distributors",
+                                                 "sync_schedules"]
+    static let importerKeys: [StaticString] = ["type", "config"]
+    static let distributorKeys: [StaticString] = ["id", "type", "auto_publish", "config", "publish_schedules"]
+    static let scheduleKeys: [StaticString] = ["schedule", "enabled", "failure_threshold", "override_config"]
+
     mutating func repository(_ events: inout EventStream) throws(Bail) -> DesiredRepository {
         try events.plainCollection()
         let mark = events.mark(file)
@@ -132,35 +139,17 @@ struct StreamingDecoder {
         var importer: DesiredImporter?
         var distributors: [DesiredDistributor] = []
         var syncSchedules: [DesiredSchedule]?
-        var seen: UInt8 = 0
-        while try events.nextKey() {
-            let bit: UInt8
-            if events.keyIs("id") {
-                bit = 1
-                id = try events.optionalString()
-            } else if events.keyIs("display_name") {
-                bit = 2
-                displayName = try events.optionalString()
-            } else if events.keyIs("description") {
-                bit = 4
-                description = try events.optionalString()
-            } else if events.keyIs("notes") {
-                bit = 8
-                notes = try events.optionalObject() ?? [:]
-            } else if events.keyIs("importer") {
-                bit = 16
-                importer = try self.importer(&events)
-            } else if events.keyIs("distributors") {
-                bit = 32
-                distributors = try self.distributors(&events)
-            } else if events.keyIs("sync_schedules") {
-                bit = 64
-                syncSchedules = try schedules(&events)
-            } else {
-                throw Bail("repository key")
+        var seen: UInt32 = 0
+        while let key = try events.nextKey(of: Self.repositoryKeys, seen: &seen) {
+            switch key {
+            case 0: id = try events.optionalString()
+            case 1: displayName = try events.optionalString()
+            case 2: description = try events.optionalString()
+            case 3: notes = try events.optionalObject() ?? [:]
+            case 4: importer = try self.importer(&events)
+            case 5: distributors = try self.distributors(&events)
+            default: syncSchedules = try schedules(&events)
             }
-            guard seen & bit == 0 else { throw Bail("duplicate key") }
-            seen |= bit
         }
         guard let id, IDRules.isValidRepositoryId(id) else { throw Bail("repository id") }
         for key in notes.keys where OwnershipNotes.all.contains(key) || key.hasPrefix("pulpform_") { throw Bail("reserved note") }
@@ -176,20 +165,9 @@ struct StreamingDecoder {
         let mark = events.mark(file)
         var type: String?
         var config: ConfigEvents?
-        var seen: UInt8 = 0
-        while try events.nextKey() {
-            let bit: UInt8
-            if events.keyIs("type") {
-                bit = 1
-                type = try events.optionalString()
-            } else if events.keyIs("config") {
-                bit = 2
-                config = try configEntries(&events)
-            } else {
-                throw Bail("importer key")
-            }
-            guard seen & bit == 0 else { throw Bail("duplicate key") }
-            seen |= bit
+        var seen: UInt32 = 0
+        while let key = try events.nextKey(of: Self.importerKeys, seen: &seen) {
+            if key == 0 { type = try events.optionalString() } else { config = try configEntries(&events) }
         }
         guard let type, let plugin = catalog.importer(type) else { throw Bail("importer type") }
         return DesiredImporter(type: type, config: try self.config(config, plugin: plugin), mark: mark)
@@ -211,29 +189,15 @@ struct StreamingDecoder {
             var autoPublish: Bool?
             var config: ConfigEvents?
             var schedules: [DesiredSchedule]?
-            var seen: UInt8 = 0
-            while try events.nextKey() {
-                let bit: UInt8
-                if events.keyIs("id") {
-                    bit = 1
-                    id = try events.optionalString()
-                } else if events.keyIs("type") {
-                    bit = 2
-                    type = try events.optionalString()
-                } else if events.keyIs("auto_publish") {
-                    bit = 4
-                    autoPublish = try events.bool()
-                } else if events.keyIs("config") {
-                    bit = 8
-                    config = try configEntries(&events)
-                } else if events.keyIs("publish_schedules") {
-                    bit = 16
-                    schedules = try self.schedules(&events)
-                } else {
-                    throw Bail("distributor key")
+            var seen: UInt32 = 0
+            while let key = try events.nextKey(of: Self.distributorKeys, seen: &seen) {
+                switch key {
+                case 0: id = try events.optionalString()
+                case 1: type = try events.optionalString()
+                case 2: autoPublish = try events.bool()
+                case 3: config = try configEntries(&events)
+                default: schedules = try self.schedules(&events)
                 }
-                guard seen & bit == 0 else { throw Bail("duplicate key") }
-                seen |= bit
             }
             guard let id, IDRules.isValidDistributorId(id), let type, let plugin = catalog.distributor(type) else {
                 throw Bail("distributor id or type")
@@ -262,21 +226,18 @@ struct StreamingDecoder {
             var enabled: Bool?
             var threshold: Int??
             var overrides: JSONObject??
-            var seen: UInt8 = 0
-            while try events.nextKey() {
-                let bit: UInt8 = events.keyIs("schedule") ? 1 : events.keyIs("enabled") ? 2 : events.keyIs("failure_threshold") ? 4
-                    : events.keyIs("override_config") ? 8 : 0
-                guard seen & bit == 0 else { throw Bail("duplicate key") }
-                seen |= bit
-                if events.keyIs("schedule") {
+            var seen: UInt32 = 0
+            while let key = try events.nextKey(of: Self.scheduleKeys, seen: &seen) {
+                switch key {
+                case 0:
                     try events.next()
                     guard events.type == YAML_SCALAR_EVENT, events.isUntagged else { throw Bail("schedule") }
                     let t = events.text
                     guard !events.isPlain || YAMLNode.resolvePlain(t).stringValue != nil else { throw Bail("schedule type") }
                     text = t
-                } else if events.keyIs("enabled") {
+                case 1:
                     enabled = try events.bool()
-                } else if events.keyIs("failure_threshold") {
+                case 2:
                     try events.next()
                     guard events.type == YAML_SCALAR_EVENT, events.isPlainUntagged else { throw Bail("failure_threshold") }
                     switch YAMLNode.resolvePlain(events.text) {
@@ -284,10 +245,8 @@ struct StreamingDecoder {
                     case .int(let n) where n > 0: threshold = .some(n)
                     default: throw Bail("failure_threshold")
                     }
-                } else if events.keyIs("override_config") {
+                default:
                     overrides = .some(try events.optionalObject())
-                } else {
-                    throw Bail("schedule key")
                 }
             }
             guard let text, checkedSchedules.isValid(text) else { throw Bail("schedule") }
@@ -455,6 +414,16 @@ struct EventStream {
             return true
         default: throw .init("a key that is not a scalar")
         }
+    }
+
+    /// Moves to the next key of the open mapping: its position in `keys`, or nil at the mapping's end. A key
+    /// outside `keys`, or one already `seen`, ends the fast path.
+    mutating func nextKey(of keys: [StaticString], seen: inout UInt32) throws(StreamingDecoder.Bail) -> Int? {
+        guard try nextKey() else { return nil }
+        guard let i = keys.firstIndex(where: keyIs) else { throw .init("unknown key") }
+        guard seen & (1 << i) == 0 else { throw .init("duplicate key") }
+        seen |= 1 << i
+        return i
     }
 
     func keyIs(_ s: StaticString) -> Bool {

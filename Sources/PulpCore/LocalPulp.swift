@@ -79,49 +79,53 @@ public struct LocalPulp: PulpService {
     // MARK: - Repositories
 
     public func createRepository(_ request: RepositoryCreate) async throws -> Repository {
-        guard let id = request.id, IDRules.isValidRepositoryId(id) else { throw PulpError.invalidValue(["repo_id"]) }
-        let catalog = self.catalog
         let now = clock.now()
-        return try await store.write { db in
-            guard try !db.repositoryExists(id) else { throw PulpError.duplicateResource(id) }
-            let repo = Repository(id: id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
-                                  description: request.description, notes: request.notes)
-            try db.insertRepository(repo)
-            // All or nothing: a failing importer or distributor rolls the repository back.
-            if let type = request.importerTypeId {
-                guard catalog.importer(type) != nil else { throw PulpError.invalidImporterType(type) }
-                try db.saveImporter(Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
-                                             config: ConfigRules.clean(request.importerConfig)))
-            }
-            for d in request.distributors {
-                let dist = try LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now)
-                try db.deleteSchedules(owner: .distributor(repoId: id, distributorId: dist.id))
-                try db.saveDistributor(dist)
-            }
-            return repo
+        return try await store.write { db in try self.createRepository(request, in: db, now: now) }
+    }
+
+    func createRepository(_ request: RepositoryCreate, in db: StoreDB, now: PulpDateTime) throws -> Repository {
+        guard let id = request.id, IDRules.isValidRepositoryId(id) else { throw PulpError.invalidValue(["repo_id"]) }
+        guard try !db.repositoryExists(id) else { throw PulpError.duplicateResource(id) }
+        let repo = Repository(id: id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
+                              description: request.description, notes: request.notes)
+        try db.insertRepository(repo)
+        // All or nothing: a failing importer or distributor rolls the repository back.
+        if let type = request.importerTypeId {
+            guard catalog.importer(type) != nil else { throw PulpError.invalidImporterType(type) }
+            try db.saveImporter(Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
+                                         config: ConfigRules.clean(request.importerConfig)))
         }
+        for d in request.distributors {
+            let dist = try LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now)
+            try db.deleteSchedules(owner: .distributor(repoId: id, distributorId: dist.id))
+            try db.saveDistributor(dist)
+        }
+        return repo
     }
 
     public func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport {
-        let (repo, tasks) = try await dispatch { db, _ -> (Repository, [TaskOperation]) in
-            var repo = try requireRepository(db, id)
-            if let delta = request.delta {
-                let hashBefore = try db.contentHash(id)
-                try LocalPulp.apply(delta: delta, to: &repo)
-                try db.updateRepository(repo)
-                try LocalPulp.keepContentHash(delta: delta, request: request, before: hashBefore, repoId: id, db: db)
-            }
-            if let config = request.importerConfig {
-                guard var importer = try db.importer(repoId: id) else { throw PulpError.missingResource(["repo_id": id]) }
-                importer.config = ConfigRules.merge(importer.config, config)
-                try db.saveImporter(importer)
-            }
-            let ops = (request.distributorConfigs ?? [:]).keys.sorted().map { d in
-                TaskOperation.updateDistributor(repoId: id, distributorId: d, config: request.distributorConfigs?[d], delta: nil)
-            }
-            return (repo, ops)
-        }
+        let (repo, tasks) = try await dispatch { db, _ in try self.updateRepository(id, request, in: db) }
         return CallReport(result: .object(repo.json()), spawnedTasks: tasks)
+    }
+
+    /// The update's writes, and the distributor updates it spawns as tasks.
+    func updateRepository(_ id: String, _ request: RepositoryUpdate, in db: StoreDB) throws -> (Repository, [TaskOperation]) {
+        var repo = try requireRepository(db, id)
+        if let delta = request.delta {
+            let hashBefore = try db.contentHash(id)
+            try LocalPulp.apply(delta: delta, to: &repo)
+            try db.updateRepository(repo)
+            try LocalPulp.keepContentHash(delta: delta, request: request, before: hashBefore, repoId: id, db: db)
+        }
+        if let config = request.importerConfig {
+            guard var importer = try db.importer(repoId: id) else { throw PulpError.missingResource(["repo_id": id]) }
+            importer.config = ConfigRules.merge(importer.config, config)
+            try db.saveImporter(importer)
+        }
+        let ops = (request.distributorConfigs ?? [:]).keys.sorted().map { d in
+            TaskOperation.updateDistributor(repoId: id, distributorId: d, config: request.distributorConfigs?[d], delta: nil)
+        }
+        return (repo, ops)
     }
 
     /// The content hash across a notes-only update: recording `pulpform_applied` sets it to that fingerprint
@@ -255,19 +259,20 @@ public struct LocalPulp: PulpService {
     // MARK: - Distributors
 
     public func addDistributor(repoId: String, _ request: DistributorCreate) async throws -> Distributor {
-        let catalog = self.catalog
         let now = clock.now()
-        return try await store.write { db in
-            _ = try requireRepository(db, repoId)
-            let dist = try LocalPulp.buildDistributor(request, repoId: repoId, catalog: catalog, now: now)
-            // An existing distributor with this id is replaced, with its publish schedules.
-            if try db.distributor(repoId: repoId, id: dist.id) != nil {
-                try db.deleteSchedules(owner: .distributor(repoId: repoId, distributorId: dist.id))
-                try db.deleteDistributor(repoId: repoId, id: dist.id)
-            }
-            try db.saveDistributor(dist)
-            return dist
+        return try await store.write { db in try self.addDistributor(repoId: repoId, request, in: db, now: now) }
+    }
+
+    func addDistributor(repoId: String, _ request: DistributorCreate, in db: StoreDB, now: PulpDateTime) throws -> Distributor {
+        _ = try requireRepository(db, repoId)
+        let dist = try LocalPulp.buildDistributor(request, repoId: repoId, catalog: catalog, now: now)
+        // An existing distributor with this id is replaced, with its publish schedules.
+        if try db.distributorExists(repoId: repoId, id: dist.id) {
+            try db.deleteSchedules(owner: .distributor(repoId: repoId, distributorId: dist.id))
+            try db.deleteDistributor(repoId: repoId, id: dist.id)
         }
+        try db.saveDistributor(dist)
+        return dist
     }
 
     private func requireDistributor(_ db: StoreDB, _ repoId: String, _ id: String) throws -> Distributor {
@@ -368,6 +373,10 @@ public struct LocalPulp: PulpService {
 
     public func createSchedule(_ owner: ScheduleOwner, _ request: ScheduleCreate) async throws -> Schedule {
         let now = clock.now()
+        return try await store.write { db in try self.createSchedule(owner, request, in: db, now: now) }
+    }
+
+    func createSchedule(_ owner: ScheduleOwner, _ request: ScheduleCreate, in db: StoreDB, now: PulpDateTime) throws -> Schedule {
         // Requests built in code get the same checks as parsed bodies.
         var invalid: [String] = []
         let interval = try? ISOInterval.parse(request.schedule)
@@ -380,37 +389,40 @@ public struct LocalPulp: PulpService {
         } else {
             kwargs = ["overrides": .object(request.overrideConfig)]
         }
-        let invalidKeys = invalid
-        return try await store.write { db in
-            try requireOwner(db, owner)
-            guard invalidKeys.isEmpty, let interval else { throw PulpError.invalidValue(invalidKeys) }
-            let s = Schedule.new(id: PulpIDs.objectId(now: now.epoch), owner: owner, interval: interval, kwargs: kwargs,
-                                 enabled: request.enabled, failureThreshold: request.failureThreshold, now: now)
-            try db.saveSchedule(s)
-            return s
-        }
+        try requireOwner(db, owner)
+        guard invalid.isEmpty, let interval else { throw PulpError.invalidValue(invalid) }
+        let s = Schedule.new(id: PulpIDs.objectId(now: now.epoch), owner: owner, interval: interval, kwargs: kwargs,
+                             enabled: request.enabled, failureThreshold: request.failureThreshold, now: now)
+        try db.saveSchedule(s)
+        return s
     }
 
     public func updateSchedule(_ owner: ScheduleOwner, id: String, _ request: ScheduleUpdate) async throws -> Schedule {
         let now = clock.now()
-        return try await store.write { db in
-            var s = try requireSchedule(db, owner, id)
-            var invalid: [String] = []
-            if let text = request.schedule, (try? ISOInterval.parse(text)) == nil { invalid.append("schedule") }
-            if let t = request.failureThreshold, !(t.isNull || (t.intValue ?? 0) > 0) { invalid.append("failure_threshold") }
-            if let r = request.remainingRuns, r < 0 { invalid.append("remaining_runs") }
-            if !invalid.isEmpty { throw PulpError.invalidValue(invalid) }
-            s.apply(request, now: now)
-            try db.saveSchedule(s)
-            return s
-        }
+        return try await store.write { db in try self.updateSchedule(owner, id: id, request, in: db, now: now) }
+    }
+
+    func updateSchedule(_ owner: ScheduleOwner, id: String, _ request: ScheduleUpdate, in db: StoreDB, now: PulpDateTime) throws
+        -> Schedule
+    {
+        var s = try requireSchedule(db, owner, id)
+        var invalid: [String] = []
+        if let text = request.schedule, (try? ISOInterval.parse(text)) == nil { invalid.append("schedule") }
+        if let t = request.failureThreshold, !(t.isNull || (t.intValue ?? 0) > 0) { invalid.append("failure_threshold") }
+        if let r = request.remainingRuns, r < 0 { invalid.append("remaining_runs") }
+        if !invalid.isEmpty { throw PulpError.invalidValue(invalid) }
+        s.apply(request, now: now)
+        try db.saveSchedule(s)
+        return s
     }
 
     public func deleteSchedule(_ owner: ScheduleOwner, id: String) async throws {
-        try await store.write { db in
-            let s = try requireSchedule(db, owner, id)
-            try db.deleteSchedule(id: s.id)
-        }
+        try await store.write { db in try self.deleteSchedule(owner, id: id, in: db) }
+    }
+
+    func deleteSchedule(_ owner: ScheduleOwner, id: String, in db: StoreDB) throws {
+        let s = try requireSchedule(db, owner, id)
+        try db.deleteSchedule(id: s.id)
     }
 
     public func schedules(_ owner: ScheduleOwner) async throws -> [Schedule] {
@@ -485,46 +497,110 @@ public struct LocalPulp: PulpService {
     // MARK: - Consumers
 
     public func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer {
-        guard IDRules.isValidConsumerId(request.id) else { throw PulpError.invalidValue(["id"]) }
         let now = clock.now()
-        return try await store.write { db in
-            guard try db.consumer(request.id) == nil else { throw PulpError.duplicateResource(request.id) }
-            let c = Consumer(id: request.id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
-                             description: request.description, notes: request.notes)
-            try db.saveConsumer(c)
-            return c
-        }
+        return try await store.write { db in try self.registerConsumer(request, in: db, now: now) }
+    }
+
+    func registerConsumer(_ request: ConsumerRegister, in db: StoreDB, now: PulpDateTime) throws -> Consumer {
+        guard IDRules.isValidConsumerId(request.id) else { throw PulpError.invalidValue(["id"]) }
+        guard try db.consumer(request.id) == nil else { throw PulpError.duplicateResource(request.id) }
+        let c = Consumer(id: request.id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
+                         description: request.description, notes: request.notes)
+        try db.saveConsumer(c)
+        return c
     }
 
     public func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer {
-        try await store.write { db in
-            guard var c = try db.consumer(id) else { throw PulpError.missingResource(["consumer": id]) }
-            var invalid: [String] = []
-            for (key, value) in delta {
-                switch (key, value) {
-                case ("display_name", .string(let s)): c.displayName = s
-                case ("description", .string(let s)): c.description = s
-                case ("description", .null): c.description = nil
-                case ("notes", .object(let notes)):
-                    for (k, v) in notes {
-                        if v.isNull { c.notes.removeValue(forKey: k) } else { c.notes[k] = v }
-                    }
-                case ("rsa_pub", .string(let s)): c.rsaPub = s
-                case ("rsa_pub", .null): c.rsaPub = nil
-                default: invalid.append(key)
+        try await store.write { db in try self.updateConsumer(id, delta: delta, in: db) }
+    }
+
+    func updateConsumer(_ id: String, delta: JSONObject, in db: StoreDB) throws -> Consumer {
+        guard var c = try db.consumer(id) else { throw PulpError.missingResource(["consumer": id]) }
+        var invalid: [String] = []
+        for (key, value) in delta {
+            switch (key, value) {
+            case ("display_name", .string(let s)): c.displayName = s
+            case ("description", .string(let s)): c.description = s
+            case ("description", .null): c.description = nil
+            case ("notes", .object(let notes)):
+                for (k, v) in notes {
+                    if v.isNull { c.notes.removeValue(forKey: k) } else { c.notes[k] = v }
                 }
+            case ("rsa_pub", .string(let s)): c.rsaPub = s
+            case ("rsa_pub", .null): c.rsaPub = nil
+            default: invalid.append(key)
             }
-            if !invalid.isEmpty { throw PulpError.invalidValue(invalid.sorted()) }
-            try db.saveConsumer(c)
-            return c
         }
+        if !invalid.isEmpty { throw PulpError.invalidValue(invalid.sorted()) }
+        try db.saveConsumer(c)
+        return c
     }
 
     /// Unregistering removes the consumer's content schedules too.
     public func unregisterConsumer(_ id: String) async throws {
-        try await store.write { db in
-            guard try db.consumer(id) != nil else { throw PulpError.missingResource(["consumer": id]) }
-            try db.deleteConsumer(id)
+        try await store.write { db in try self.unregisterConsumer(id, in: db) }
+    }
+
+    func unregisterConsumer(_ id: String, in db: StoreDB) throws {
+        guard try db.consumer(id) != nil else { throw PulpError.missingResource(["consumer": id]) }
+        try db.deleteConsumer(id)
+    }
+
+    // MARK: - Batches
+
+    public var batchesImmediateCalls: Bool { true }
+
+    /// One write transaction for the whole batch. It first runs without savepoints (each costs a copy of every
+    /// page it touches); if any call fails, that attempt is rolled back and the batch runs again with each call
+    /// in a savepoint of its own, so a failed call is undone alone and ends its sequence. If the transaction
+    /// itself fails, nothing of the batch is stored.
+    public func perform(_ sequences: [[ImmediateCall]]) async -> [ImmediateOutcome] {
+        struct SomeCallFailed: Error {}
+        let now = clock.now()
+        do {
+            try await store.write { db in
+                for calls in sequences {
+                    for call in calls {
+                        do { try self.perform(call, in: db, now: now) } catch { throw SomeCallFailed() }
+                    }
+                }
+            }
+            return sequences.map { ImmediateOutcome(completed: $0.count) }
+        } catch is SomeCallFailed {
+        } catch {
+            return sequences.map { _ in ImmediateOutcome(completed: 0, failure: error) }
+        }
+        do {
+            return try await store.write { db in
+                sequences.map { calls in
+                    for (i, call) in calls.enumerated() {
+                        do {
+                            try db.atomically { try self.perform(call, in: db, now: now) }
+                        } catch {
+                            return ImmediateOutcome(completed: i, failure: error)
+                        }
+                    }
+                    return ImmediateOutcome(completed: calls.count)
+                }
+            }
+        } catch {
+            return sequences.map { _ in ImmediateOutcome(completed: 0, failure: error) }
+        }
+    }
+
+    func perform(_ call: ImmediateCall, in db: StoreDB, now: PulpDateTime) throws {
+        switch call {
+        case .createRepository(let request): _ = try createRepository(request, in: db, now: now)
+        case .updateRepository(let id, let delta):
+            // A delta alone spawns no task.
+            _ = try updateRepository(id, RepositoryUpdate(delta: delta), in: db)
+        case .addDistributor(let repoId, let request): _ = try addDistributor(repoId: repoId, request, in: db, now: now)
+        case .createSchedule(let owner, let request): _ = try createSchedule(owner, request, in: db, now: now)
+        case .updateSchedule(let owner, let id, let request): _ = try updateSchedule(owner, id: id, request, in: db, now: now)
+        case .deleteSchedule(let owner, let id): try deleteSchedule(owner, id: id, in: db)
+        case .registerConsumer(let request): _ = try registerConsumer(request, in: db, now: now)
+        case .updateConsumer(let id, let delta): _ = try updateConsumer(id, delta: delta, in: db)
+        case .unregisterConsumer(let id): try unregisterConsumer(id, in: db)
         }
     }
 

@@ -95,6 +95,13 @@ public protocol PulpService: Sendable {
     /// The sync and publish schedules of these repositories, as read with their importers and distributors.
     func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule]
 
+    // MARK: Batches
+    /// Whether `perform(_:)` saves anything over single calls (the in-process store: one transaction).
+    var batchesImmediateCalls: Bool { get }
+    /// Runs sequences of calls that spawn no tasks. A sequence's calls run in order and it stops at its first
+    /// error; sequences are independent of each other. Each call is atomic, as when it is made alone.
+    func perform(_ sequences: [[ImmediateCall]]) async -> [ImmediateOutcome]
+
     // MARK: History
     func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry]
     func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry]

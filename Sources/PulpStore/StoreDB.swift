@@ -8,6 +8,22 @@ public struct StoreDB {
 
     // MARK: Helpers
 
+    /// Runs `body` in a savepoint: if it throws, what it wrote is rolled back and the error rethrown.
+    public func atomically<T>(_ body: () throws -> T) throws -> T {
+        var outcome: Result<T, any Error>?
+        try db.inSavepoint {
+            do {
+                outcome = .success(try body())
+                return .commit
+            } catch {
+                outcome = .failure(error)
+                return .rollback
+            }
+        }
+        guard let outcome else { throw StoreError.corrupt("a savepoint ended without an outcome") }
+        return try outcome.get()
+    }
+
     static func json(_ v: JSONValue) -> String { v.serialized() }
     static func json(_ o: JSONObject) -> String { JSONValue.object(o).serialized() }
 

@@ -4,7 +4,8 @@ import Synchronization
 /// Group commit: writes that arrive while another is running are committed together, in arrival order, in
 /// one SQLite transaction, each inside its own savepoint.
 ///
-/// A write whose body throws is rolled back to its savepoint and fails alone; the others commit. Results
+/// A write whose body throws is rolled back to its savepoint and fails alone; the others commit (a write alone
+/// in its transaction runs without a savepoint, and its failure rolls the transaction back). Results
 /// are delivered only after the commit, so nobody sees a write succeed that is not durable. If the
 /// transaction as a whole fails (the commit, or an error that makes SQLite abandon the transaction), every
 /// write of the batch fails with that error and none of them is stored.
@@ -12,14 +13,17 @@ import Synchronization
 /// One transaction per batch instead of per write: on a busy store (an apply of thousands of steps, a server
 /// under load) the WAL grows by the pages a batch touched once, not once per write.
 final class WriteBatcher: Sendable {
-    /// A write waiting for its batch: runs its body in a savepoint and returns how to report the outcome.
+    /// A write waiting for its batch: runs its body (in a savepoint when `shared`) and returns how to report
+    /// the outcome.
     struct Job: Sendable {
-        let run: @Sendable (Database) -> Outcome
+        let run: @Sendable (_ db: Database, _ shared: Bool) -> Outcome
         let fail: @Sendable (any Error) -> Void
     }
 
     /// How a job ended, reported after the batch commits.
     struct Outcome: Sendable {
+        /// The body threw: a job alone in its transaction rolls the transaction back.
+        let failed: Bool
         let deliver: @Sendable () -> Void
     }
 
@@ -41,24 +45,31 @@ final class WriteBatcher: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
-                run: { db in
+                run: { db, shared in
                     var outcome: Result<T, any Error> = .failure(DatabaseError(resultCode: .SQLITE_ERROR, message: "not run"))
-                    do {
-                        try db.inSavepoint {
-                            do {
-                                outcome = .success(try body(db))
-                                return .commit
-                            } catch {
-                                outcome = .failure(error)
-                                return .rollback
+                    if shared {
+                        do {
+                            try db.inSavepoint {
+                                do {
+                                    outcome = .success(try body(db))
+                                    return .commit
+                                } catch {
+                                    outcome = .failure(error)
+                                    return .rollback
+                                }
                             }
+                        } catch {
+                            // The savepoint itself failed: that is the outcome, unless the body had failed first.
+                            if case .success = outcome { outcome = .failure(error) }
                         }
-                    } catch {
-                        // The savepoint itself failed: that is the outcome, unless the body had failed first.
-                        if case .success = outcome { outcome = .failure(error) }
+                    } else {
+                        // Alone in the transaction, the job needs no savepoint (whose journal costs a copy of
+                        // every page it touches): on failure the whole transaction is rolled back.
+                        outcome = Result { try body(db) }
                     }
                     let final = outcome
-                    return Outcome { continuation.resume(with: final) }
+                    let failed = if case .failure = final { true } else { false }
+                    return Outcome(failed: failed) { continuation.resume(with: final) }
                 },
                 fail: { continuation.resume(throwing: $0) })
             submit(job)
@@ -95,8 +106,11 @@ final class WriteBatcher: Sendable {
                 outcomes.reserveCapacity(batch.count)
                 do {
                     try db.inTransaction(.immediate) {
+                        let shared = batch.count > 1
                         for job in batch {
-                            outcomes.append(job.run(db))
+                            outcomes.append(job.run(db, shared))
+                            // A job alone reports its own failure; its writes are undone with the transaction.
+                            if !shared, outcomes.last?.failed == true { return .rollback }
                             // SQLite may abandon the whole transaction on some errors (disk full, I/O).
                             guard db.isInsideTransaction else {
                                 throw DatabaseError(resultCode: .SQLITE_ABORT, message: "the transaction was rolled back")

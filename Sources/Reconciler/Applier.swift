@@ -36,6 +36,8 @@ public struct ApplyReport: Sendable {
 public enum ApplyEvent: Sendable {
     case started(PlanStep)
     case ended(StepResult)
+    /// Steps that ran together, in one batch (they were never reported as started).
+    case endedTogether([StepResult])
 }
 
 /// Leases on live servers: before writing an existing repository, an apply adds a claim to its notes
@@ -142,24 +144,144 @@ public struct Applier: Sendable {
         }
         let byUnit = Dictionary(grouping: plan.steps, by: \.unit)
         let units = plan.units
+        // On a target that batches, units made only of immediate calls go in batches; the rest one by one.
+        var batched: [BatchedUnit] = []
+        var single: [String] = []
+        for unit in units {
+            let steps = byUnit[unit] ?? []
+            if grouped.batchesImmediateCalls, leasedRepository(steps) == nil, let calls = try? immediateCalls(steps) {
+                batched.append(BatchedUnit(unit: unit, steps: steps, calls: calls))
+            } else {
+                single.append(unit)
+            }
+        }
         var resultsByUnit: [String: [StepResult]] = [:]
-        await withTaskGroup(of: (String, [StepResult]).self) { group in
+        await withTaskGroup(of: (batch: Bool, results: [(String, [StepResult])]).self) { group in
+            var chunks = Self.chunks(batched)[...]
+            func launchBatch() {
+                guard let chunk = chunks.popFirst() else { return }
+                group.addTask { (true, await self.run(batch: chunk, on: grouped, fingerprinter: fingerprinter, progress: progress)) }
+            }
             var next = 0
             func launch() {
-                let unit = units[next]
+                let unit = single[next]
                 next += 1
                 let steps = byUnit[unit] ?? []
-                group.addTask { (unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress)) }
+                group.addTask { (false, [(unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress))]) }
             }
-            while next < units.count, next < parallelism { launch() }
-            while let (unit, results) = await group.next() {
-                resultsByUnit[unit] = results
-                if next < units.count { launch() }
+            // One batch at a time: two would share a transaction, each in a savepoint, which costs the store more.
+            launchBatch()
+            while next < single.count, next < parallelism { launch() }
+            while let done = await group.next() {
+                for (unit, results) in done.results { resultsByUnit[unit] = results }
+                if done.batch { launchBatch() } else if next < single.count { launch() }
             }
         }
         let results = units.flatMap { resultsByUnit[$0] ?? [] }
         return ApplyReport(groupId: groupId, results: results,
                            summary: TaskGroupSummary(states: results.flatMap { $0.tasks.map(\.state) }))
+    }
+
+    /// A unit whose steps are all immediate calls, ready for a batch.
+    struct BatchedUnit: Sendable {
+        let unit: String
+        let steps: [PlanStep]
+        let calls: [ImmediateCall]
+    }
+
+    /// About this many calls go in one batch (one transaction on the embedded store).
+    static let batchSize = 2_048
+
+    static func chunks(_ units: [BatchedUnit]) -> [[BatchedUnit]] {
+        var out: [[BatchedUnit]] = []
+        var current: [BatchedUnit] = []
+        var calls = 0
+        for unit in units {
+            current.append(unit)
+            calls += unit.calls.count
+            if calls >= batchSize {
+                out.append(current)
+                current = []
+                calls = 0
+            }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    /// The calls of each step, secrets resolved; nil when a step spawns tasks and so cannot be batched.
+    func immediateCalls(_ steps: [PlanStep]) throws -> [ImmediateCall]? {
+        var calls: [ImmediateCall] = []
+        calls.reserveCapacity(steps.count)
+        for step in steps {
+            guard let call = try immediate(step.operation) else { return nil }
+            calls.append(call)
+        }
+        return calls
+    }
+
+    /// Units run as one batch; each unit's results as if its steps had run one by one.
+    func run(batch: [BatchedUnit], on pulp: any PulpService, fingerprinter: Fingerprinter,
+             progress: @Sendable (ApplyEvent) -> Void) async -> [(String, [StepResult])]
+    {
+        let outcomes = await pulp.perform(batch.map(\.calls))
+        var out: [(String, [StepResult])] = []
+        out.reserveCapacity(batch.count)
+        var secretChanges: [SecretKey: String?] = [:]
+        var secretSteps: [(unit: Int, step: Int)] = []
+        for (u, unit) in batch.enumerated() {
+            let outcome = u < outcomes.count ? outcomes[u] : ImmediateOutcome(completed: 0, failure: StepFailure(message: "not run"))
+            var results: [StepResult] = []
+            results.reserveCapacity(unit.steps.count)
+            for (i, step) in unit.steps.enumerated() {
+                if i < outcome.completed {
+                    results.append(StepResult(step: step, state: .finished, tasks: []))
+                    if !step.secrets.isEmpty {
+                        secretChanges.merge(fingerprints(step.secrets, fingerprinter)) { $1 }
+                        secretSteps.append((u, i))
+                    }
+                } else if i == outcome.completed, let failure = outcome.failure {
+                    results.append(StepResult(step: step, state: .error, tasks: [], message: Self.message(failure)))
+                } else {
+                    results.append(StepResult(step: step, state: .skipped, tasks: [],
+                                              message: "skipped: \(unit.steps[outcome.completed].address) failed"))
+                }
+            }
+            out.append((unit.unit, results))
+        }
+        if !secretChanges.isEmpty {
+            do {
+                try await state.recordSecretFingerprints(secretChanges)
+            } catch {
+                for (u, i) in secretSteps {
+                    out[u].1[i].state = .error
+                    out[u].1[i].message = "\(error)"
+                }
+            }
+        }
+        progress(.endedTogether(out.flatMap(\.1)))
+        return out
+    }
+
+    /// The fingerprints to record for a step's secrets (nil forgets one).
+    func fingerprints(_ secrets: [SecretKey: SecretSource?], _ fingerprinter: Fingerprinter) -> [SecretKey: String?] {
+        var changes: [SecretKey: String?] = [:]
+        for (key, source) in secrets {
+            if let source, case .success(let value) = self.secrets.resolve(source) {
+                changes.updateValue(fingerprinter.fingerprint(value), forKey: key)
+            } else {
+                changes.updateValue(nil, forKey: key)
+            }
+        }
+        return changes
+    }
+
+    static func message(_ error: any Error) -> String {
+        switch error {
+        case let f as StepFailure: return f.message
+        case let e as PulpError: return "\(e.code): \(e.message)"
+        default: return "\(error)"
+        }
     }
 
     /// The steps of one unit, in order; after a failure the rest are skipped.
@@ -209,24 +331,12 @@ public struct Applier: Sendable {
                 let why = bad.error["description"]?.stringValue ?? bad.state.rawValue
                 return StepResult(step: step, state: .error, tasks: tasks, message: "task \(bad.taskId) ended \(bad.state.rawValue): \(why)")
             }
-            if !step.secrets.isEmpty {
-                var changes: [SecretKey: String?] = [:]
-                for (key, source) in step.secrets {
-                    if let source, case .success(let value) = secrets.resolve(source) {
-                        changes.updateValue(fingerprinter.fingerprint(value), forKey: key)
-                    } else {
-                        changes.updateValue(nil, forKey: key)
-                    }
-                }
-                try await state.recordSecretFingerprints(changes)
-            }
+            if !step.secrets.isEmpty { try await state.recordSecretFingerprints(fingerprints(step.secrets, fingerprinter)) }
             return StepResult(step: step, state: .finished, tasks: tasks)
         } catch let f as StepFailure {
             return StepResult(step: step, state: .error, tasks: f.tasks, message: f.message)
-        } catch let e as PulpError {
-            return StepResult(step: step, state: .error, tasks: [], message: "\(e.code): \(e.message)")
         } catch {
-            return StepResult(step: step, state: .error, tasks: [], message: "\(error)")
+            return StepResult(step: step, state: .error, tasks: [], message: Self.message(error))
         }
     }
 
@@ -254,22 +364,41 @@ public struct Applier: Sendable {
         return out
     }
 
-    /// Calls the step's operation and waits for its tasks.
-    func execute(_ op: StepOperation, on pulp: any PulpService) async throws -> [TaskReport] {
-        func wait(_ report: CallReport) async throws -> [TaskReport] {
-            try await pulp.waitForTasks(report.spawnedTasks, followSpawned: true)
-        }
+    /// The call for an operation Pulp answers at once, secrets resolved; nil for one that spawns tasks.
+    func immediate(_ op: StepOperation) throws -> ImmediateCall? {
         switch op {
         case .createRepository(let spec):
-            _ = try await pulp.createRepository(RepositoryCreate(
+            return .createRepository(RepositoryCreate(
                 id: spec.id, displayName: spec.displayName, description: spec.description, notes: spec.notes,
                 importerTypeId: spec.importerType, importerConfig: try resolve(spec.importerConfig),
                 distributors: try spec.distributors.map {
                     DistributorCreate(distributorId: $0.id, typeId: $0.type, config: try resolve($0.config), autoPublish: $0.autoPublish)
                 }))
+        case .updateRepository(let id, let delta): return .updateRepository(id: id, delta: delta)
+        case .addDistributor(let r, let spec):
+            return .addDistributor(repoId: r, DistributorCreate(distributorId: spec.id, typeId: spec.type, config: try resolve(spec.config),
+                                                                autoPublish: spec.autoPublish))
+        case .createSchedule(let owner, let spec): return .createSchedule(owner, spec)
+        case .updateSchedule(let owner, let id, let update): return .updateSchedule(owner, id: id, update)
+        case .deleteSchedule(let owner, let id): return .deleteSchedule(owner, id: id)
+        case .registerConsumer(let request): return .registerConsumer(request)
+        case .updateConsumer(let id, let delta): return .updateConsumer(id: id, delta: delta)
+        case .unregisterConsumer(let id): return .unregisterConsumer(id: id)
+        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor:
+            return nil
+        }
+    }
+
+    /// Calls the step's operation and waits for its tasks.
+    func execute(_ op: StepOperation, on pulp: any PulpService) async throws -> [TaskReport] {
+        func wait(_ report: CallReport) async throws -> [TaskReport] {
+            try await pulp.waitForTasks(report.spawnedTasks, followSpawned: true)
+        }
+        if let call = try immediate(op) {
+            try await pulp.perform(call)
             return []
-        case .updateRepository(let id, let delta):
-            return try await wait(try await pulp.updateRepository(id, RepositoryUpdate(delta: delta)))
+        }
+        switch op {
         case .deleteRepository(let id):
             return try await wait(try await pulp.deleteRepository(id))
         case .setImporter(let r, let t, let config):
@@ -278,34 +407,15 @@ public struct Applier: Sendable {
             return try await wait(try await pulp.updateImporter(repoId: r, importerId: t, config: try resolve(config)))
         case .removeImporter(let r, let t):
             return try await wait(try await pulp.removeImporter(repoId: r, importerId: t))
-        case .addDistributor(let r, let spec):
-            _ = try await pulp.addDistributor(repoId: r, DistributorCreate(distributorId: spec.id, typeId: spec.type,
-                                                                          config: try resolve(spec.config), autoPublish: spec.autoPublish))
-            return []
         case .updateDistributor(let r, let d, let config, let autoPublish):
             let update = DistributorUpdate(config: config.isEmpty ? nil : try resolve(config),
                                            delta: autoPublish.map { ["auto_publish": .bool($0)] })
             return try await wait(try await pulp.updateDistributor(repoId: r, distributorId: d, update))
         case .removeDistributor(let r, let d):
             return try await wait(try await pulp.removeDistributor(repoId: r, distributorId: d))
-        case .createSchedule(let owner, let spec):
-            _ = try await pulp.createSchedule(owner, spec)
-            return []
-        case .updateSchedule(let owner, let id, let update):
-            _ = try await pulp.updateSchedule(owner, id: id, update)
-            return []
-        case .deleteSchedule(let owner, let id):
-            try await pulp.deleteSchedule(owner, id: id)
-            return []
-        case .registerConsumer(let request):
-            _ = try await pulp.registerConsumer(request)
-            return []
-        case .updateConsumer(let id, let delta):
-            _ = try await pulp.updateConsumer(id, delta: delta)
-            return []
-        case .unregisterConsumer(let id):
-            try await pulp.unregisterConsumer(id)
-            return []
+        case .createRepository, .updateRepository, .addDistributor, .createSchedule, .updateSchedule, .deleteSchedule,
+             .registerConsumer, .updateConsumer, .unregisterConsumer:
+            return []  // immediate: made above
         }
     }
 }

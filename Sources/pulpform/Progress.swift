@@ -40,6 +40,18 @@ final class ApplyProgress: Sendable {
             } else if visible {
                 write(PlanRenderer.line(result) + "\n")
             }
+        case .endedTogether(let results):
+            let line = state.withLock { s -> String in
+                s.done += results.count
+                return status(s)
+            }
+            // One write for the whole batch.
+            var text = ""
+            for result in results where live ? result.state != .finished : (result.step.action != nil || result.state != .finished) {
+                text += (live ? "\r\u{1B}[K" : "") + PlanRenderer.line(result) + "\n"
+            }
+            if live { text += "\r\u{1B}[K" + line }
+            if !text.isEmpty { write(text) }
         }
     }
 

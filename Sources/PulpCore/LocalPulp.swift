@@ -95,10 +95,9 @@ public struct LocalPulp: PulpService {
             try db.saveImporter(Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
                                          config: ConfigRules.clean(request.importerConfig)))
         }
+        // A new repository has no schedules: they go with their repository (ON DELETE CASCADE).
         for d in request.distributors {
-            let dist = try LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now)
-            try db.deleteSchedules(owner: .distributor(repoId: id, distributorId: dist.id))
-            try db.saveDistributor(dist)
+            try db.saveDistributor(try LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now))
         }
         return repo
     }
@@ -143,6 +142,15 @@ public struct LocalPulp: PulpService {
         }
     }
 
+    /// Notes merge: a null removes the key, anything else sets it.
+    static func merge(notes delta: JSONObject, into notes: JSONObject) -> JSONObject {
+        var out = notes
+        for (k, v) in delta {
+            if v.isNull { out.removeValue(forKey: k) } else { out[k] = v }
+        }
+        return out
+    }
+
     /// `update_from_delta`: notes merge (null removes), read-only keys ignored, the rest set.
     static func apply(delta: JSONObject, to repo: inout Repository) throws {
         var invalid: [String] = []
@@ -152,9 +160,7 @@ public struct LocalPulp: PulpService {
                 continue
             case "notes":
                 guard case .object(let notes) = value else { invalid.append(key); continue }
-                for (k, v) in notes {
-                    if v.isNull { repo.notes.removeValue(forKey: k) } else { repo.notes[k] = v }
-                }
+                repo.notes = merge(notes: notes, into: repo.notes)
             case "display_name":
                 switch value {
                 case .string(let s): repo.displayName = s
@@ -592,8 +598,15 @@ public struct LocalPulp: PulpService {
         switch call {
         case .createRepository(let request): _ = try createRepository(request, in: db, now: now)
         case .updateRepository(let id, let delta):
-            // A delta alone spawns no task.
-            _ = try updateRepository(id, RepositoryUpdate(delta: delta), in: db)
+            if delta.count == 1, case .object(let notes)? = delta["notes"] {
+                // Notes alone (the reconciler's bookkeeping): only the notes are read and written.
+                guard let (current, hashBefore) = try db.repositoryNotes(id) else { throw PulpError.missingResource(["repository": id]) }
+                try db.setRepositoryNotes(id, LocalPulp.merge(notes: notes, into: current))
+                try LocalPulp.keepContentHash(delta: delta, request: RepositoryUpdate(delta: delta), before: hashBefore, repoId: id, db: db)
+            } else {
+                // A delta alone spawns no task.
+                _ = try updateRepository(id, RepositoryUpdate(delta: delta), in: db)
+            }
         case .addDistributor(let repoId, let request): _ = try addDistributor(repoId: repoId, request, in: db, now: now)
         case .createSchedule(let owner, let request): _ = try createSchedule(owner, request, in: db, now: now)
         case .updateSchedule(let owner, let id, let request): _ = try updateSchedule(owner, id: id, request, in: db, now: now)

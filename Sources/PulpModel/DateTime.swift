@@ -32,15 +32,36 @@ public struct PulpDateTime: Sendable, Hashable, Comparable, CustomStringConverti
         let days = Int((Double(local) / 86400).rounded(.down))
         let secs = local - days * 86400
         let (y, m, d) = Civil.fromDays(days)
-        var s = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, secs / 3600, (secs / 60) % 60, secs % 60)
-        if offsetSeconds == 0 {
-            s += "Z"
-        } else {
-            let sign = offsetSeconds < 0 ? "-" : "+"
-            let a = abs(offsetSeconds)
-            s += sign + String(format: "%02d:%02d", a / 3600, (a / 60) % 60)
+        // Digits by hand: this runs for every schedule stored or served, and String(format:) costs microseconds.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(25)
+        func digits(_ value: Int, _ width: Int) {
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            let text = String(abs(value)).utf8
+            for _ in text.count..<max(width, text.count) { bytes.append(UInt8(ascii: "0")) }
+            bytes += text
         }
-        return s
+        digits(y, 4)
+        bytes.append(UInt8(ascii: "-"))
+        digits(m, 2)
+        bytes.append(UInt8(ascii: "-"))
+        digits(d, 2)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secs / 3600, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits((secs / 60) % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secs % 60, 2)
+        if offsetSeconds == 0 {
+            bytes.append(UInt8(ascii: "Z"))
+        } else {
+            let a = abs(offsetSeconds)
+            bytes.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
+            digits(a / 3600, 2)
+            bytes.append(UInt8(ascii: ":"))
+            digits((a / 60) % 60, 2)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var description: String { iso8601 }

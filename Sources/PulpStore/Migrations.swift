@@ -186,6 +186,43 @@ extension PulpStore {
                 BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = OLD.repo_id; END;
                 """)
         }
+        // The triggers of v3 rewrote the repository's row even when its hash was already clear: a create wrote the
+        // row five times over. Now they only touch a row that has a hash to clear.
+        m.registerMigration("v4-content-hash-triggers") { db in
+            func trigger(_ name: String, _ head: String, _ row: String) -> String {
+                """
+                DROP TRIGGER \(name); CREATE TRIGGER \(name) \(head)
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE repo_id = \(row).repo_id AND content_hash IS NOT NULL; END;
+                """
+            }
+            try db.execute(sql: [
+                "DROP TRIGGER repositories_content;",
+                """
+                CREATE TRIGGER repositories_content AFTER UPDATE OF display_name, description, notes ON repositories
+                WHEN NEW.content_hash IS NOT NULL AND (OLD.display_name IS NOT NEW.display_name
+                     OR OLD.description IS NOT NEW.description OR OLD.notes IS NOT NEW.notes)
+                BEGIN UPDATE repositories SET content_hash = NULL WHERE seq = NEW.seq; END;
+                """,
+                trigger("importers_insert", "AFTER INSERT ON importers", "NEW"),
+                trigger("importers_update", "AFTER UPDATE ON importers WHEN OLD.type_id IS NOT NEW.type_id OR OLD.config IS NOT NEW.config", "NEW"),
+                trigger("importers_delete", "AFTER DELETE ON importers", "OLD"),
+                trigger("distributors_insert", "AFTER INSERT ON distributors", "NEW"),
+                trigger("distributors_update", """
+                    AFTER UPDATE ON distributors
+                    WHEN OLD.type_id IS NOT NEW.type_id OR OLD.config IS NOT NEW.config OR OLD.auto_publish IS NOT NEW.auto_publish
+                         OR OLD.dist_id IS NOT NEW.dist_id
+                    """, "NEW"),
+                trigger("distributors_delete", "AFTER DELETE ON distributors", "OLD"),
+                trigger("schedules_insert", "AFTER INSERT ON schedules WHEN NEW.repo_id IS NOT NULL", "NEW"),
+                trigger("schedules_update", """
+                    AFTER UPDATE ON schedules
+                    WHEN NEW.repo_id IS NOT NULL AND (OLD.schedule IS NOT NEW.schedule OR OLD.kwargs IS NOT NEW.kwargs
+                         OR OLD.enabled IS NOT NEW.enabled OR OLD.failure_threshold IS NOT NEW.failure_threshold
+                         OR OLD.owner_id IS NOT NEW.owner_id OR OLD.kind IS NOT NEW.kind)
+                    """, "NEW"),
+                trigger("schedules_delete", "AFTER DELETE ON schedules WHEN OLD.repo_id IS NOT NULL", "OLD"),
+            ].joined(separator: "\n"))
+        }
         return m
     }()
 }

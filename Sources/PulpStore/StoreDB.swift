@@ -92,6 +92,17 @@ public struct StoreDB {
                              StoreDB.json(r.contentUnitCounts), r.lastUnitAdded?.epoch, r.lastUnitRemoved?.epoch, r.id])
     }
 
+    /// A repository's notes and content hash, without the rest of its row; nil when it does not exist.
+    public func repositoryNotes(_ id: String) throws -> (notes: JSONObject, contentHash: String?)? {
+        guard let row = try Row.fetchOne(db, cached: "SELECT notes, content_hash FROM repositories WHERE repo_id = ?", arguments: [id])
+        else { return nil }
+        return (try StoreDB.decodeObject(row[0], "notes of \(id)"), row[1])
+    }
+
+    public func setRepositoryNotes(_ id: String, _ notes: JSONObject) throws {
+        try db.execute(cached: "UPDATE repositories SET notes = ? WHERE repo_id = ?", arguments: [StoreDB.json(notes), id])
+    }
+
     /// The repository's content hash (see migration `v3-content-hash`), or nil when none is known.
     public func contentHash(_ id: String) throws -> String? {
         try String.fetchOne(db, cached: "SELECT content_hash FROM repositories WHERE repo_id = ?", arguments: [id])

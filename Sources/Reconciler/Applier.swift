@@ -145,36 +145,33 @@ public struct Applier: Sendable {
         let byUnit = Dictionary(grouping: plan.steps, by: \.unit)
         let units = plan.units
         // On a target that batches, units made only of immediate calls go in batches; the rest one by one.
-        var batched: [BatchedUnit] = []
+        var batched: [(unit: String, steps: [PlanStep])] = []
         var single: [String] = []
         for unit in units {
             let steps = byUnit[unit] ?? []
-            if grouped.batchesImmediateCalls, leasedRepository(steps) == nil, let calls = try? immediateCalls(steps) {
-                batched.append(BatchedUnit(unit: unit, steps: steps, calls: calls))
+            if grouped.batchesImmediateCalls, leasedRepository(steps) == nil, steps.allSatisfy({ Self.isImmediate($0.operation) }) {
+                batched.append((unit, steps))
             } else {
                 single.append(unit)
             }
         }
         var resultsByUnit: [String: [StepResult]] = [:]
-        await withTaskGroup(of: (batch: Bool, results: [(String, [StepResult])]).self) { group in
-            var chunks = Self.chunks(batched)[...]
-            func launchBatch() {
-                guard let chunk = chunks.popFirst() else { return }
-                group.addTask { (true, await self.run(batch: chunk, on: grouped, fingerprinter: fingerprinter, progress: progress)) }
+        let chunks = Self.chunks(batched)
+        await withTaskGroup(of: [(String, [StepResult])].self) { group in
+            if !chunks.isEmpty {
+                group.addTask { await self.runBatches(chunks, on: grouped, fingerprinter: fingerprinter, progress: progress) }
             }
             var next = 0
             func launch() {
                 let unit = single[next]
                 next += 1
                 let steps = byUnit[unit] ?? []
-                group.addTask { (false, [(unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress))]) }
+                group.addTask { [(unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress))] }
             }
-            // One batch at a time: two would share a transaction, each in a savepoint, which costs the store more.
-            launchBatch()
             while next < single.count, next < parallelism { launch() }
             while let done = await group.next() {
-                for (unit, results) in done.results { resultsByUnit[unit] = results }
-                if done.batch { launchBatch() } else if next < single.count { launch() }
+                for (unit, results) in done { resultsByUnit[unit] = results }
+                if done.count == 1, next < single.count { launch() }
             }
         }
         let results = units.flatMap { resultsByUnit[$0] ?? [] }
@@ -182,23 +179,18 @@ public struct Applier: Sendable {
                            summary: TaskGroupSummary(states: results.flatMap { $0.tasks.map(\.state) }))
     }
 
-    /// A unit whose steps are all immediate calls, ready for a batch.
-    struct BatchedUnit: Sendable {
-        let unit: String
-        let steps: [PlanStep]
-        let calls: [ImmediateCall]
-    }
-
     /// About this many calls go in one batch (one transaction on the embedded store).
     static let batchSize = 2_048
 
-    static func chunks(_ units: [BatchedUnit]) -> [[BatchedUnit]] {
-        var out: [[BatchedUnit]] = []
-        var current: [BatchedUnit] = []
+    typealias Unit = (unit: String, steps: [PlanStep])
+
+    static func chunks(_ units: [Unit]) -> [[Unit]] {
+        var out: [[Unit]] = []
+        var current: [Unit] = []
         var calls = 0
         for unit in units {
             current.append(unit)
-            calls += unit.calls.count
+            calls += unit.steps.count
             if calls >= batchSize {
                 out.append(current)
                 current = []
@@ -209,27 +201,59 @@ public struct Applier: Sendable {
         return out
     }
 
-    /// The calls of each step, secrets resolved; nil when a step spawns tasks and so cannot be batched.
-    func immediateCalls(_ steps: [PlanStep]) throws -> [ImmediateCall]? {
-        var calls: [ImmediateCall] = []
-        calls.reserveCapacity(steps.count)
-        for step in steps {
-            guard let call = try immediate(step.operation) else { return nil }
-            calls.append(call)
-        }
-        return calls
+    /// A batch ready to send: the units whose calls could be made (secrets resolved), and those that could not,
+    /// which run one step at a time to report why.
+    struct PreparedBatch: Sendable {
+        var units: [Unit] = []
+        var calls: [[ImmediateCall]] = []
+        var unresolved: [Unit] = []
     }
 
-    /// Units run as one batch; each unit's results as if its steps had run one by one.
-    func run(batch: [BatchedUnit], on pulp: any PulpService, fingerprinter: Fingerprinter,
-             progress: @Sendable (ApplyEvent) -> Void) async -> [(String, [StepResult])]
+    func prepare(_ chunk: [Unit]) -> PreparedBatch {
+        var batch = PreparedBatch()
+        for unit in chunk {
+            if let calls = try? immediateCalls(unit.steps) {
+                batch.units.append(unit)
+                batch.calls.append(calls)
+            } else {
+                batch.unresolved.append(unit)
+            }
+        }
+        return batch
+    }
+
+    /// The batches, one at a time (two would share a transaction, each in a savepoint, which costs the store
+    /// more); the next is prepared while the store runs the current one.
+    func runBatches(_ chunks: [[Unit]], on pulp: any PulpService, fingerprinter: Fingerprinter,
+                    progress: @escaping @Sendable (ApplyEvent) -> Void) async -> [(String, [StepResult])]
     {
-        let outcomes = await pulp.perform(batch.map(\.calls))
         var out: [(String, [StepResult])] = []
-        out.reserveCapacity(batch.count)
+        guard let first = chunks.first else { return out }
+        var current = prepare(first)
+        var index = 0
+        while true {
+            let calls = current.calls
+            async let outcomes = pulp.perform(calls)
+            let next = index + 1 < chunks.count ? prepare(chunks[index + 1]) : nil
+            out += await results(of: current, await outcomes, fingerprinter: fingerprinter, progress: progress)
+            for unit in current.unresolved {
+                out.append((unit.unit, await run(unit.steps, on: pulp, fingerprinter: fingerprinter, progress: progress)))
+            }
+            guard let next else { return out }
+            current = next
+            index += 1
+        }
+    }
+
+    /// Each unit's results, as if its steps had run one by one.
+    func results(of batch: PreparedBatch, _ outcomes: [ImmediateOutcome], fingerprinter: Fingerprinter,
+                 progress: @Sendable (ApplyEvent) -> Void) async -> [(String, [StepResult])]
+    {
+        var out: [(String, [StepResult])] = []
+        out.reserveCapacity(batch.units.count)
         var secretChanges: [SecretKey: String?] = [:]
         var secretSteps: [(unit: Int, step: Int)] = []
-        for (u, unit) in batch.enumerated() {
+        for (u, unit) in batch.units.enumerated() {
             let outcome = u < outcomes.count ? outcomes[u] : ImmediateOutcome(completed: 0, failure: StepFailure(message: "not run"))
             var results: [StepResult] = []
             results.reserveCapacity(unit.steps.count)
@@ -261,6 +285,17 @@ public struct Applier: Sendable {
         }
         progress(.endedTogether(out.flatMap(\.1)))
         return out
+    }
+
+    /// The calls of each step, secrets resolved; nil when a step spawns tasks and so cannot be batched.
+    func immediateCalls(_ steps: [PlanStep]) throws -> [ImmediateCall]? {
+        var calls: [ImmediateCall] = []
+        calls.reserveCapacity(steps.count)
+        for step in steps {
+            guard let call = try immediate(step.operation) else { return nil }
+            calls.append(call)
+        }
+        return calls
     }
 
     /// The fingerprints to record for a step's secrets (nil forgets one).
@@ -364,8 +399,17 @@ public struct Applier: Sendable {
         return out
     }
 
+    /// Whether Pulp answers the operation at once, spawning no task.
+    static func isImmediate(_ op: StepOperation) -> Bool {
+        switch op {
+        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor: return false
+        default: return true
+        }
+    }
+
     /// The call for an operation Pulp answers at once, secrets resolved; nil for one that spawns tasks.
     func immediate(_ op: StepOperation) throws -> ImmediateCall? {
+        guard Self.isImmediate(op) else { return nil }
         switch op {
         case .createRepository(let spec):
             return .createRepository(RepositoryCreate(

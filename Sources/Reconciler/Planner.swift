@@ -220,7 +220,7 @@ public struct Planner: Sendable {
                 }
                 continue
             }
-            plan.steps += planRepository(d, actualRepos[d.id], actual)
+            plan.steps += planRepository(d, actualRepos[d.id], actual, hash: hashes[d.id])
         }
         for a in actual.repositories where !declared.contains(a.repository.id) {
             let id = a.repository.id
@@ -352,16 +352,18 @@ public struct Planner: Sendable {
         ScheduleCreate(schedule: s.schedule, overrideConfig: s.overrideConfig, failureThreshold: s.failureThreshold, enabled: s.enabled)
     }
 
-    func planRepository(_ d: DesiredRepository, _ a: RepositoryDetails?, _ actual: ActualState) -> [PlanStep] {
+    /// `hash`: the repository's fingerprint when already known (`desiredHashes`).
+    func planRepository(_ d: DesiredRepository, _ a: RepositoryDetails?, _ actual: ActualState, hash: String? = nil) -> [PlanStep] {
         let id = d.id
         let unit = "repository:\(id)"
         let address = "repository.\(id)"
-        let want = canonical(d)
         let importerOwner = { (t: String) in ScheduleOwner.importer(repoId: id, importerId: t) }
 
         guard let a else {
-            // Create: the repository with its importer and distributors in one call, then the schedules.
-            var changes: [FieldChange] = [FieldChange(path: "display_name", before: nil, after: .string(want.displayName))]
+            // Create: the repository with its importer and distributors in one call, then the schedules. Nothing is
+            // compared, so the canonical form is only made when the fingerprint is not known yet.
+            let wantHash = hash ?? canonical(d).hash
+            var changes: [FieldChange] = [FieldChange(path: "display_name", before: nil, after: .string(d.displayName ?? id))]
             if let desc = d.description { changes.append(FieldChange(path: "description", before: nil, after: .string(desc))) }
             for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) { changes.append(FieldChange(path: "notes.\(k)", before: nil, after: v)) }
             var secrets: [SecretKey: SecretSource?] = [:]
@@ -390,22 +392,26 @@ public struct Planner: Sendable {
                                   secrets: secrets)]
             if let imp = d.importer {
                 steps += scheduleSteps(owner: importerOwner(imp.type), addressPrefix: "\(address).sync_schedule", unit: unit,
-                                       desired: want.syncSchedules, desiredSpecs: d.syncSchedules.map(Self.spec), actual: []).creates
-            }
-            for dist in d.distributors {
-                steps += scheduleSteps(owner: .distributor(repoId: id, distributorId: dist.id),
-                                       addressPrefix: "\(address).distributor.\(dist.id).publish_schedule", unit: unit,
-                                       desired: want.distributors[dist.id]?.schedules ?? [], desiredSpecs: dist.schedules.map(Self.spec),
+                                       desired: d.syncSchedules.map(Self.canonical), desiredSpecs: d.syncSchedules.map(Self.spec),
                                        actual: []).creates
             }
-            steps.append(recordStep(id: id, hash: want.hash))
+            for dist in d.distributors {  // distributor ids are unique (the loader refuses a second one)
+                steps += scheduleSteps(owner: .distributor(repoId: id, distributorId: dist.id),
+                                       addressPrefix: "\(address).distributor.\(dist.id).publish_schedule", unit: unit,
+                                       desired: dist.schedules.map(Self.canonical), desiredSpecs: dist.schedules.map(Self.spec),
+                                       actual: []).creates
+            }
+            steps.append(recordStep(id: id, hash: wantHash))
             return steps
         }
 
+        let want = canonical(d)
+        let wantHash = hash ?? want.hash
+
         let managed = a.repository.notes[OwnershipNotes.managed] == .string("true")
-        let stale = a.repository.notes[OwnershipNotes.applied] != .string(want.hash) || !managed || actual.tracksContentHashes
+        let stale = a.repository.notes[OwnershipNotes.applied] != .string(wantHash) || !managed || actual.tracksContentHashes
         // Same fingerprint: nothing differs, so there is nothing to diff.
-        if actual.hashes[id] == want.hash { return stale ? [recordStep(id: id, hash: want.hash)] : [] }
+        if actual.hashes[id] == wantHash { return stale ? [recordStep(id: id, hash: wantHash)] : [] }
         let have = canonical(a, actual)
         var deletions: [PlanStep] = []
         var forward: [PlanStep] = []
@@ -542,7 +548,7 @@ public struct Planner: Sendable {
         // On a target that keeps content hashes, a repository was read because its hash was missing or
         // different: recording the fingerprint again lets the next plan skip it.
         if steps.isEmpty && !stale { return [] }
-        return steps + [recordStep(id: id, hash: want.hash)]
+        return steps + [recordStep(id: id, hash: wantHash)]
     }
 
     /// Bookkeeping: marks the repository managed and records the fingerprint of what was applied.

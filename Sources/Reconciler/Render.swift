@@ -45,8 +45,22 @@ public enum PlanRenderer {
 
     /// The human form, Terraform-like. `color` only when writing to a terminal without `NO_COLOR`.
     public static func human(_ plan: Plan, color: Bool = false) -> String {
+        var text = ""
+        human(plan, color: color) { text += $0 }
+        return text
+    }
+
+    /// The same text, handed to `write` in pieces of about 64 KB as it is made: a plan of thousands of
+    /// repositories is never held whole in memory.
+    public static func human(_ plan: Plan, color: Bool = false, write: (String) -> Void) {
         let p = Palette(on: color)
         var out = ""
+        out.reserveCapacity(1 << 16)
+        func flushIfFull() {
+            guard out.utf8.count >= 1 << 16 else { return }
+            write(out)
+            out.removeAll(keepingCapacity: true)
+        }
         if !plan.hasChanges {
             out += "No changes. The target matches the manifests.\n"
         } else {
@@ -67,6 +81,7 @@ public enum PlanRenderer {
                     out += "      \(sym) \(text)\n"
                 }
                 out += "\n"
+                flushIfFull()
             }
         }
         if !plan.unmanaged.isEmpty {
@@ -76,7 +91,7 @@ public enum PlanRenderer {
             out += "Gone from the manifests but kept (use --prune to delete): \(plan.notPruned.joined(separator: ", "))\n"
         }
         if plan.hasChanges { out += p.bold(plan.summaryLine) + "\n" }
-        return out
+        if !out.isEmpty { write(out) }
     }
 
     static func json(_ c: FieldChange) -> JSONValue {

@@ -96,7 +96,7 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if format == .human {
-            Trace.phase("render plan") { print(PlanRenderer.human(plan, color: Terminal.stdoutColor), terminator: "") }
+            Trace.phase("render plan") { PlanRenderer.human(plan, color: Terminal.stdoutColor) { print($0, terminator: "") } }
         }
         if plan.hasChanges && !autoApprove && saved == nil {
             guard Terminal.stdinIsTerminal else {

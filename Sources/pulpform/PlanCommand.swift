@@ -45,7 +45,7 @@ struct PlanCommand: AsyncParsableCommand {
         let r = try await target.reconcile(manifest, prune: prune)
         Trace.phase("render") {
             switch format {
-            case .human: print(PlanRenderer.human(r.plan, color: Terminal.stdoutColor), terminator: "")
+            case .human: PlanRenderer.human(r.plan, color: Terminal.stdoutColor) { print($0, terminator: "") }
             case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
             case .markdown: print(PlanRenderer.markdown(r.plan), terminator: "")
             }

@@ -25,7 +25,16 @@ enum Trace {
 
     static func report(_ name: String, since t0: UInt64) {
         let now = Double(DispatchTime.now().uptimeNanoseconds)
-        printError(String(format: "trace: %@ %7.1f ms (at %7.1f ms)", name.padding(toLength: 22, withPad: " ", startingAt: 0), (now - Double(t0)) / 1e6,
-                          (now - Double(start)) / 1e6))
+        printError(String(format: "trace: %@ %7.1f ms (at %7.1f ms, peak RSS %4d MB)", name.padding(toLength: 22, withPad: " ", startingAt: 0),
+                          (now - Double(t0)) / 1e6, (now - Double(start)) / 1e6, peakMegabytes()))
+    }
+
+    /// The process's peak resident set so far (VmHWM), or 0 where /proc is missing.
+    static func peakMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
+        return kb / 1024
     }
 }

@@ -60,6 +60,22 @@ struct ISOIntervalTests {
         #expect(c.start?.utc.iso8601 == "2013-12-31T22:00:00Z")
     }
 
+    @Test("iso8601 formats zero-padded fields and zones, and parses back to the same instant")
+    func iso8601Formatting() {
+        #expect(PulpDateTime(epoch: 0).iso8601 == "1970-01-01T00:00:00Z")
+        #expect(PulpDateTime(epoch: -1).iso8601 == "1969-12-31T23:59:59Z")
+        #expect(PulpDateTime(epoch: 1_390_858_910, offsetSeconds: -5 * 3600 - 30 * 60).iso8601 == "2014-01-27T16:11:50-05:30")
+        #expect(PulpDateTime(epoch: -62_135_596_800).iso8601 == "0001-01-01T00:00:00Z")
+        #expect(PulpDateTime(epoch: 253_402_300_799).iso8601 == "9999-12-31T23:59:59Z")
+        // Every hour of a leap day, and a spread of instants and offsets, round-trip.
+        for epoch in stride(from: 951_782_400.0, to: 951_868_800, by: 3_599) {
+            for offset in [0, 3_600, -7_200, 19_800, -34_200] {
+                let t = PulpDateTime(epoch: epoch, offsetSeconds: offset)
+                #expect(PulpDateTime.parse(t.iso8601)?.epoch == epoch, "\(t.iso8601)")
+            }
+        }
+    }
+
     @Test("datetimes: extended, basic, naive, fractions and zones")
     func datetimes() {
         #expect(PulpDateTime.parse("2014-01-27T21:41:50Z")?.epoch == 1_390_858_910)

@@ -26,11 +26,11 @@ struct StoreTests {
         let t = try TempStore()
         #expect(FileManager.default.fileExists(atPath: t.store.path))
         #expect(try t.store.journalMode() == "wal")
-        #expect(try t.store.appliedMigrations() == ["v1-resources", "v1-tasks", "v2-reconciler-state", "v3-content-hash"])
+        #expect(try t.store.appliedMigrations() == ["v1-resources", "v1-tasks", "v2-reconciler-state", "v3-content-hash", "v4-content-hash-triggers"])
         // Reopening migrates nothing new and keeps the data.
         try t.store.writeSync { db in try db.insertRepository(Repository(id: "zoo", oid: PulpIDs.objectId())) }
         let again = try PulpStore(path: t.store.path)
-        #expect(try again.appliedMigrations() == ["v1-resources", "v1-tasks", "v2-reconciler-state", "v3-content-hash"])
+        #expect(try again.appliedMigrations() == ["v1-resources", "v1-tasks", "v2-reconciler-state", "v3-content-hash", "v4-content-hash-triggers"])
         #expect(try again.readSync { db in try db.repository("zoo")?.displayName } == "zoo")
     }
 
@@ -65,6 +65,26 @@ struct StoreTests {
             }
         }
         #expect(try t.store.dump() == before)
+    }
+
+    @Test("a write alone in its transaction, which runs without a savepoint, still fails alone and leaves nothing")
+    func loneWriteRollback() async throws {
+        let t = try TempStore()
+        try await t.store.write { db in try db.setMeta("a", "1") }
+        let before = try t.store.dump()
+        let transactions = t.store.batcher.transactions.load(ordering: .relaxed)
+        await #expect(throws: Boom.self) {
+            try await t.store.write { db in
+                try db.setMeta("b", "2")
+                try db.insertRepository(Repository(id: "half", oid: PulpIDs.objectId()))
+                throw Boom()
+            }
+        }
+        #expect(t.store.batcher.transactions.load(ordering: .relaxed) == transactions + 1, "it ran alone")
+        #expect(try t.store.dump() == before)
+        // The writer is usable afterwards.
+        try await t.store.write { db in try db.setMeta("c", "3") }
+        #expect(try t.store.readSync { db in try db.meta("c") } == "3")
     }
 
     @Test("deleting a repository cascades to its importer, distributors, schedules, units and history")

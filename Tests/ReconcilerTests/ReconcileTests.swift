@@ -270,6 +270,24 @@ struct ReconcileTests {
         try await rig.converge(edited)
     }
 
+    @Test("new repositories go in one batch: one that appeared since the plan fails alone, its later steps skipped")
+    func batchedFailure() async throws {
+        let rig = try Rig()
+        let p = try await rig.plan(baseManifest)
+        // Someone creates zoo between plan and apply.
+        _ = try await rig.pulp.createRepository(RepositoryCreate(id: "zoo"))
+        let report = await rig.apply(p)
+        #expect(!report.succeeded)
+        let zoo = report.results.filter { $0.step.unit == "repository:zoo" }
+        #expect(zoo.first?.state == .error)
+        #expect(zoo.first?.message?.hasPrefix("PLP0018") == true)
+        #expect(zoo.dropFirst().allSatisfy { $0.state == .skipped && $0.message == "skipped: repository.zoo failed" })
+        #expect(zoo.count == 4, "create, the sync and the publish schedule, the record step")
+        #expect(report.results.filter { $0.step.unit == "repository:emu" }.allSatisfy { $0.state == .finished })
+        #expect(try await rig.pulp.repository("zoo", include: .all).distributors == [], "the outside repository is untouched")
+        #expect(try await rig.pulp.repository("emu", include: .none).repository.notes["pulpform_managed"] == "true")
+    }
+
     @Test("consumers and their content schedules converge")
     func consumers() async throws {
         let rig = try Rig()

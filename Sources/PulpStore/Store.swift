@@ -43,7 +43,7 @@ public final class PulpStore: Sendable {
         config.busyMode = .timeout(30)
         config.label = "pulpform"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384")
         }
         do {
             let dir = (path as NSString).deletingLastPathComponent

@@ -157,21 +157,21 @@ public struct Applier: Sendable {
         }
         var resultsByUnit: [String: [StepResult]] = [:]
         let chunks = Self.chunks(batched)
-        await withTaskGroup(of: [(String, [StepResult])].self) { group in
+        await withTaskGroup(of: (batches: Bool, results: [(String, [StepResult])]).self) { group in
             if !chunks.isEmpty {
-                group.addTask { await self.runBatches(chunks, on: grouped, fingerprinter: fingerprinter, progress: progress) }
+                group.addTask { (true, await self.runBatches(chunks, on: grouped, fingerprinter: fingerprinter, progress: progress)) }
             }
             var next = 0
             func launch() {
                 let unit = single[next]
                 next += 1
                 let steps = byUnit[unit] ?? []
-                group.addTask { [(unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress))] }
+                group.addTask { (false, [(unit, await self.run(steps, on: grouped, fingerprinter: fingerprinter, progress: progress))]) }
             }
             while next < single.count, next < parallelism { launch() }
             while let done = await group.next() {
-                for (unit, results) in done { resultsByUnit[unit] = results }
-                if done.count == 1, next < single.count { launch() }
+                for (unit, results) in done.results { resultsByUnit[unit] = results }
+                if !done.batches, next < single.count { launch() }
             }
         }
         let results = units.flatMap { resultsByUnit[$0] ?? [] }

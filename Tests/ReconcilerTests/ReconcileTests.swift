@@ -288,6 +288,27 @@ struct ReconcileTests {
         #expect(try await rig.pulp.repository("emu", include: .none).repository.notes["pulpform_managed"] == "true")
     }
 
+    @Test("a new repository whose secret cannot be read at apply time fails alone, outside the batch")
+    func unresolvedSecretInBatch() async throws {
+        let rig = try Rig()
+        rig.env = ["PROXY_PASSWORD": "hunter2"]
+        let yaml = baseManifest.replacingOccurrences(of: "remove_missing: true", with: "remove_missing: true\n        proxy_password: {env: PROXY_PASSWORD}")
+        let p = try await rig.plan(yaml)
+        rig.env = [:]
+        let report = await rig.apply(p)
+        let zoo = report.results.filter { $0.step.unit == "repository:zoo" }
+        #expect(zoo.first?.state == .error)
+        #expect(zoo.first?.message?.contains("PROXY_PASSWORD") == true)
+        #expect(zoo.first?.message?.contains("hunter2") == false)
+        #expect(zoo.dropFirst().allSatisfy { $0.state == .skipped })
+        #expect(report.results.filter { $0.step.unit == "repository:emu" }.allSatisfy { $0.state == .finished })
+        await #expect(throws: PulpError.self) { _ = try await rig.pulp.repository("zoo", include: .none) }
+        // With the secret back, the next apply converges.
+        rig.env = ["PROXY_PASSWORD": "hunter2"]
+        try await rig.converge(yaml)
+        #expect(try await rig.pulp.importer(repoId: "zoo", importerId: "yum_importer").config["proxy_password"] == "hunter2")
+    }
+
     @Test("consumers and their content schedules converge")
     func consumers() async throws {
         let rig = try Rig()

@@ -10,18 +10,7 @@ public struct StoreDB {
 
     /// Runs `body` in a savepoint: if it throws, what it wrote is rolled back and the error rethrown.
     public func atomically<T>(_ body: () throws -> T) throws -> T {
-        var outcome: Result<T, any Error>?
-        try db.inSavepoint {
-            do {
-                outcome = .success(try body())
-                return .commit
-            } catch {
-                outcome = .failure(error)
-                return .rollback
-            }
-        }
-        guard let outcome else { throw StoreError.corrupt("a savepoint ended without an outcome") }
-        return try outcome.get()
+        try db.atomically(body)
     }
 
     static func json(_ v: JSONValue) -> String { v.serialized() }

@@ -46,30 +46,11 @@ final class WriteBatcher: Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db, shared in
-                    var outcome: Result<T, any Error> = .failure(DatabaseError(resultCode: .SQLITE_ERROR, message: "not run"))
-                    if shared {
-                        do {
-                            try db.inSavepoint {
-                                do {
-                                    outcome = .success(try body(db))
-                                    return .commit
-                                } catch {
-                                    outcome = .failure(error)
-                                    return .rollback
-                                }
-                            }
-                        } catch {
-                            // The savepoint itself failed: that is the outcome, unless the body had failed first.
-                            if case .success = outcome { outcome = .failure(error) }
-                        }
-                    } else {
-                        // Alone in the transaction, the job needs no savepoint (whose journal costs a copy of
-                        // every page it touches): on failure the whole transaction is rolled back.
-                        outcome = Result { try body(db) }
-                    }
-                    let final = outcome
-                    let failed = if case .failure = final { true } else { false }
-                    return Outcome(failed: failed) { continuation.resume(with: final) }
+                    // Alone in the transaction, the job needs no savepoint (whose journal costs a copy of every page it
+                    // touches): on failure the whole transaction is rolled back.
+                    let outcome = Result { shared ? try db.atomically { try body(db) } : try body(db) }
+                    let failed = if case .failure = outcome { true } else { false }
+                    return Outcome(failed: failed) { continuation.resume(with: outcome) }
                 },
                 fail: { continuation.resume(throwing: $0) })
             submit(job)
@@ -125,5 +106,29 @@ final class WriteBatcher: Sendable {
                 for outcome in outcomes { outcome.deliver() }
             }
         }
+    }
+}
+
+extension Database {
+    /// Runs `body` in a savepoint: if it throws, what it wrote is rolled back and its error is rethrown. If the
+    /// savepoint itself fails, that is the error, unless the body had failed first.
+    func atomically<T>(_ body: () throws -> T) throws -> T {
+        var outcome: Result<T, any Error>?
+        do {
+            try inSavepoint {
+                do {
+                    outcome = .success(try body())
+                    return .commit
+                } catch {
+                    outcome = .failure(error)
+                    return .rollback
+                }
+            }
+        } catch {
+            if case .failure(let bodyError)? = outcome { throw bodyError }
+            throw error
+        }
+        guard let outcome else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "a savepoint ended without an outcome") }
+        return try outcome.get()
     }
 }

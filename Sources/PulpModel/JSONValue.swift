@@ -161,17 +161,22 @@ extension JSONValue {
             }
             out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (k, v) in o.sorted(by: { $0.key < $1.key }) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                JSONValue.writeString(k, into: &out)
-                out.append(UInt8(ascii: ":"))
-                v.write(into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            JSONValue.write(o, into: &out)
         }
+    }
+
+    /// Appends an object as compact JSON with sorted keys.
+    public static func write(_ o: JSONObject, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            JSONValue.writeString(k, into: &out)
+            out.append(UInt8(ascii: ":"))
+            v.write(into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     static let nullBytes = Array("null".utf8)
@@ -186,7 +191,7 @@ extension JSONValue {
 
     /// A JSON string. Text with nothing to escape (the usual case) is copied in one go; UTF-8 above ASCII
     /// passes through unchanged.
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { utf8 in

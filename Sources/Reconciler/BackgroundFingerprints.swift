@@ -31,12 +31,27 @@ final class BackgroundFingerprints: Sendable {
         let batch = Array(repositories)
         group.enter()
         DispatchQueue.global().async { [self] in
-            var out: [(String, String)] = []
-            out.reserveCapacity(batch.count)
-            for d in batch where !d.hasSecrets { out.append((d.id, planner.canonical(d).hash)) }
+            let out = fingerprints(of: batch)
             results.withLock { $0.append((seq, out)) }
             group.leave()
         }
+    }
+
+    /// The fingerprints of the secret-free repositories among these, computed on the calling thread.
+    func fingerprints(of repositories: [DesiredRepository]) -> [(String, String)] {
+        var out: [(String, String)] = []
+        out.reserveCapacity(repositories.count)
+        for d in repositories where !d.hasSecrets { out.append((d.id, planner.canonical(d).hash)) }
+        return out
+    }
+
+    /// Records fingerprints computed with `fingerprints(of:)`, as the next batch.
+    func record(_ fingerprints: [(String, String)]) {
+        let seq = next.withLock { n in
+            n += 1
+            return n
+        }
+        results.withLock { $0.append((seq, fingerprints)) }
     }
 
     /// Waits for every batch; the fingerprints by repository id.

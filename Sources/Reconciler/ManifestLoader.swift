@@ -9,7 +9,7 @@ import PulpModel
 /// over the cartesian product of its `vars`, substituting `${name}` in strings.
 ///
 /// Every problem is collected; `load` throws them all together, sorted by place.
-public struct ManifestLoader {
+public struct ManifestLoader: Sendable {
     public var catalog: PluginCatalog
     /// Checks that each `{env:}`/`{file:}` secret can be read.
     public var secrets: SecretResolver
@@ -39,6 +39,10 @@ public struct ManifestLoader {
                     continue
                 }
                 let bytes = [UInt8](data)
+                if streaming, let repositories = ManifestPieces.decode(bytes, file: file, loader: self, background: background) {
+                    manifest.repositories += repositories
+                    continue
+                }
                 if streaming, case .success(let decoded) = StreamingDecoder.decode(bytes, file: file, loader: self, background: background) {
                     background?.add(decoded.repositories[decoded.handedOff...])
                     manifest.repositories += decoded.repositories

@@ -21,7 +21,29 @@ struct CanonSchedule: Sendable, Hashable {
     }
 
     static func sorted(_ list: [CanonSchedule]) -> [CanonSchedule] {
-        list.sorted { $0.json.serialized() < $1.json.serialized() }
+        list.count < 2 ? list : list.sorted { $0.json.serialized() < $1.json.serialized() }
+    }
+
+    /// `json`, serialised (keys in order).
+    func write(into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"enabled":"#.utf8)
+        JSONValue.bool(enabled).write(into: &out)
+        out.append(contentsOf: #","failure_threshold":"#.utf8)
+        JSONValue.from(failureThreshold).write(into: &out)
+        out.append(contentsOf: #","payload":"#.utf8)
+        JSONValue.write(payload, into: &out)
+        out.append(contentsOf: #","schedule":"#.utf8)
+        JSONValue.writeString(schedule, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    static func write(_ list: [CanonSchedule], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        for (i, s) in sorted(list).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            s.write(into: &out)
+        }
+        out.append(UInt8(ascii: "]"))
     }
 }
 
@@ -35,6 +57,19 @@ struct CanonDistributor: Sendable {
     var json: JSONValue {
         ["type": .string(type), "auto_publish": .bool(autoPublish), "config": .object(config),
          "publish_schedules": .array(CanonSchedule.sorted(schedules).map(\.json))]
+    }
+
+    /// `json`, serialised (keys in order).
+    func write(into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"auto_publish":"#.utf8)
+        JSONValue.bool(autoPublish).write(into: &out)
+        out.append(contentsOf: #","config":"#.utf8)
+        JSONValue.write(config, into: &out)
+        out.append(contentsOf: #","publish_schedules":"#.utf8)
+        CanonSchedule.write(schedules, into: &out)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONValue.writeString(type, into: &out)
+        out.append(UInt8(ascii: "}"))
     }
 }
 
@@ -59,7 +94,44 @@ struct CanonRepository: Sendable {
         ]
     }
 
-    var hash: String { Fingerprinter.digest(json.serializedBytes()) }
+    /// `json`, serialised (keys in order) without building it.
+    func write(into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"description":"#.utf8)
+        JSONValue.from(description).write(into: &out)
+        out.append(contentsOf: #","display_name":"#.utf8)
+        JSONValue.writeString(displayName, into: &out)
+        out.append(contentsOf: #","distributors":{"#.utf8)
+        for (i, (id, d)) in distributors.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(id, into: &out)
+            out.append(UInt8(ascii: ":"))
+            d.write(into: &out)
+        }
+        out.append(contentsOf: #"},"id":"#.utf8)
+        JSONValue.writeString(id, into: &out)
+        out.append(contentsOf: #","importer":"#.utf8)
+        if let importerType {
+            out.append(contentsOf: #"{"config":"#.utf8)
+            JSONValue.write(importerConfig, into: &out)
+            out.append(contentsOf: #","type":"#.utf8)
+            JSONValue.writeString(importerType, into: &out)
+            out.append(UInt8(ascii: "}"))
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(contentsOf: #","notes":"#.utf8)
+        JSONValue.write(notes, into: &out)
+        out.append(contentsOf: #","sync_schedules":"#.utf8)
+        CanonSchedule.write(syncSchedules, into: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    var hash: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(into: &out)
+        return Fingerprinter.digest(out)
+    }
 }
 
 struct CanonConsumer: Sendable {

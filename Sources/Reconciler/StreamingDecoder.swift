@@ -90,17 +90,7 @@ struct StreamingDecoder {
                 case "repositories":
                     try events.next()
                     guard events.type == YAML_SEQUENCE_START_EVENT else { throw Bail("repositories is not a list") }
-                    try events.plainCollection()
-                    while true {
-                        try events.next()
-                        if events.type == YAML_SEQUENCE_END_EVENT { break }
-                        guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("a repository is not a mapping") }
-                        repositories.append(try repository(&events))
-                        if let background, repositories.count - handedOff >= BackgroundFingerprints.batch {
-                            background.add(repositories[handedOff...])
-                            handedOff = repositories.count
-                        }
-                    }
+                    try repositoryItems(&events)
                 case "consumers":
                     // Few and small: built as a tree and read by the tree decoder.
                     let node = try events.subtree(file: file)
@@ -118,6 +108,42 @@ struct StreamingDecoder {
             throw Bail("the document is not a mapping")
         }
         try events.expect(YAML_DOCUMENT_END_EVENT)
+    }
+
+    /// The items of an open `repositories` sequence, up to its end.
+    mutating func repositoryItems(_ events: inout EventStream) throws(Bail) {
+        try events.plainCollection()
+        while true {
+            try events.next()
+            if events.type == YAML_SEQUENCE_END_EVENT { break }
+            guard events.type == YAML_MAPPING_START_EVENT else { throw Bail("a repository is not a mapping") }
+            repositories.append(try repository(&events))
+            if let background, repositories.count - handedOff >= BackgroundFingerprints.batch {
+                background.add(repositories[handedOff...])
+                handedOff = repositories.count
+            }
+        }
+    }
+
+    /// Decodes one piece of a `repositories` list cut by `ManifestPieces`: a block sequence of repositories and
+    /// nothing else, whose first line is line `lineOffset + 1` of the file.
+    static func decodePiece(_ buffer: UnsafeBufferPointer<UInt8>, lineOffset: Int, file: String,
+                            loader: ManifestLoader) -> Result<[DesiredRepository], Bail> {
+        var decoder = StreamingDecoder(file: file, catalog: loader.catalog, secrets: loader.secrets, loader: loader)
+        var events = EventStream(buffer)
+        events.lineOffset = lineOffset
+        defer { events.close() }
+        do throws(Bail) {
+            try events.expect(YAML_STREAM_START_EVENT)
+            try events.expect(YAML_DOCUMENT_START_EVENT)
+            try events.expect(YAML_SEQUENCE_START_EVENT)
+            try decoder.repositoryItems(&events)
+            try events.expect(YAML_DOCUMENT_END_EVENT)
+            try events.expect(YAML_STREAM_END_EVENT)
+        } catch {
+            return .failure(error)
+        }
+        return .success(decoder.repositories)
     }
 
     // MARK: - Repositories
@@ -335,6 +361,8 @@ struct EventStream {
     private let current: UnsafeMutablePointer<yaml_event_t>
     private var hasEvent = false
     private var started = false
+    /// Lines of the file before the buffer's first line (a piece of a file starts part-way through it).
+    var lineOffset = 0
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) {
         parser = .allocate(capacity: 1)
@@ -373,7 +401,7 @@ struct EventStream {
     }
 
     func mark(_ file: String) -> SourceMark {
-        SourceMark(file: file, line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        SourceMark(file: file, line: lineOffset + Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
     }
 
     /// A collection start with no anchor and no tag.

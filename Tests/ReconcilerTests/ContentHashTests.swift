@@ -25,6 +25,34 @@ struct ContentHashTests {
         _ = try await rig.pulp.waitForTasks(report.spawnedTasks, followSpawned: true)
     }
 
+    @Test("the canonical form is written straight to bytes, exactly as its JSON tree serialises")
+    func canonicalBytes() throws {
+        let dir = try ManifestDir(["m.yaml": StreamingDecoderTests.plain, "token.txt": "abc\n"])
+        let m = try ManifestLoader(secrets: SecretResolver(environment: StreamingDecoderTests.env, baseDirectory: dir.path))
+            .load(paths: [dir.path])
+        let canon = Canonicalizer(catalog: .builtin, fingerprinter: Fingerprinter(salt: "s"), recorded: [:],
+                                  secretValues: [.env("PROXY_PW"): "s3cret"])
+        let planner = Planner(catalog: .builtin, canon: canon, prune: false)
+        let schedules = [CanonSchedule(schedule: "PT1H", enabled: true, failureThreshold: nil, payload: [:]),
+                         CanonSchedule(schedule: "2026-01-01T00:00:00Z/P1D", enabled: false, failureThreshold: 2,
+                                       payload: ["force_full": true, "list": [1, 2.5, "x"]])]
+        let odd = CanonRepository(
+            id: "odd", displayName: "Ünïcode \"quoted\" \\ tab\t", description: nil, notes: ["z": 1, "a": ["b": nil]],
+            importerType: nil, importerConfig: [:],
+            distributors: ["zz": CanonDistributor(id: "zz", type: "iso_distributor", autoPublish: false, config: [:], schedules: schedules),
+                           "aa": CanonDistributor(id: "aa", type: "yum_distributor", autoPublish: true,
+                                                  config: ["relative_url": "x", "http": false], schedules: [])],
+            syncSchedules: schedules.reversed())
+        let all = m.repositories.map(planner.canonical) + [odd]
+        #expect(all.count == 5)
+        for c in all {
+            var bytes: [UInt8] = []
+            c.write(into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(decoding: c.json.serializedBytes(), as: UTF8.self))
+            #expect(c.hash == Fingerprinter.digest(c.json.serializedBytes()))
+        }
+    }
+
     @Test("after an apply, a plan reads no repository: one query of (id, hash) says all are in sync")
     func inSyncAfterApply() async throws {
         let rig = try Rig()

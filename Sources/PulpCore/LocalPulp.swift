@@ -564,7 +564,8 @@ public struct LocalPulp: PulpService {
         struct SomeCallFailed: Error {}
         let now = clock.now()
         do {
-            try await store.write { db in
+            // Alone: a batch sharing its transaction would put each of its calls in a savepoint.
+            try await store.write(alone: true) { db in
                 for calls in sequences {
                     for call in calls {
                         do { try self.perform(call, in: db, now: now) } catch { throw SomeCallFailed() }
@@ -577,7 +578,7 @@ public struct LocalPulp: PulpService {
             return sequences.map { _ in ImmediateOutcome(completed: 0, failure: error) }
         }
         do {
-            return try await store.write { db in
+            return try await store.write(alone: true) { db in
                 sequences.map { calls in
                     for (i, call) in calls.enumerated() {
                         do {

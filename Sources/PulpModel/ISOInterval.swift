@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An ISO 8601 duration as `isodate.parse_duration` reads it: calendar years and months, plus a
 /// fixed part in seconds (weeks, days, hours, minutes, seconds).
@@ -117,6 +118,19 @@ public struct ISOInterval: Sendable, Hashable {
     }
 
     public static func parse(_ text: String) throws(ParseError) -> ISOInterval {
+        // An estate repeats a few schedule strings thousands of times.
+        if let known = parsed.withLock({ $0[text] }) { return known }
+        let interval = try parseText(text)
+        parsed.withLock { cache in
+            if cache.count >= 4_096 { cache.removeAll() }
+            cache[text] = interval
+        }
+        return interval
+    }
+
+    private static let parsed = Mutex<[String: ISOInterval]>([:])
+
+    static func parseText(_ text: String) throws(ParseError) -> ISOInterval {
         var duration: ISODuration?
         var start: PulpDateTime?
         var recurrences: Int?

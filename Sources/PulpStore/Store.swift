@@ -81,9 +81,9 @@ public final class PulpStore: Sendable {
     }
 
     /// Runs `body` atomically: if it throws, everything it wrote is rolled back. Writes that arrive together
-    /// commit together (see `WriteBatcher`); the call returns once its write is committed.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
-        try await batcher.write { db in try body(StoreDB(db: db)) }
+    /// commit together (see `WriteBatcher`) unless `alone`; the call returns once its write is committed.
+    public func write<T: Sendable>(alone: Bool = false, _ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
+        try await batcher.write(alone: alone) { db in try body(StoreDB(db: db)) }
     }
 
     /// Runs `body` on a read-only snapshot.

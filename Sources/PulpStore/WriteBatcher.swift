@@ -18,6 +18,8 @@ final class WriteBatcher: Sendable {
     struct Job: Sendable {
         let run: @Sendable (_ db: Database, _ shared: Bool) -> Outcome
         let fail: @Sendable (any Error) -> Void
+        /// Never shares its transaction: a job that is a batch of writes already.
+        var alone = false
     }
 
     /// How a job ended, reported after the batch commits.
@@ -42,7 +44,7 @@ final class WriteBatcher: Sendable {
         self.maximumBatch = maximumBatch
     }
 
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(alone: Bool = false, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db, shared in
@@ -52,7 +54,8 @@ final class WriteBatcher: Sendable {
                     let failed = if case .failure = outcome { true } else { false }
                     return Outcome(failed: failed) { continuation.resume(with: outcome) }
                 },
-                fail: { continuation.resume(throwing: $0) })
+                fail: { continuation.resume(throwing: $0) },
+                alone: alone)
             submit(job)
         }
     }
@@ -70,7 +73,9 @@ final class WriteBatcher: Sendable {
     /// Takes the next batch, or marks the batcher idle when there is none.
     private func nextBatch() -> [Job] {
         queue.withLock { q in
-            let batch = Array(q.pending.prefix(maximumBatch))
+            // A job that must be alone goes by itself, and ends the batch before it.
+            let count = q.pending.first?.alone == true ? 1 : q.pending.prefix(maximumBatch).prefix { !$0.alone }.count
+            let batch = Array(q.pending.prefix(count))
             q.pending.removeFirst(batch.count)
             if batch.isEmpty { q.running = false }
             return batch

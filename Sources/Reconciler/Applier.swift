@@ -222,25 +222,31 @@ public struct Applier: Sendable {
         return batch
     }
 
-    /// The batches, one at a time (two would share a transaction, each in a savepoint, which costs the store
-    /// more); the next is prepared while the store runs the current one.
+    /// The batches in order. While the store writes one, the next is prepared and handed over, so that the
+    /// service can get it ready (and the results of the one before are gathered) before the store is free.
+    /// Each batch is a transaction of its own.
     func runBatches(_ chunks: [[Unit]], on pulp: any PulpService, fingerprinter: Fingerprinter,
                     progress: @escaping @Sendable (ApplyEvent) -> Void) async -> [(String, [StepResult])]
     {
         var out: [(String, [StepResult])] = []
         guard let first = chunks.first else { return out }
+        func start(_ batch: PreparedBatch) -> Task<[ImmediateOutcome], Never> {
+            let calls = batch.calls
+            return Task { await pulp.perform(calls) }
+        }
         var current = prepare(first)
+        var running = start(current)
         var index = 0
         while true {
-            let calls = current.calls
-            async let outcomes = pulp.perform(calls)
             let next = index + 1 < chunks.count ? prepare(chunks[index + 1]) : nil
-            out += await results(of: current, await outcomes, fingerprinter: fingerprinter, progress: progress)
+            let nextRunning = next.map(start)
+            out += await results(of: current, await running.value, fingerprinter: fingerprinter, progress: progress)
             for unit in current.unresolved {
                 out.append((unit.unit, await run(unit.steps, on: pulp, fingerprinter: fingerprinter, progress: progress)))
             }
-            guard let next else { return out }
+            guard let next, let nextRunning else { return out }
             current = next
+            running = nextRunning
             index += 1
         }
     }

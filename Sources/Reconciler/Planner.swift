@@ -277,23 +277,25 @@ public struct Planner: Sendable {
         var plan = Plan()
         let actualRepos = Dictionary(actual.repositories.map { ($0.repository.id, $0) }, uniquingKeysWith: { a, _ in a })
         let hashes = hashes ?? (actual.inSync.isEmpty ? [:] : desiredHashes(manifest))
-        var declared = Set<String>()
-        for d in manifest.repositories {
-            declared.insert(d.id)
+        // Each repository is planned on its own, on every core; the steps keep the manifests' order.
+        let perRepository = Self.parallelMap(manifest.repositories) { d -> [PlanStep] in
             // In sync by content hash: nothing to do, and nothing was read.
-            if let h = actual.inSync[d.id], hashes[d.id] == h, actualRepos[d.id] == nil { continue }
+            if let h = actual.inSync[d.id], hashes[d.id] == h, actualRepos[d.id] == nil { return [] }
             // Read, and the same fingerprint: at most the bookkeeping step (without computing the form again).
             if let a = actualRepos[d.id], let h = hashes[d.id], actual.hashes[d.id] == h {
                 let notes = a.repository.notes
                 if notes[OwnershipNotes.applied] != .string(h) || notes[OwnershipNotes.managed] != .string("true")
                     || actual.tracksContentHashes
                 {
-                    plan.steps.append(recordStep(id: d.id, hash: h))
+                    return [recordStep(id: d.id, hash: h)]
                 }
-                continue
+                return []
             }
-            plan.steps += planRepository(d, actualRepos[d.id], actual, hash: hashes[d.id])
+            return planRepository(d, actualRepos[d.id], actual, hash: hashes[d.id])
         }
+        plan.steps.reserveCapacity(perRepository.reduce(0) { $0 + $1.count })
+        for steps in perRepository { plan.steps += steps }
+        let declared = Set(manifest.repositories.map(\.id))
         for a in actual.repositories where !declared.contains(a.repository.id) {
             let id = a.repository.id
             if a.repository.notes[OwnershipNotes.managed] == .string("true") {

@@ -1,10 +1,11 @@
+import Foundation
 import PulpModel
 
 /// Renders plans and apply reports. Sensitive values never reach a renderer: `FieldChange` drops them.
 public enum PlanRenderer {
     public static let formatVersion = "1.0"
 
-    struct Palette {
+    struct Palette: Sendable {
         let on: Bool
         func wrap(_ s: String, _ code: String) -> String { on ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
         func action(_ a: PlanAction, _ s: String) -> String {
@@ -65,23 +66,29 @@ public enum PlanRenderer {
             out += "No changes. The target matches the manifests.\n"
         } else {
             out += "pulpform will perform the following actions:\n\n"
-            for step in plan.changes {
-                guard let action = step.action else { continue }
-                out += "  # \(step.address) \(describe(action))  (\(step.operation.pulpOperation))\n"
-                if let reason = step.reason { out += "  # \(reason)\n" }
-                out += "  " + p.action(action, action.symbol) + " " + p.bold(step.address) + "\n"
-                for c in step.changes {
-                    let (symbol, text) = fieldLine(c)
-                    let sym: String
-                    switch symbol {
-                    case "+": sym = p.action(.create, "+")
-                    case "-": sym = p.action(.delete, "-")
-                    default: sym = p.action(.update, "~")
+            // Pieces of steps are rendered on every core, a few at a time, and written in order.
+            let steps = plan.steps
+            let piece = 1_024
+            let window = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+            var start = 0
+            while start < steps.count {
+                let ranges = (0..<window).map { k in
+                    min(steps.count, start + k * piece)..<min(steps.count, start + (k + 1) * piece)
+                }.filter { !$0.isEmpty }
+                var texts = [String](repeating: "", count: ranges.count)
+                texts.withUnsafeMutableBufferPointer { buffer in
+                    nonisolated(unsafe) let texts = buffer
+                    DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+                        var text = ""
+                        for step in steps[ranges[k]] { stepText(step, p, into: &text) }
+                        texts[k] = text
                     }
-                    out += "      \(sym) \(text)\n"
                 }
-                out += "\n"
-                flushIfFull()
+                for text in texts {
+                    out += text
+                    flushIfFull()
+                }
+                start = ranges.last?.upperBound ?? steps.count
             }
         }
         if !plan.unmanaged.isEmpty {
@@ -92,6 +99,25 @@ public enum PlanRenderer {
         }
         if plan.hasChanges { out += p.bold(plan.summaryLine) + "\n" }
         if !out.isEmpty { write(out) }
+    }
+
+    /// One step's lines (nothing for a bookkeeping step).
+    static func stepText(_ step: PlanStep, _ p: Palette, into out: inout String) {
+        guard let action = step.action else { return }
+        out += "  # \(step.address) \(describe(action))  (\(step.operation.pulpOperation))\n"
+        if let reason = step.reason { out += "  # \(reason)\n" }
+        out += "  " + p.action(action, action.symbol) + " " + p.bold(step.address) + "\n"
+        for c in step.changes {
+            let (symbol, text) = fieldLine(c)
+            let sym: String
+            switch symbol {
+            case "+": sym = p.action(.create, "+")
+            case "-": sym = p.action(.delete, "-")
+            default: sym = p.action(.update, "~")
+            }
+            out += "      \(sym) \(text)\n"
+        }
+        out += "\n"
     }
 
     static func json(_ c: FieldChange) -> JSONValue {

@@ -179,6 +179,32 @@ struct StoreTests {
 
 @Suite("Group commit")
 struct WriteBatcherTests {
+    @Test("a write that must be alone never shares its transaction, and ends the group queued before it")
+    func alone() async throws {
+        let t = try TempStore()
+        let store = t.store
+        let gate = DispatchSemaphore(value: 0)
+        async let first: Void = store.write { db in
+            gate.wait()
+            try db.setMeta("first", "1")
+        }
+        while store.batcher.transactions.load(ordering: .relaxed) < 1 { try await Task.sleep(for: .milliseconds(1)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Queued in this order: five writes, one alone, five more.
+            for i in 0..<11 {
+                group.addTask {
+                    try await store.write(alone: i == 5) { db in try db.setMeta("k\(i)", "\(i)") }
+                }
+                while store.batcher.pendingCount < i + 1 { try await Task.sleep(for: .milliseconds(1)) }
+            }
+            gate.signal()
+            try await group.waitForAll()
+        }
+        try await first
+        #expect(store.batcher.transactions.load(ordering: .relaxed) == 4, "the first, five together, the one alone, five together")
+        for i in 0..<11 { #expect(try store.readSync { db in try db.meta("k\(i)") } == "\(i)") }
+    }
+
     @Test("writes that arrive together share one transaction; a failing one is rolled back alone")
     func groupCommit() async throws {
         let t = try TempStore()

@@ -145,6 +145,30 @@ struct ReconcileTests {
         #expect(text.contains("Plan: 0 to create, 3 to update, 0 to replace, 0 to delete."))
     }
 
+    @Test("a plan of thousands of steps renders in plan order, in pieces of about 64 KB, bookkeeping steps left out")
+    func largePlanText() throws {
+        var steps: [PlanStep] = []
+        for i in 0..<9_000 {
+            let id = "r\(i)"
+            steps.append(PlanStep(address: "repository.\(id)", unit: "repository:\(id)", action: .delete,
+                                  operation: .deleteRepository(id: id),
+                                  changes: [FieldChange(path: "id", before: .string(id), after: nil)]))
+            if i % 3 == 0 {
+                steps.append(PlanStep(address: "repository.\(id)", unit: "repository:\(id)", action: nil,
+                                      operation: .deleteRepository(id: id)))
+            }
+        }
+        var pieces: [String] = []
+        PlanRenderer.human(Plan(steps: steps)) { pieces.append($0) }
+        let text = pieces.joined()
+        #expect(pieces.count > 10)
+        #expect(pieces.dropLast().allSatisfy { $0.utf8.count >= 1 << 16 && $0.utf8.count < 1 << 17 })
+        let addresses = text.split(separator: "\n").filter { $0.hasPrefix("  - ") }.map { String($0.dropFirst(4)) }
+        #expect(addresses == (0..<9_000).map { "repository.r\($0)" })
+        #expect(text.hasPrefix("pulpform will perform the following actions:\n\n  # repository.r0 will be deleted"))
+        #expect(text.hasSuffix("\n\nPlan: 0 to create, 0 to update, 0 to replace, 9000 to delete.\n"))
+    }
+
     @Test("a type change is a replace with its reason; removals run before additions")
     func replaces() async throws {
         let rig = try Rig()

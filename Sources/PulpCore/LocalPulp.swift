@@ -65,7 +65,7 @@ public struct LocalPulp: PulpService {
     }
 
     /// Checks a distributor request and builds the distributor (config cleaned, id defaulted).
-    private static func buildDistributor(_ req: DistributorCreate, repoId: String, catalog: PluginCatalog, now: PulpDateTime)
+    static func buildDistributor(_ req: DistributorCreate, repoId: String, catalog: PluginCatalog, now: PulpDateTime)
         throws -> Distributor
     {
         guard let type = req.typeId else { throw PulpError.missingValue(["distributor_type_id"]) }
@@ -560,9 +560,13 @@ public struct LocalPulp: PulpService {
     /// page it touches); if any call fails, that attempt is rolled back and the batch runs again with each call
     /// in a savepoint of its own, so a failed call is undone alone and ends its sequence. If the transaction
     /// itself fails, nothing of the batch is stored.
+    ///
+    /// Before the store is asked, each call is made ready (`ready`): whatever needs no store is checked and its
+    /// rows built, so the store's one writer only runs statements.
     public func perform(_ sequences: [[ImmediateCall]]) async -> [ImmediateOutcome] {
         struct SomeCallFailed: Error {}
         let now = clock.now()
+        let sequences = sequences.map { ready($0, now: now) }
         do {
             // Alone: a batch sharing its transaction would put each of its calls in a savepoint.
             try await store.write(alone: true) { db in
@@ -592,6 +596,93 @@ public struct LocalPulp: PulpService {
             }
         } catch {
             return sequences.map { _ in ImmediateOutcome(completed: 0, failure: error) }
+        }
+    }
+
+    /// A call made ready for the writer: the checks that need no store passed, and its rows built.
+    enum ReadyCall: Sendable {
+        case createRepository(id: String, StoreDB.RepositoryRows)
+        /// `ownerKnown`: the owner was created earlier in the sequence, so it exists when this runs.
+        case createSchedule(ScheduleOwner, StoreDB.ScheduleRow, ownerKnown: Bool)
+        /// Notes that record `pulpform_applied` on a repository whose notes are known (created earlier in the
+        /// sequence): the new notes, and the content hash they set.
+        case recordApplied(id: String, StoreDB.NotesRow, hash: String)
+        /// Anything else, or a call whose checks fail: the writer makes it as it comes, and so throws Pulp's
+        /// error in Pulp's order.
+        case call(ImmediateCall)
+    }
+
+    /// A sequence's calls made ready. Running them gives what running the calls themselves gives.
+    func ready(_ calls: [ImmediateCall], now: PulpDateTime) -> [ReadyCall] {
+        // What the sequence has created so far: a later call runs only if the ones before it succeeded.
+        var notes: [String: JSONObject] = [:]
+        var owners: Set<ScheduleOwner> = []
+        return calls.map { call in
+            switch call {
+            case .createRepository(let request):
+                guard let id = request.id, IDRules.isValidRepositoryId(id) else { return .call(call) }
+                let repo = Repository(id: id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
+                                      description: request.description, notes: request.notes)
+                var importer: Importer?
+                if let type = request.importerTypeId {
+                    guard catalog.importer(type) != nil else { return .call(call) }
+                    importer = Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
+                                        config: ConfigRules.clean(request.importerConfig))
+                }
+                var distributors: [Distributor] = []
+                for d in request.distributors {
+                    guard let built = try? LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now) else {
+                        return .call(call)
+                    }
+                    distributors.append(built)
+                }
+                notes[id] = repo.notes
+                if let importer { owners.insert(.importer(repoId: id, importerId: importer.typeId)) }
+                for d in distributors { owners.insert(.distributor(repoId: id, distributorId: d.id)) }
+                return .createRepository(id: id, StoreDB.RepositoryRows(repo, importer: importer, distributors: distributors))
+            case .createSchedule(let owner, let request):
+                guard let interval = try? ISOInterval.parse(request.schedule), (request.failureThreshold ?? 1) > 0,
+                      !owner.kind.isConsumerContent
+                else { return .call(call) }
+                let s = Schedule.new(id: PulpIDs.objectId(now: now.epoch), owner: owner, interval: interval,
+                                     kwargs: ["overrides": .object(request.overrideConfig)], enabled: request.enabled,
+                                     failureThreshold: request.failureThreshold, now: now)
+                return .createSchedule(owner, StoreDB.ScheduleRow(s), ownerKnown: owners.contains(owner))
+            case .updateRepository(let id, let delta):
+                // Only the reconciler's record of what it applied, on notes this sequence wrote.
+                guard let known = notes[id], delta.count == 1, case .object(let change)? = delta["notes"],
+                      case .string(let applied)? = change[RepositoryContentHash.note],
+                      change.keys.allSatisfy({ $0 == RepositoryContentHash.note || $0 == "pulpform_managed" })
+                else {
+                    notes[id] = nil
+                    return .call(call)
+                }
+                // A delta of notes alone leaves the importer and distributors as they are.
+                let merged = LocalPulp.merge(notes: change, into: known)
+                notes[id] = merged
+                return .recordApplied(id: id, StoreDB.NotesRow(merged), hash: applied)
+            default:
+                // Other calls may change what is known by other paths.
+                notes.removeAll()
+                owners.removeAll()
+                return .call(call)
+            }
+        }
+    }
+
+    func perform(_ ready: ReadyCall, in db: StoreDB, now: PulpDateTime) throws {
+        switch ready {
+        case .createRepository(let id, let rows):
+            guard try !db.repositoryExists(id) else { throw PulpError.duplicateResource(id) }
+            try db.insert(rows)
+        case .createSchedule(let owner, let row, let ownerKnown):
+            if !ownerKnown { try requireOwner(db, owner) }
+            try db.save(row)
+        case .recordApplied(let id, let row, let hash):
+            guard try db.setRepositoryNotes(id, row: row) else { throw PulpError.missingResource(["repository": id]) }
+            try db.setContentHash(id, hash)
+        case .call(let call):
+            try perform(call, in: db, now: now)
         }
     }
 

@@ -64,12 +64,53 @@ public struct StoreDB {
     }
 
     public func insertRepository(_ r: Repository) throws {
+        try insertRepository(row: StoreDB.repositoryRow(r))
+    }
+
+    static func repositoryRow(_ r: Repository) -> StatementArguments {
+        [r.id, r.oid, r.displayName, r.description, StoreDB.json(r.notes), StoreDB.json(r.scratchpad),
+         StoreDB.json(r.contentUnitCounts), r.lastUnitAdded?.epoch, r.lastUnitRemoved?.epoch]
+    }
+
+    func insertRepository(row: StatementArguments) throws {
         try db.execute(cached: """
             INSERT INTO repositories (repo_id, oid, display_name, description, notes, scratchpad, content_unit_counts,
                                       last_unit_added, last_unit_removed)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [r.id, r.oid, r.displayName, r.description, StoreDB.json(r.notes), StoreDB.json(r.scratchpad),
-                             StoreDB.json(r.contentUnitCounts), r.lastUnitAdded?.epoch, r.lastUnitRemoved?.epoch])
+            """, arguments: row)
+    }
+
+    /// A new repository with its importer and distributors, as statement arguments built before the write (see
+    /// `insert(_:)`), so that the writer only runs statements.
+    public struct RepositoryRows: Sendable {
+        let repository: StatementArguments
+        let importer: StatementArguments?
+        let distributors: [StatementArguments]
+
+        public init(_ repository: Repository, importer: Importer?, distributors: [Distributor]) {
+            self.repository = StoreDB.repositoryRow(repository)
+            self.importer = importer.map(StoreDB.importerRow)
+            self.distributors = distributors.map(StoreDB.distributorRow)
+        }
+    }
+
+    /// What `insertRepository`, `saveImporter` and `saveDistributor` write for the same values.
+    public func insert(_ rows: RepositoryRows) throws {
+        try insertRepository(row: rows.repository)
+        if let importer = rows.importer { try saveImporter(row: importer) }
+        for d in rows.distributors { try saveDistributor(row: d) }
+    }
+
+    /// A notes column value built before the write: `setRepositoryNotes` for the same notes.
+    public struct NotesRow: Sendable {
+        let text: String
+        public init(_ notes: JSONObject) { text = StoreDB.json(notes) }
+    }
+
+    /// Sets the notes; false when there is no such repository.
+    public func setRepositoryNotes(_ id: String, row: NotesRow) throws -> Bool {
+        try db.execute(cached: "UPDATE repositories SET notes = ? WHERE repo_id = ?", arguments: [row.text, id])
+        return db.changesCount > 0
     }
 
     public func updateRepository(_ r: Repository) throws {
@@ -190,11 +231,19 @@ public struct StoreDB {
 
     /// Inserts or replaces the repository's importer.
     public func saveImporter(_ i: Importer) throws {
+        try saveImporter(row: StoreDB.importerRow(i))
+    }
+
+    static func importerRow(_ i: Importer) -> StatementArguments {
+        [i.repoId, i.typeId, i.oid, StoreDB.json(i.config), i.lastSync?.epoch, StoreDB.json(i.scratchpad)]
+    }
+
+    func saveImporter(row: StatementArguments) throws {
         try db.execute(cached: """
             INSERT INTO importers (repo_id, type_id, oid, config, last_sync, scratchpad) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT(repo_id) DO UPDATE SET type_id = excluded.type_id, oid = excluded.oid, config = excluded.config,
                 last_sync = excluded.last_sync, scratchpad = excluded.scratchpad
-            """, arguments: [i.repoId, i.typeId, i.oid, StoreDB.json(i.config), i.lastSync?.epoch, StoreDB.json(i.scratchpad)])
+            """, arguments: row)
     }
 
     public func deleteImporter(repoId: String) throws {
@@ -239,14 +288,22 @@ public struct StoreDB {
 
     /// Inserts a new distributor or updates the one with the same id.
     public func saveDistributor(_ d: Distributor) throws {
+        try saveDistributor(row: StoreDB.distributorRow(d))
+    }
+
+    static func distributorRow(_ d: Distributor) -> StatementArguments {
+        [d.repoId, d.id, d.typeId, d.oid, StoreDB.json(d.config), d.autoPublish ? 1 : 0, d.lastPublish?.epoch,
+         StoreDB.json(d.scratchpad)]
+    }
+
+    func saveDistributor(row: StatementArguments) throws {
         try db.execute(cached: """
             INSERT INTO distributors (repo_id, dist_id, type_id, oid, config, auto_publish, last_publish, scratchpad)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(repo_id, dist_id) DO UPDATE SET type_id = excluded.type_id, oid = excluded.oid,
                 config = excluded.config, auto_publish = excluded.auto_publish, last_publish = excluded.last_publish,
                 scratchpad = excluded.scratchpad
-            """, arguments: [d.repoId, d.id, d.typeId, d.oid, StoreDB.json(d.config), d.autoPublish ? 1 : 0,
-                             d.lastPublish?.epoch, StoreDB.json(d.scratchpad)])
+            """, arguments: row)
     }
 
     public func deleteDistributor(repoId: String, id: String) throws {
@@ -347,7 +404,22 @@ public struct StoreDB {
     }
 
     public func saveSchedule(_ s: Schedule) throws {
-        let consumerId: String? = s.kind.isConsumerContent ? s.owner.ownerId : nil
+        try save(ScheduleRow(s))
+    }
+
+    /// A schedule as statement arguments built before the write: `saveSchedule` for the same schedule.
+    public struct ScheduleRow: Sendable {
+        let arguments: StatementArguments
+
+        public init(_ s: Schedule) {
+            let consumerId: String? = s.kind.isConsumerContent ? s.owner.ownerId : nil
+            arguments = [s.id, s.kind.rawValue, s.owner.repoId, consumerId, s.owner.ownerId, s.schedule,
+                         StoreDB.json(s.kwargs), s.enabled ? 1 : 0, s.failureThreshold, s.consecutiveFailures,
+                         s.remainingRuns, s.totalRunCount, s.firstRun.iso8601, s.lastRunAt?.epoch, s.lastUpdated]
+        }
+    }
+
+    public func save(_ row: ScheduleRow) throws {
         try db.execute(cached: """
             INSERT INTO schedules (schedule_id, kind, repo_id, consumer_id, owner_id, schedule, kwargs, enabled,
                 failure_threshold, consecutive_failures, remaining_runs, total_run_count, first_run, last_run_at, last_updated)
@@ -357,9 +429,7 @@ public struct StoreDB {
                 consecutive_failures = excluded.consecutive_failures, remaining_runs = excluded.remaining_runs,
                 total_run_count = excluded.total_run_count, first_run = excluded.first_run,
                 last_run_at = excluded.last_run_at, last_updated = excluded.last_updated
-            """, arguments: [s.id, s.kind.rawValue, s.owner.repoId, consumerId, s.owner.ownerId, s.schedule,
-                             StoreDB.json(s.kwargs), s.enabled ? 1 : 0, s.failureThreshold, s.consecutiveFailures,
-                             s.remainingRuns, s.totalRunCount, s.firstRun.iso8601, s.lastRunAt?.epoch, s.lastUpdated])
+            """, arguments: row.arguments)
     }
 
     public func deleteSchedule(id: String) throws {

@@ -174,7 +174,10 @@ public struct Applier: Sendable {
                 if !done.batches, next < single.count { launch() }
             }
         }
-        let results = units.flatMap { resultsByUnit[$0] ?? [] }
+        // In plan order; each unit's results are let go as they are copied, so the two are never held whole at once.
+        var results: [StepResult] = []
+        results.reserveCapacity(plan.steps.count)
+        for unit in units { results += resultsByUnit.removeValue(forKey: unit) ?? [] }
         return ApplyReport(groupId: groupId, results: results,
                            summary: TaskGroupSummary(states: results.flatMap { $0.tasks.map(\.state) }))
     }

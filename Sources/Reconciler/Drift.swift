@@ -28,6 +28,11 @@ public struct DriftReport: Sendable {
     /// Managed objects checked, in sync or not.
     public var checked: [String]
 
+    public init(items: [DriftItem] = [], checked: [String] = []) {
+        self.items = items
+        self.checked = checked
+    }
+
     /// 0 in sync, 2 pending, 3 outside, 5 both.
     public var exitCode: Int32 {
         let pending = items.contains { $0.kind == .pending || $0.kind == .both }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PulpCore
 import PulpModel
 
@@ -375,13 +376,38 @@ public struct Planner: Sendable {
         return (changes, delta, secrets)
     }
 
+    /// Field paths are shared: a plan that creates 20,000 repositories has half a million field changes but only
+    /// a few dozen paths, and a path held apart costs a heap block each time.
+    static let paths = FieldPaths()
+
+    final class FieldPaths: Sendable {
+        struct Key: Hashable {
+            let prefix: String
+            let key: String
+        }
+
+        private let known = Mutex<[Key: String]>([:])
+
+        /// `prefix.key`, the same string for the same parts.
+        func join(_ prefix: String, _ key: String) -> String {
+            let k = Key(prefix: prefix, key: key)
+            return known.withLock { known in
+                if let path = known[k] { return path }
+                let path = "\(prefix).\(key)"
+                // A few dozen in practice; the bound keeps odd estates from growing it without end.
+                if known.count < 100_000 { known[k] = path }
+                return path
+            }
+        }
+    }
+
     func createChanges(prefix: String, config: [String: ConfigValue], type: String, kind: PluginKind, repoId: String,
                        scope: String) -> ([FieldChange], [SecretKey: SecretSource?])
     {
         var changes: [FieldChange] = []
         var secrets: [SecretKey: SecretSource?] = [:]
         for (k, v) in config.sorted(by: { $0.key < $1.key }) {
-            changes.append(FieldChange(path: "\(prefix).\(k)", before: nil, after: Self.shown(v),
+            changes.append(FieldChange(path: Self.paths.join(prefix, k), before: nil, after: Self.shown(v),
                                        sensitive: isSecret(k, type: type, kind: kind) || Self.shown(v) == nil,
                                        hadValue: false, willHaveValue: true))
             if case .secret(let src) = v { secrets.updateValue(src, forKey: SecretKey(repoId: repoId, plugin: scope, key: k)) }
@@ -439,7 +465,9 @@ public struct Planner: Sendable {
             let wantHash = hash ?? canonical(d).hash
             var changes: [FieldChange] = [FieldChange(path: "display_name", before: nil, after: .string(d.displayName ?? id))]
             if let desc = d.description { changes.append(FieldChange(path: "description", before: nil, after: .string(desc))) }
-            for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) { changes.append(FieldChange(path: "notes.\(k)", before: nil, after: v)) }
+            for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) {
+                changes.append(FieldChange(path: Self.paths.join("notes", k), before: nil, after: v))
+            }
             var secrets: [SecretKey: SecretSource?] = [:]
             if let imp = d.importer {
                 changes.append(FieldChange(path: "importer.type", before: nil, after: .string(imp.type)))
@@ -449,9 +477,10 @@ public struct Planner: Sendable {
                 secrets.merge(s) { $1 }
             }
             for dist in d.distributors {
-                changes.append(FieldChange(path: "distributor.\(dist.id).type", before: nil, after: .string(dist.type)))
-                if dist.autoPublish { changes.append(FieldChange(path: "distributor.\(dist.id).auto_publish", before: nil, after: true)) }
-                let (c, s) = createChanges(prefix: "distributor.\(dist.id).config", config: dist.config, type: dist.type,
+                let prefix = Self.paths.join("distributor", dist.id)
+                changes.append(FieldChange(path: Self.paths.join(prefix, "type"), before: nil, after: .string(dist.type)))
+                if dist.autoPublish { changes.append(FieldChange(path: Self.paths.join(prefix, "auto_publish"), before: nil, after: true)) }
+                let (c, s) = createChanges(prefix: Self.paths.join(prefix, "config"), config: dist.config, type: dist.type,
                                            kind: .distributor, repoId: id, scope: "distributor:\(dist.id)")
                 changes += c
                 secrets.merge(s) { $1 }
@@ -642,7 +671,9 @@ public struct Planner: Sendable {
             var notes = d.notes
             notes[OwnershipNotes.managed] = "true"
             var changes = [FieldChange(path: "display_name", before: nil, after: .string(want.displayName))]
-            for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) { changes.append(FieldChange(path: "notes.\(k)", before: nil, after: v)) }
+            for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) {
+                changes.append(FieldChange(path: Self.paths.join("notes", k), before: nil, after: v))
+            }
             steps.append(PlanStep(address: address, unit: unit, action: .create,
                                   operation: .registerConsumer(ConsumerRegister(id: d.id, displayName: d.displayName,
                                                                                 description: d.description, notes: notes)),

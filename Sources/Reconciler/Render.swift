@@ -53,7 +53,10 @@ public enum PlanRenderer {
 
     /// The same text, handed to `write` in pieces of about 64 KB as it is made: a plan of thousands of
     /// repositories is never held whole in memory.
-    public static func human(_ plan: Plan, color: Bool = false, write: (String) -> Void) {
+    /// `cores`: how many cores render at once.
+    public static func human(_ plan: Plan, color: Bool = false, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
+                             write: (String) -> Void)
+    {
         let p = Palette(on: color)
         var out = ""
         out.reserveCapacity(1 << 16)
@@ -69,7 +72,7 @@ public enum PlanRenderer {
             // Pieces of steps are rendered on every core, a few at a time, and written in order.
             let steps = plan.steps
             let piece = 1_024
-            let window = 2 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+            let window = 2 * max(1, cores)
             var start = 0
             while start < steps.count {
                 let ranges = (0..<window).map { k in
@@ -78,10 +81,15 @@ public enum PlanRenderer {
                 var texts = [String](repeating: "", count: ranges.count)
                 texts.withUnsafeMutableBufferPointer { buffer in
                     nonisolated(unsafe) let texts = buffer
-                    DispatchQueue.concurrentPerform(iterations: ranges.count) { k in
+                    @Sendable func render(_ k: Int) {
                         var text = ""
                         for step in steps[ranges[k]] { stepText(step, p, into: &text) }
                         texts[k] = text
+                    }
+                    if cores > 1 {
+                        DispatchQueue.concurrentPerform(iterations: ranges.count, execute: render)
+                    } else {
+                        for k in ranges.indices { render(k) }
                     }
                 }
                 for text in texts {
@@ -194,7 +202,8 @@ public enum PlanRenderer {
 
     public static func human(_ report: ApplyReport) -> String {
         var out = ""
-        let counts = Dictionary(grouping: report.results, by: \.state).mapValues(\.count)
+        var counts: [StepState: Int] = [:]
+        for r in report.results { counts[r.state, default: 0] += 1 }
         out += "Apply \(report.succeeded ? "complete" : "failed"): \(counts[.finished] ?? 0) steps finished, "
             + "\(counts[.error] ?? 0) failed, \(counts[.skipped] ?? 0) skipped.\n"
         let tasks = report.results.flatMap { r in r.tasks.map { (r.step.address, $0) } }

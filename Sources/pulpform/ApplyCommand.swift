@@ -61,7 +61,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let saved = try planFile.map(loadPlan)
-        let manifest = saved == nil ? try manifests.load() : Manifest()
+        var manifest: Manifest? = saved == nil ? try manifests.load() : Manifest()
         let target = try targetOptions.open(readOnly: false, workers: units, manifests: manifests.paths)
         // One apply at a time per embedded store.
         var lock: ApplyLock?
@@ -85,7 +85,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 try await check(saved, against: target)
                 plan = saved.plan
             } else {
-                plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune).plan
+                plan = try await Reconciliation.make(manifest: manifest ?? Manifest(), pulp: target.pulp, state: target.state,
+                                                     prune: prune, drift: false).plan
             }
         } catch let e as ExitCode {
             await target.close()
@@ -95,8 +96,30 @@ struct ApplyCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+        // Not needed past the plan: freed on another core, and its memory reused by the apply.
+        if let done = manifest.take() {
+            DispatchQueue.global(qos: .utility).async {
+                withExtendedLifetime(done) {}
+                typealias Trim = @convention(c) (Int) -> Int32
+                if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
+                    _ = unsafeBitCast(sym, to: Trim.self)(0)
+                }
+            }
+        }
+        // With nothing to confirm and stdout a file of its own, the plan is written on one core while the store
+        // writes it: the text is the same, and no line of it can land among the progress lines on stderr.
+        var rendering: DispatchGroup?
+        defer { rendering?.wait() }
         if format == .human {
-            Trace.phase("render plan") { PlanRenderer.human(plan, color: Terminal.stdoutColor) { print($0, terminator: "") } }
+            if plan.hasChanges, autoApprove || saved != nil, Terminal.stdoutIsApartFile {
+                let group = DispatchGroup()
+                DispatchQueue.global().async(group: group) {
+                    Trace.phase("render plan (alongside)") { PlanRenderer.human(plan, cores: 1) { print($0, terminator: "") } }
+                }
+                rendering = group
+            } else {
+                Trace.phase("render plan") { PlanRenderer.human(plan, color: Terminal.stdoutColor) { print($0, terminator: "") } }
+            }
         }
         if plan.hasChanges && !autoApprove && saved == nil {
             guard Terminal.stdinIsTerminal else {
@@ -126,6 +149,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 .apply(plan, groupId: groupId, progress: progress.handle)
         }
         progress.finish()
+        rendering?.wait()
+        AtExit.keep(plan, report)
         try await target.embedded?.state.endApply()
         await target.close()
         withExtendedLifetime(lock) {}

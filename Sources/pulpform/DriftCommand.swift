@@ -35,6 +35,7 @@ struct DriftCommand: AsyncParsableCommand {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: true, manifests: manifests.paths)
         let r = try await target.reconcile(manifest, prune: prune)
+        AtExit.keep(manifest, r)
         let report = r.drift
         switch format {
         case .human:

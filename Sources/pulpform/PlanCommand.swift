@@ -43,6 +43,7 @@ struct PlanCommand: AsyncParsableCommand {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
         let r = try await target.reconcile(manifest, prune: prune)
+        AtExit.keep(manifest, r)
         Trace.phase("render") {
             switch format {
             case .human: PlanRenderer.human(r.plan, color: Terminal.stdoutColor) { print($0, terminator: "") }

@@ -150,6 +150,15 @@ enum Terminal {
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) != 0 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// stdout is not a terminal, and not the file stderr writes to (as `2>&1` makes it): what is written to
+    /// one cannot land between the lines of the other.
+    static var stdoutIsApartFile: Bool {
+        var out = stat()
+        var err = stat()
+        guard isatty(STDOUT_FILENO) == 0, fstat(STDOUT_FILENO, &out) == 0, fstat(STDERR_FILENO, &err) == 0 else { return false }
+        return out.st_dev != err.st_dev || out.st_ino != err.st_ino
+    }
 }
 
 /// Resolves secrets and builds the plan for a target.
@@ -167,8 +176,9 @@ struct Reconciliation {
         return code == 0 && plan.hasChanges ? 2 : code
     }
 
+    /// `drift`: whether to classify the differences too (`apply` only needs the plan).
     static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
-                     catalog: PluginCatalog = .builtin) async throws -> Reconciliation
+                     catalog: PluginCatalog = .builtin, drift withDrift: Bool = true) async throws -> Reconciliation
     {
         let resolver = SecretResolver()
         var values: [SecretSource: String] = [:]
@@ -185,7 +195,7 @@ struct Reconciliation {
         var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
         actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual) }
         let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
-        let drift = Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) }
+        let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])
         return Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
     }
 

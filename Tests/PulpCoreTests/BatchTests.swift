@@ -81,6 +81,55 @@ struct BatchTests {
         #expect((outcomes[5].failure as? PulpError) == .invalidValue(["bogus"]))
     }
 
+    static let applied = ImmediateCall.updateRepository(
+        id: "r1", delta: ["notes": [RepositoryContentHash.note: "h1", "pulpform_managed": "true"]])
+
+    @Test("calls are made ready before the write: rows built, and owners made earlier in the sequence not looked up")
+    func readyCalls() throws {
+        let t = try TestPulp()
+        let ready = t.pulp.ready([
+            Self.create("r1"),
+            .createSchedule(Self.sync, ScheduleCreate(schedule: "PT6H")),
+            .createSchedule(.distributor(repoId: "r1", distributorId: "d"), ScheduleCreate(schedule: "PT1H")),
+            .createSchedule(.importer(repoId: "r1", importerId: "iso_importer"), ScheduleCreate(schedule: "PT1H")),
+            .createSchedule(.importer(repoId: "r9", importerId: "yum_importer"), ScheduleCreate(schedule: "PT1H")),
+            Self.applied,
+            .createSchedule(Self.sync, ScheduleCreate(schedule: "bogus")),
+            .updateRepository(id: "r1", delta: ["display_name": "One"]),
+            Self.applied,
+        ], now: t.clock.now())
+        let kinds = ready.map { call -> String in
+            switch call {
+            case .createRepository(let id, _): return "create \(id)"
+            case .createSchedule(_, _, let known): return known ? "schedule, owner known" : "schedule"
+            case .recordApplied(let id, _, let hash): return "record \(id) \(hash)"
+            case .call: return "as it comes"
+            }
+        }
+        #expect(kinds == ["create r1", "schedule, owner known", "schedule, owner known", "schedule", "schedule", "record r1 h1",
+                          "as it comes", "as it comes", "as it comes"])
+    }
+
+    @Test("ready calls store what the calls store one at a time, and fail the same way")
+    func readyCallsCompare() async throws {
+        let outcomes = try await Self.compare([
+            [Self.create("r1"), .createSchedule(Self.sync, ScheduleCreate(schedule: "PT6H", failureThreshold: 2)),
+             .createSchedule(.distributor(repoId: "r1", distributorId: "d"), ScheduleCreate(schedule: "PT1H", enabled: false)),
+             Self.applied],
+            // An owner of another type than the one created is looked up, and is missing.
+            [Self.create("r2"), .createSchedule(.importer(repoId: "r2", importerId: "iso_importer"), ScheduleCreate(schedule: "PT1H")),
+             .updateRepository(id: "r2", delta: ["notes": [RepositoryContentHash.note: "h2"]])],
+            // Recorded on a repository this sequence did not create.
+            [.updateRepository(id: "r1", delta: ["notes": [RepositoryContentHash.note: "h3", "pulpform_managed": nil]])],
+            [.createSchedule(.importer(repoId: "r1", importerId: "yum_importer"), ScheduleCreate(schedule: "PT2H"))],
+            [Self.create("r3"), .updateRepository(id: "r3", delta: ["notes": [RepositoryContentHash.note: "h4"]]),
+             .createSchedule(.importer(repoId: "r3", importerId: "yum_importer"), ScheduleCreate(schedule: "P1X"))],
+        ])
+        #expect(outcomes.map(\.completed) == [4, 1, 1, 1, 2])
+        #expect((outcomes[1].failure as? PulpError)?.code == "PLP0009")
+        #expect((outcomes[4].failure as? PulpError) == .invalidValue(["schedule"]))
+    }
+
     @Test("notes written in a batch keep the content hash rules of a single update")
     func contentHash() async throws {
         let t = try TestPulp()

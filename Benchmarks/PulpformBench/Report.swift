@@ -119,6 +119,7 @@ extension TierResult {
             "Tier \(tier): \(repositories) repositories, manifest \(String(format: "%.1f", Double(manifestBytes) / 1e6)) MB",
             "  floor \(Report.seconds(f.totalSeconds)) = libyaml event scan \(Report.seconds(f.yamlScanSeconds)) (\(f.yamlEvents) events)"
                 + " + store read of (id, hash) \(Report.seconds(f.storeReadSeconds)) (\(f.storeRows) rows)",
+            "  process start-up (pulpform --version, not part of the floor) \(f.processStartSeconds.map(Report.seconds) ?? "-")",
         ]
         let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows", "remote mut.", "× floor"]
         var rows = [header]

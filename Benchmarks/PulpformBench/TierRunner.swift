@@ -39,6 +39,9 @@ struct Floors: Codable {
     var storeReadSeconds: Double
     var storeRows: Int
     var totalSeconds: Double
+    /// Not part of the floor: the median wall time of `pulpform --version`, what any run of the binary costs
+    /// before it does anything. It shows how much of a small tier's ratio is start-up.
+    var processStartSeconds: Double?
 }
 
 struct TierResult: Codable {
@@ -85,8 +88,11 @@ struct TierRunner {
         }
         let scan = scans.min { $0.seconds < $1.seconds } ?? (0, 0)
         let read = reads.min { $0.seconds < $1.seconds } ?? (0, 0)
+        var starts: [Double] = []
+        for _ in 0..<5 { starts.append(try Spawn.run([binary, "--version"], environment: environment, in: dir).wall) }
         let floor = Floors(yamlScanSeconds: scan.seconds, yamlEvents: scan.events, storeReadSeconds: read.seconds,
-                           storeRows: read.rows, totalSeconds: scan.seconds + read.seconds)
+                           storeRows: read.rows, totalSeconds: scan.seconds + read.seconds,
+                           processStartSeconds: starts.sorted()[starts.count / 2])
 
         func withRatio(_ s: Scenario) -> Scenario {
             var s = s
@@ -134,7 +140,10 @@ struct TierRunner {
     func pulpform(_ name: String, _ args: [String], expect: Int32, runs: Int) throws -> Scenario {
         Report.log("[\(tier.name)] \(name): pulpform \(args.joined(separator: " "))")
         var results: [(Measured, [String: Any])] = []
-        for i in 0..<runs {
+        var runs = runs
+        var i = 0
+        while i < runs {
+            defer { i += 1 }
             let stats = "\(dir)/stats-\(i).json"
             try? FileManager.default.removeItem(atPath: stats)
             var env = environment
@@ -146,6 +155,8 @@ struct TierRunner {
                 Report.log("  unexpected exit \(m.exitCode) (expected \(expect)):\n" + m.stderr.split(separator: "\n").suffix(15).joined(separator: "\n"))
             }
             results.append((m, s))
+            // A run of milliseconds is at the mercy of the scheduler: such scenarios get the median of 11 runs.
+            if i == 0, runs > 1, m.wall < 0.1 { runs = max(runs, 11) }
         }
         let sorted = results.sorted { $0.0.wall < $1.0.wall }
         let (m, s) = sorted[sorted.count / 2]

@@ -263,6 +263,7 @@ public struct Planner: Sendable {
     /// `items.map(transform)`, in order, on every core (in chunks of at least 256 items).
     static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         let chunks = max(1, min(ProcessInfo.processInfo.activeProcessorCount, items.count / 256))
+        if chunks == 1 { return items.map(transform) }
         var results = [[R]](repeating: [], count: chunks)
         results.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer

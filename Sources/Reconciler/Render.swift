@@ -86,7 +86,7 @@ public enum PlanRenderer {
                         for step in steps[ranges[k]] { stepText(step, p, into: &text) }
                         texts[k] = text
                     }
-                    if cores > 1 {
+                    if cores > 1, ranges.count > 1 {
                         DispatchQueue.concurrentPerform(iterations: ranges.count, execute: render)
                     } else {
                         for k in ranges.indices { render(k) }

@@ -25,26 +25,56 @@ struct CanonSchedule: Sendable, Hashable {
         list.count < 2 ? list : list.sorted { $0.json.serialized() < $1.json.serialized() }
     }
 
-    /// `json`, serialised (keys in order).
+    /// `json`, serialised.
     func write(into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"enabled":"#.utf8)
-        JSONValue.bool(enabled).write(into: &out)
-        out.append(contentsOf: #","failure_threshold":"#.utf8)
-        JSONValue.from(failureThreshold).write(into: &out)
-        out.append(contentsOf: #","payload":"#.utf8)
-        JSONValue.write(payload, into: &out)
-        out.append(contentsOf: #","schedule":"#.utf8)
-        JSONValue.writeString(schedule, into: &out)
+        CanonMember.write(["enabled": .value(.bool(enabled)), "failure_threshold": .value(.from(failureThreshold)),
+                           "payload": .object(payload), "schedule": .value(.string(schedule))], into: &out)
+    }
+}
+
+/// A member of a canonical object, written as bytes without building the JSON tree (what hashing needs).
+enum CanonMember {
+    case value(JSONValue)
+    case object(JSONObject)
+    case schedules([CanonSchedule])
+    case distributors([String: CanonDistributor])
+    case importer(type: String, config: JSONObject)
+
+    /// `{"key":member,...}`: the members must come in key order, as a serialised `JSONValue` has them.
+    static func write(_ members: KeyValuePairs<String, CanonMember>, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (i, (key, member)) in members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONValue.writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            member.write(into: &out)
+        }
         out.append(UInt8(ascii: "}"))
     }
 
-    static func write(_ list: [CanonSchedule], into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        for (i, s) in sorted(list).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            s.write(into: &out)
+    func write(into out: inout [UInt8]) {
+        switch self {
+        case .value(let v): v.write(into: &out)
+        case .object(let o): JSONValue.write(o, into: &out)
+        case .schedules(let list):
+            out.append(UInt8(ascii: "["))
+            for (i, s) in CanonSchedule.sorted(list).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                s.write(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .distributors(let byId):
+            out.append(UInt8(ascii: "{"))
+            for (i, (id, d)) in byId.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(id, into: &out)
+                out.append(UInt8(ascii: ":"))
+                d.write(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .importer(let type, let config):
+            CanonMember.write(["config": .object(config), "type": .value(.string(type))], into: &out)
         }
-        out.append(UInt8(ascii: "]"))
     }
 }
 
@@ -60,17 +90,10 @@ struct CanonDistributor: Sendable {
          "publish_schedules": .array(CanonSchedule.sorted(schedules).map(\.json))]
     }
 
-    /// `json`, serialised (keys in order).
+    /// `json`, serialised.
     func write(into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"auto_publish":"#.utf8)
-        JSONValue.bool(autoPublish).write(into: &out)
-        out.append(contentsOf: #","config":"#.utf8)
-        JSONValue.write(config, into: &out)
-        out.append(contentsOf: #","publish_schedules":"#.utf8)
-        CanonSchedule.write(schedules, into: &out)
-        out.append(contentsOf: #","type":"#.utf8)
-        JSONValue.writeString(type, into: &out)
-        out.append(UInt8(ascii: "}"))
+        CanonMember.write(["auto_publish": .value(.bool(autoPublish)), "config": .object(config),
+                           "publish_schedules": .schedules(schedules), "type": .value(.string(type))], into: &out)
     }
 }
 
@@ -95,36 +118,14 @@ struct CanonRepository: Sendable {
         ]
     }
 
-    /// `json`, serialised (keys in order) without building it.
+    /// `json`, serialised without building it.
     func write(into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"description":"#.utf8)
-        JSONValue.from(description).write(into: &out)
-        out.append(contentsOf: #","display_name":"#.utf8)
-        JSONValue.writeString(displayName, into: &out)
-        out.append(contentsOf: #","distributors":{"#.utf8)
-        for (i, (id, d)) in distributors.sorted(by: { $0.key < $1.key }).enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            JSONValue.writeString(id, into: &out)
-            out.append(UInt8(ascii: ":"))
-            d.write(into: &out)
-        }
-        out.append(contentsOf: #"},"id":"#.utf8)
-        JSONValue.writeString(id, into: &out)
-        out.append(contentsOf: #","importer":"#.utf8)
-        if let importerType {
-            out.append(contentsOf: #"{"config":"#.utf8)
-            JSONValue.write(importerConfig, into: &out)
-            out.append(contentsOf: #","type":"#.utf8)
-            JSONValue.writeString(importerType, into: &out)
-            out.append(UInt8(ascii: "}"))
-        } else {
-            out.append(contentsOf: "null".utf8)
-        }
-        out.append(contentsOf: #","notes":"#.utf8)
-        JSONValue.write(notes, into: &out)
-        out.append(contentsOf: #","sync_schedules":"#.utf8)
-        CanonSchedule.write(syncSchedules, into: &out)
-        out.append(UInt8(ascii: "}"))
+        CanonMember.write([
+            "description": .value(.from(description)), "display_name": .value(.string(displayName)),
+            "distributors": .distributors(distributors), "id": .value(.string(id)),
+            "importer": importerType.map { .importer(type: $0, config: importerConfig) } ?? .value(.null),
+            "notes": .object(notes), "sync_schedules": .schedules(syncSchedules),
+        ], into: &out)
     }
 
     var hash: String {

@@ -207,6 +207,26 @@ struct StreamingDecoderTests {
         }
     }
 
+    /// Loads `dir` with fingerprints made while loading and without: `count` secret-free repositories are
+    /// fingerprinted early, and the plan's hashes are the same either way.
+    static func expectEarlyFingerprints(_ dir: ManifestDir, count: Int, sample: String,
+                                        sourceLocation: SourceLocation = #_sourceLocation) throws
+    {
+        var loader = ManifestLoader(secrets: SecretResolver(environment: env, baseDirectory: dir.path))
+        loader.fingerprinting = true
+        let early = try loader.load(paths: [dir.path])
+        loader.fingerprinting = false
+        let plain = try loader.load(paths: [dir.path])
+        #expect(early.fingerprints.count == count, "every secret-free repository, and not the one with a secret",
+                sourceLocation: sourceLocation)
+        let canon = Canonicalizer(catalog: .builtin, fingerprinter: Fingerprinter(salt: "s"), recorded: [:],
+                                  secretValues: [.env("PROXY_PW"): "s3cret"])
+        let planner = Planner(catalog: .builtin, canon: canon, prune: false)
+        #expect(planner.desiredHashes(early) == planner.desiredHashes(plain), sourceLocation: sourceLocation)
+        let repo = try #require(plain.repositories.first { $0.id == sample }, sourceLocation: sourceLocation)
+        #expect(early.fingerprints[sample] == planner.canonical(repo).hash, sourceLocation: sourceLocation)
+    }
+
     @Test("fingerprints made while loading equal those made after, even when the fast path gives up midway")
     func backgroundFingerprints() throws {
         var text = "repositories:\n"
@@ -216,18 +236,7 @@ struct StreamingDecoderTests {
         // gives up, and the tree decoder merges the defaults into every repository.
         let late = text + "defaults: {description: merged}\n"
         for yaml in [text, late] {
-            let dir = try ManifestDir(["m.yaml": yaml])
-            var loader = ManifestLoader(secrets: SecretResolver(environment: Self.env, baseDirectory: dir.path))
-            loader.fingerprinting = true
-            let early = try loader.load(paths: [dir.path])
-            loader.fingerprinting = false
-            let plain = try loader.load(paths: [dir.path])
-            #expect(early.fingerprints.count == 600, "every secret-free repository, and not the one with a secret")
-            let canon = Canonicalizer(catalog: .builtin, fingerprinter: Fingerprinter(salt: "s"), recorded: [:],
-                                      secretValues: [.env("PROXY_PW"): "s3cret"])
-            let planner = Planner(catalog: .builtin, canon: canon, prune: false)
-            #expect(planner.desiredHashes(early) == planner.desiredHashes(plain))
-            #expect(planner.desiredHashes(early)["r0"] == planner.canonical(plain.repositories[0]).hash)
+            try Self.expectEarlyFingerprints(try ManifestDir(["m.yaml": yaml]), count: 600, sample: "r0")
         }
     }
 }

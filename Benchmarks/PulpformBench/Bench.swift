@@ -37,6 +37,11 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("The pulpform binary (default: the one next to this executable).", valueName: "path"))
     var pulpform: String?
 
+    /// Internal: `--floor-run MANIFEST STORE` does the floor's scan and read and exits, so that the benchmark can
+    /// time the floor as a process of its own, built on the same stack as pulpform.
+    @Option(parsing: .upToNextOption, help: .hidden)
+    var floorRun: [String] = []
+
     func validate() throws {
         for t in tiers.split(separator: ",") where Tier.named(String(t)) == nil {
             throw ValidationError("unknown tier \(t): use S, M, L or XL")
@@ -47,6 +52,12 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        if !floorRun.isEmpty {
+            guard floorRun.count == 2 else { throw ValidationError("--floor-run takes a manifest and a store") }
+            _ = try Floor.yamlScan(floorRun[0])
+            _ = try Floor.storeRead(floorRun[1])
+            return
+        }
         let binary = pulpform ?? Bench.sibling("pulpform")
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw ValidationError("no pulpform binary at \(binary): run `swift build -c release` first, or pass --pulpform")

@@ -119,7 +119,9 @@ extension TierResult {
             "Tier \(tier): \(repositories) repositories, manifest \(String(format: "%.1f", Double(manifestBytes) / 1e6)) MB",
             "  floor \(Report.seconds(f.totalSeconds)) = libyaml event scan \(Report.seconds(f.yamlScanSeconds)) (\(f.yamlEvents) events)"
                 + " + store read of (id, hash) \(Report.seconds(f.storeReadSeconds)) (\(f.storeRows) rows)",
-            "  process start-up (pulpform --version, not part of the floor) \(f.processStartSeconds.map(Report.seconds) ?? "-")",
+            "  not part of the floor: process start-up (pulpform --version) \(f.processStartSeconds.map(Report.seconds) ?? "-")"
+                + "; the floor's scan and read as a process of their own \(f.asProcessSeconds.map(Report.seconds) ?? "-")"
+                + (scenario("no-op plan").flatMap { plan in f.asProcessSeconds.map { String(format: " (no-op plan ÷ that: %.2f)", plan.wallSeconds / $0) } } ?? ""),
         ]
         let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows", "remote mut.", "× floor"]
         var rows = [header]

@@ -155,7 +155,7 @@ public struct StoreDB {
 
     /// The repositories with these ids (unknown ids are left out), in creation order.
     public func repositories(ids: [String]) throws -> [Repository] {
-        try rows(of: ids, "SELECT * FROM repositories WHERE repo_id IN (?) ORDER BY seq").map(StoreDB.repository)
+        try rows(of: ids, "SELECT * FROM repositories WHERE repo_id IN (?) ORDER BY seq", StoreDB.repository)
     }
 
     /// One page of repository ids: by id (ascending or descending), or in creation order when `ascending` is nil.
@@ -166,13 +166,15 @@ public struct StoreDB {
     }
 
     /// Runs `sql`, whose `IN (?)` takes the ids, in chunks that fit SQLite's limit on bound parameters (the order
-    /// holds within a chunk).
-    func rows(of ids: [String], _ sql: String) throws -> [Row] {
-        var out: [Row] = []
+    /// holds within a chunk), and decodes each row as it is stepped. (A row kept from `fetchAll` is a copy whose
+    /// every lookup by column name lowercases the names; a cursor's row finds them in the statement's index.)
+    func rows<T>(of ids: [String], _ sql: String, _ decode: (Row) throws -> T) throws -> [T] {
+        var out: [T] = []
         for chunk in StoreDB.chunks(ids) {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            out += try Row.fetchAll(db, cached: sql.replacingOccurrences(of: "IN (?)", with: "IN (\(marks))"),
-                                    arguments: StatementArguments(chunk))
+            let cursor = try Row.fetchCursor(db, cached: sql.replacingOccurrences(of: "IN (?)", with: "IN (\(marks))"),
+                                             arguments: StatementArguments(chunk))
+            while let row = try cursor.next() { out.append(try decode(row)) }
         }
         return out
     }
@@ -213,10 +215,7 @@ public struct StoreDB {
     /// The importers of these repositories, keyed by repository.
     public func importers(repoIds: [String]) throws -> [String: Importer] {
         var out: [String: Importer] = [:]
-        for row in try rows(of: repoIds, "SELECT * FROM importers WHERE repo_id IN (?)") {
-            let i = try StoreDB.importer(row)
-            out[i.repoId] = i
-        }
+        for i in try rows(of: repoIds, "SELECT * FROM importers WHERE repo_id IN (?)", StoreDB.importer) { out[i.repoId] = i }
         return out
     }
 
@@ -269,8 +268,7 @@ public struct StoreDB {
     /// The distributors of these repositories, in creation order, keyed by repository.
     public func distributors(repoIds: [String]) throws -> [String: [Distributor]] {
         var out: [String: [Distributor]] = [:]
-        for row in try rows(of: repoIds, "SELECT * FROM distributors WHERE repo_id IN (?) ORDER BY seq") {
-            let d = try StoreDB.distributor(row)
+        for d in try rows(of: repoIds, "SELECT * FROM distributors WHERE repo_id IN (?) ORDER BY seq", StoreDB.distributor) {
             out[d.repoId, default: []].append(d)
         }
         return out
@@ -395,8 +393,8 @@ public struct StoreDB {
     /// The sync and publish schedules of these repositories, in creation order.
     public func repositorySchedules(repoIds: [String]) throws -> [Schedule] {
         // `kind` first: the (kind, repo_id, owner_id) index serves the lookup.
-        try rows(of: repoIds, "SELECT * FROM schedules WHERE kind IN ('sync', 'publish') AND repo_id IN (?) ORDER BY seq")
-            .map(StoreDB.schedule)
+        try rows(of: repoIds, "SELECT * FROM schedules WHERE kind IN ('sync', 'publish') AND repo_id IN (?) ORDER BY seq",
+                 StoreDB.schedule)
     }
 
     public func schedule(id: String) throws -> Schedule? {

@@ -53,10 +53,13 @@ public struct ActualState: Sendable {
                 load.append(r.id)
             }
         }
+        // Consumers and their schedules do not depend on the repositories: they are read at the same time.
+        async let consumerSchedules = pulp.allSchedules(kinds: [.install, .update, .uninstall])
+        async let consumers = pulp.consumers()
         state.repositories = try await pulp.repositories(ids: load, include: .all)
         for s in try await pulp.repositorySchedules(of: state.repositories) { state.add(s) }
-        for s in try await pulp.allSchedules(kinds: [.install, .update, .uninstall]) { state.add(s) }
-        state.consumers = try await pulp.consumers()
+        for s in try await consumerSchedules { state.add(s) }
+        state.consumers = try await consumers
         return state
     }
 

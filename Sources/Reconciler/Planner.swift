@@ -254,8 +254,11 @@ public struct Planner: Sendable {
 
     /// The canonical fingerprint of every repository read from the target, by id, computed on every core. Plan
     /// and drift use them to pass over repositories that match without diffing them field by field.
-    public func actualHashes(_ actual: ActualState) -> [String: String] {
-        let repos = actual.repositories
+    ///
+    /// `declared`: when given, only the repositories it holds are fingerprinted. Plan and drift compare no
+    /// other (one gone from the manifests is deleted or reported by its notes alone).
+    public func actualHashes(_ actual: ActualState, declared: [String: String]? = nil) -> [String: String] {
+        let repos = declared.map { d in actual.repositories.filter { d[$0.repository.id] != nil } } ?? actual.repositories
         var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
         for (a, h) in zip(repos, Self.parallelMap(repos) { canonical($0, actual).hash }) { hashes[a.repository.id] = h }
         return hashes

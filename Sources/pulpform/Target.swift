@@ -193,7 +193,7 @@ struct Reconciliation {
         // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
         let hashes = Trace.phase("fingerprint manifests") { planner.desiredHashes(manifest) }
         var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
-        actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual) }
+        actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes) }
         let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
         let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])
         return Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)

@@ -77,7 +77,8 @@ extension JSONValue {
     }
 
     public static func parse(_ text: String, maxDepth: Int = 512) throws(JSONError) -> JSONValue {
-        try parse(Data(text.utf8), maxDepth: maxDepth)
+        var parser = JSONParser(bytes: Array(text.utf8), maxDepth: maxDepth)
+        return try parser.parseDocument()
     }
 
     /// Compact JSON with sorted keys: deterministic, so it can be hashed and compared.
@@ -342,7 +343,15 @@ struct JSONParser {
 
     mutating func parseString() throws(JSONError) -> String {
         i += 1
-        var buf: [UInt8] = []
+        // Most strings hold no escape: they are taken from the input in one piece.
+        let start = i
+        while i < bytes.count, bytes[i] != UInt8(ascii: "\""), bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            guard let s = String(validating: bytes[start..<i], as: UTF8.self) else { throw .invalid("string is not UTF-8") }
+            i += 1
+            return s
+        }
+        var buf = Array(bytes[start..<i])
         while true {
             guard i < bytes.count else { throw .invalid("unterminated string") }
             let c = bytes[i]

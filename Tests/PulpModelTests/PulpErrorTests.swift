@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PulpModel
 
@@ -98,7 +99,16 @@ struct JSONValueTests {
         #expect(JSONValue.double(1_390_858_910).serialized() == "1390858910.0")
     }
 
-    @Test("rejects what is not JSON", arguments: ["", "{", "[1,]", "{'a': 1}", "tru", "01", "1.", "\"\\x\"", "[1] 2", "\"\u{01}\""])
+    @Test("strings with and without escapes, plain or not ASCII")
+    func strings() throws {
+        let v = try JSONValue.parse(#"["plain", "", "pre\tpost", "été", "\u00e9t\u00e9", "a\"b", "tail\\", "\ud83d\ude00 ok"]"#)
+        #expect(v == ["plain", "", "pre\tpost", "été", "été", "a\"b", "tail\\", "😀 ok"])
+        #expect(throws: JSONError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0x22])) }
+        #expect(throws: JSONError.self) { try JSONValue.parse(Data([0x22, 0x61, 0x5C, 0x6E, 0xFF, 0x22])) }
+    }
+
+    @Test("rejects what is not JSON", arguments: ["", "{", "[1,]", "{'a': 1}", "tru", "01", "1.", "\"\\x\"", "[1] 2", "\"\u{01}\"",
+                                                 "\"abc", "\"ab\u{01}c\"", "\"ab\\nc"])
     func rejects(_ text: String) {
         #expect(throws: JSONError.self) { try JSONValue.parse(text) }
     }

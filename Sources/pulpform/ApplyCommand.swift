@@ -98,13 +98,7 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         // Not needed past the plan: freed on another core, and its memory reused by the apply.
         if let done = manifest.take() {
-            DispatchQueue.global(qos: .utility).async {
-                withExtendedLifetime(done) {}
-                typealias Trim = @convention(c) (Int) -> Int32
-                if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") {
-                    _ = unsafeBitCast(sym, to: Trim.self)(0)
-                }
-            }
+            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(done) {} }
         }
         // With nothing to confirm and stdout a file of its own, the plan is written on one core while the store
         // writes it: the text is the same, and no line of it can land among the progress lines on stderr.

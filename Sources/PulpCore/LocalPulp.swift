@@ -86,20 +86,27 @@ public struct LocalPulp: PulpService {
     func createRepository(_ request: RepositoryCreate, in db: StoreDB, now: PulpDateTime) throws -> Repository {
         guard let id = request.id, IDRules.isValidRepositoryId(id) else { throw PulpError.invalidValue(["repo_id"]) }
         guard try !db.repositoryExists(id) else { throw PulpError.duplicateResource(id) }
+        // All or nothing: a bad importer or distributor writes nothing.
+        let new = try newRepository(request, id: id, now: now)
+        try db.insert(new.rows)
+        return new.repository
+    }
+
+    /// A new repository with its importer and distributors, checked against the catalog, and its rows. (A new
+    /// repository has no schedules: they go with their repository, ON DELETE CASCADE.)
+    func newRepository(_ request: RepositoryCreate, id: String, now: PulpDateTime) throws
+        -> (repository: Repository, rows: StoreDB.RepositoryRows)
+    {
         let repo = Repository(id: id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
                               description: request.description, notes: request.notes)
-        try db.insertRepository(repo)
-        // All or nothing: a failing importer or distributor rolls the repository back.
+        var importer: Importer?
         if let type = request.importerTypeId {
             guard catalog.importer(type) != nil else { throw PulpError.invalidImporterType(type) }
-            try db.saveImporter(Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
-                                         config: ConfigRules.clean(request.importerConfig)))
+            importer = Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
+                                config: ConfigRules.clean(request.importerConfig))
         }
-        // A new repository has no schedules: they go with their repository (ON DELETE CASCADE).
-        for d in request.distributors {
-            try db.saveDistributor(try LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now))
-        }
-        return repo
+        let distributors = try request.distributors.map { try LocalPulp.buildDistributor($0, repoId: id, catalog: catalog, now: now) }
+        return (repo, StoreDB.RepositoryRows(repo, importer: importer, distributors: distributors))
     }
 
     public func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport {
@@ -620,26 +627,15 @@ public struct LocalPulp: PulpService {
         return calls.map { call in
             switch call {
             case .createRepository(let request):
-                guard let id = request.id, IDRules.isValidRepositoryId(id) else { return .call(call) }
-                let repo = Repository(id: id, oid: PulpIDs.objectId(now: now.epoch), displayName: request.displayName,
-                                      description: request.description, notes: request.notes)
-                var importer: Importer?
-                if let type = request.importerTypeId {
-                    guard catalog.importer(type) != nil else { return .call(call) }
-                    importer = Importer(repoId: id, typeId: type, oid: PulpIDs.objectId(now: now.epoch),
-                                        config: ConfigRules.clean(request.importerConfig))
-                }
-                var distributors: [Distributor] = []
+                guard let id = request.id, IDRules.isValidRepositoryId(id),
+                      let new = try? newRepository(request, id: id, now: now)
+                else { return .call(call) }
+                notes[id] = new.repository.notes
+                if let type = request.importerTypeId { owners.insert(.importer(repoId: id, importerId: type)) }
                 for d in request.distributors {
-                    guard let built = try? LocalPulp.buildDistributor(d, repoId: id, catalog: catalog, now: now) else {
-                        return .call(call)
-                    }
-                    distributors.append(built)
+                    if let d = d.distributorId { owners.insert(.distributor(repoId: id, distributorId: d)) }
                 }
-                notes[id] = repo.notes
-                if let importer { owners.insert(.importer(repoId: id, importerId: importer.typeId)) }
-                for d in distributors { owners.insert(.distributor(repoId: id, distributorId: d.id)) }
-                return .createRepository(id: id, StoreDB.RepositoryRows(repo, importer: importer, distributors: distributors))
+                return .createRepository(id: id, new.rows)
             case .createSchedule(let owner, let request):
                 guard let interval = try? ISOInterval.parse(request.schedule), (request.failureThreshold ?? 1) > 0,
                       !owner.kind.isConsumerContent

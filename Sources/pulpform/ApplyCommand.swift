@@ -61,7 +61,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let saved = try planFile.map(loadPlan)
-        var manifest: Manifest? = saved == nil ? try manifests.load() : Manifest()
+        let manifest = saved == nil ? try manifests.load() : Manifest()
         let target = try targetOptions.open(readOnly: false, workers: units, manifests: manifests.paths)
         // One apply at a time per embedded store.
         var lock: ApplyLock?
@@ -85,8 +85,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 try await check(saved, against: target)
                 plan = saved.plan
             } else {
-                plan = try await Reconciliation.make(manifest: manifest ?? Manifest(), pulp: target.pulp, state: target.state,
-                                                     prune: prune, drift: false).plan
+                plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune,
+                                                     drift: false).plan
             }
         } catch let e as ExitCode {
             await target.close()
@@ -97,9 +97,8 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         // Not needed past the plan: freed on another core, and its memory reused by the apply.
-        if let done = manifest.take() {
-            DispatchQueue.global(qos: .utility).async { withExtendedLifetime(done) {} }
-        }
+        let done = consume manifest
+        DispatchQueue.global(qos: .utility).async { withExtendedLifetime(done) {} }
         // With nothing to confirm and stdout a file of its own, the plan is written on one core while the store
         // writes it: the text is the same, and no line of it can land among the progress lines on stderr.
         var rendering: DispatchGroup?

@@ -141,12 +141,20 @@ public struct LocalPulp: PulpService {
         guard request.importerConfig == nil, request.distributorConfigs == nil, delta.count == 1,
               case .object(let notes)? = delta["notes"]
         else { return }
-        if case .string(let applied)? = notes[RepositoryContentHash.note],
-           notes.keys.allSatisfy({ $0 == RepositoryContentHash.note || $0 == "pulpform_managed" }) {
+        if let applied = recordedFingerprint(notes) {
             try db.setContentHash(repoId, applied)
         } else if notes.keys.allSatisfy({ $0.hasPrefix(RepositoryContentHash.leasePrefix) }) {
             try db.setContentHash(repoId, before)
         }
+    }
+
+    /// The fingerprint a notes delta records when it is the reconciler's bookkeeping alone (`pulpform_applied`,
+    /// with `pulpform_managed` or not): the repository holds that configuration from now on.
+    static func recordedFingerprint(_ notes: JSONObject) -> String? {
+        guard case .string(let applied)? = notes[RepositoryContentHash.note],
+              notes.keys.allSatisfy({ $0 == RepositoryContentHash.note || $0 == "pulpform_managed" })
+        else { return nil }
+        return applied
     }
 
     /// Notes merge: a null removes the key, anything else sets it.
@@ -647,8 +655,7 @@ public struct LocalPulp: PulpService {
             case .updateRepository(let id, let delta):
                 // Only the reconciler's record of what it applied, on notes this sequence wrote.
                 guard let known = notes[id], delta.count == 1, case .object(let change)? = delta["notes"],
-                      case .string(let applied)? = change[RepositoryContentHash.note],
-                      change.keys.allSatisfy({ $0 == RepositoryContentHash.note || $0 == "pulpform_managed" })
+                      let applied = LocalPulp.recordedFingerprint(change)
                 else {
                     notes[id] = nil
                     return .call(call)

@@ -130,7 +130,7 @@ public struct StoreDB {
     }
 
     public func setRepositoryNotes(_ id: String, _ notes: JSONObject) throws {
-        try db.execute(cached: "UPDATE repositories SET notes = ? WHERE repo_id = ?", arguments: [StoreDB.json(notes), id])
+        _ = try setRepositoryNotes(id, row: NotesRow(notes))
     }
 
     /// The repository's content hash (see migration `v3-content-hash`), or nil when none is known.

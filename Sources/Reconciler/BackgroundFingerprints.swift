@@ -24,10 +24,7 @@ final class BackgroundFingerprints: Sendable {
 
     func add(_ repositories: ArraySlice<DesiredRepository>) {
         guard !repositories.isEmpty else { return }
-        let seq = next.withLock { n in
-            n += 1
-            return n
-        }
+        let seq = nextSequence()
         let batch = Array(repositories)
         group.enter()
         DispatchQueue.global().async { [self] in
@@ -47,11 +44,16 @@ final class BackgroundFingerprints: Sendable {
 
     /// Records fingerprints computed with `fingerprints(of:)`, as the next batch.
     func record(_ fingerprints: [(String, String)]) {
-        let seq = next.withLock { n in
+        let seq = nextSequence()
+        results.withLock { $0.append((seq, fingerprints)) }
+    }
+
+    /// Batches are numbered in the order they are handed over; a later batch wins for an id.
+    private func nextSequence() -> Int {
+        next.withLock { n in
             n += 1
             return n
         }
-        results.withLock { $0.append((seq, fingerprints)) }
     }
 
     /// Waits for every batch; the fingerprints by repository id.

@@ -92,9 +92,8 @@ struct ManifestPieces {
 
         guard n >= minimumBytes, count > 1 else { return [Piece(range: i..<n, lineOffset: line)] }
         var cuts = [i]
-        var last = i
         for k in 1..<count {
-            var c = max(i + (n - i) / count * k, last + 1)
+            var c = max(i + (n - i) / count * k, cuts[cuts.count - 1] + 1)
             // The start of the first line at or after the target that opens an item.
             while c < n, bytes[c - 1] != newline { c += 1 }
             while c < n, !opensItem(c) {
@@ -103,7 +102,6 @@ struct ManifestPieces {
             }
             guard c < n else { break }
             cuts.append(c)
-            last = c
         }
         var pieces: [Piece] = []
         pieces.reserveCapacity(cuts.count)

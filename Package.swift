@@ -65,11 +65,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Child processes measured with wait4 (exit code, wall and CPU time, peak RSS): for the benchmark and the tests.
+        .target(name: "ChildProcess"),
         // `swift build -c release && .build/release/pulpform-bench`: see docs/PERFORMANCE.md.
         .executableTarget(
             name: "pulpform-bench",
             dependencies: [
-                "CYAML",
+                "CYAML", "ChildProcess",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -96,6 +98,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel"]),
-        .testTarget(name: "pulpformTests", dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel", "Reconciler"]),
+        .testTarget(
+            name: "pulpformTests",
+            dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel", "Reconciler", "ChildProcess"]
+        ),
     ]
 )

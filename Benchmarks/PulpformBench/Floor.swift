@@ -1,3 +1,4 @@
+import ChildProcess
 import CYAML
 import Foundation
 import GRDB

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// One scenario's figures.

@@ -19,6 +19,8 @@ public struct ManifestLoader: Sendable {
     public var streaming = true
     /// Fingerprints secret-free repositories on other cores while the files are read (see `Manifest.fingerprints`).
     public var fingerprinting = false
+    /// Bounds on nesting, aliases, matrices and file sizes (manifests may come from untrusted pull requests).
+    public var limits = ManifestLimits()
 
     public init(catalog: PluginCatalog = .builtin, secrets: SecretResolver = SecretResolver(), streaming: Bool = true) {
         self.catalog = catalog
@@ -34,33 +36,21 @@ public struct ManifestLoader: Sendable {
         for path in paths {
             for file in reader.files(at: path) {
                 manifest.files.append(file)
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    reader.error(SourceMark(file: file, line: 1, column: 1), "cannot read the file")
+                let bytes: [UInt8]
+                switch BoundedFile.contents(of: file, limit: limits.maximumFileBytes) {
+                case .success(let b): bytes = b
+                case .failure(let failure):
+                    let why: String
+                    switch failure {
+                    case .cannotOpen(let reason): why = "cannot read the file: \(reason)"
+                    case .notRegular(let kind): why = "cannot read the file: it is \(kind), not a regular file"
+                    case .tooLarge(let size):
+                        why = "the file has \(size.formatted) bytes, more than the \(limits.maximumFileBytes.formatted) a manifest may have"
+                    }
+                    reader.error(SourceMark(file: file, line: 1, column: 1), why)
                     continue
                 }
-                let bytes = [UInt8](data)
-                if streaming, let repositories = ManifestPieces.decode(bytes, file: file, loader: self, background: background) {
-                    manifest.repositories += repositories
-                    continue
-                }
-                if streaming, case .success(let decoded) = StreamingDecoder.decode(bytes, file: file, loader: self, background: background) {
-                    background?.add(decoded.repositories[decoded.handedOff...])
-                    manifest.repositories += decoded.repositories
-                    manifest.consumers += decoded.consumers
-                    continue
-                }
-                let documents: [YAMLNode]
-                do {
-                    documents = try YAMLParser.parse(bytes, file: file)
-                } catch {
-                    reader.error(error.mark, error.message)
-                    continue
-                }
-                let before = manifest.repositories.count
-                for doc in documents {
-                    decodeDocument(doc, into: &manifest, reader: &reader)
-                }
-                background?.add(manifest.repositories[before...])
+                decodeFile(bytes, file: file, into: &manifest, reader: &reader, background: background)
             }
         }
         checkUnique(manifest, reader: &reader)
@@ -72,6 +62,46 @@ public struct ManifestLoader: Sendable {
             throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())
         }
         return manifest
+    }
+
+    /// Decodes one file's bytes as if it were the only manifest: the entry point for fuzzing.
+    public func decode(_ bytes: [UInt8], file: String) throws(ManifestErrors) -> Manifest {
+        var reader = NodeReader()
+        var manifest = Manifest()
+        manifest.files = [file]
+        decodeFile(bytes, file: file, into: &manifest, reader: &reader, background: nil)
+        checkUnique(manifest, reader: &reader)
+        if !reader.diagnostics.isEmpty {
+            throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())
+        }
+        return manifest
+    }
+
+    func decodeFile(_ bytes: [UInt8], file: String, into manifest: inout Manifest, reader: inout NodeReader,
+                    background: BackgroundFingerprints?) {
+        reader.bytesRead += bytes.count
+        if streaming, let repositories = ManifestPieces.decode(bytes, file: file, loader: self, background: background) {
+            manifest.repositories += repositories
+            return
+        }
+        if streaming, case .success(let decoded) = StreamingDecoder.decode(bytes, file: file, loader: self, background: background) {
+            background?.add(decoded.repositories[decoded.handedOff...])
+            manifest.repositories += decoded.repositories
+            manifest.consumers += decoded.consumers
+            return
+        }
+        let documents: [YAMLNode]
+        do {
+            documents = try YAMLParser.parse(bytes, file: file, limits: limits)
+        } catch {
+            reader.error(error.mark, error.message)
+            return
+        }
+        let before = manifest.repositories.count
+        for doc in documents {
+            decodeDocument(doc, into: &manifest, reader: &reader)
+        }
+        background?.add(manifest.repositories[before...])
     }
 
     // MARK: - Documents
@@ -94,13 +124,15 @@ public struct ManifestLoader: Sendable {
         }
         if let list = top["repositories"], let items = reader.sequence(list, what: "repositories") {
             for item in items {
-                if let repo = decodeRepository(merge(defaults, item), reader: &reader) { manifest.repositories.append(repo) }
+                guard let node = expanded(merge(defaults, item), reader: &reader) else { break }
+                if let repo = decodeRepository(node, reader: &reader) { manifest.repositories.append(repo) }
             }
         }
         if let list = top["matrix"], let items = reader.sequence(list, what: "matrix") {
             for item in items {
                 for node in expandMatrix(item, reader: &reader) {
-                    if let repo = decodeRepository(merge(defaults, node), reader: &reader) { manifest.repositories.append(repo) }
+                    guard let node = expanded(merge(defaults, node), reader: &reader) else { break }
+                    if let repo = decodeRepository(node, reader: &reader) { manifest.repositories.append(repo) }
                 }
             }
         }
@@ -109,6 +141,41 @@ public struct ManifestLoader: Sendable {
                 if let c = decodeConsumer(item, reader: &reader) { manifest.consumers.append(c) }
             }
         }
+    }
+
+    /// The repository node, once its nodes (defaults, matrix copies and aliases counted each time they are used)
+    /// fit what is left of `ManifestLimits.expandedNodes`; nil once they do not, with one diagnostic.
+    func expanded(_ node: YAMLNode, reader: inout NodeReader) -> YAMLNode? {
+        guard !reader.expansionExhausted else { return nil }
+        let budget = limits.expandedNodes(forBytes: reader.bytesRead)
+        let n = Self.nodeCount(node, limit: budget - reader.expandedNodes)
+        reader.expandedNodes += n
+        guard reader.expandedNodes <= budget else {
+            reader.expansionExhausted = true
+            reader.error(node.mark, "the repositories expand to more than \(budget.formatted) YAML nodes, counting defaults, "
+                + "matrix copies and aliases each time they are used; --matrix-limit raises the limit "
+                + "(\(limits.nodesPerRepository) nodes for each repository it allows)")
+            return nil
+        }
+        return node
+    }
+
+    /// The nodes of a tree, keys included and aliases counted each time they are used; counting stops past `limit`.
+    static func nodeCount(_ node: YAMLNode, limit: Int) -> Int {
+        var n = 0
+        var stack = [node]
+        while let top = stack.popLast() {
+            n += 1
+            if n > limit { return n }
+            switch top.kind {
+            case .scalar: break
+            case .mapping(let entries):
+                n += entries.count
+                for e in entries { stack.append(e.value) }
+            case .sequence(let items): stack.append(contentsOf: items)
+            }
+        }
+        return n
     }
 
     /// Deep merge of `base` under `node`: mappings merge; anything else in `node` wins. A mapping whose
@@ -162,6 +229,30 @@ public struct ManifestLoader: Sendable {
             names.append(name)
             values.append(strings)
         }
+        // The product is checked before a single combination is made.
+        var product = 1
+        for vs in values {
+            let (p, overflow) = product.multipliedReportingOverflow(by: max(vs.count, 1))
+            product = overflow ? .max : p
+        }
+        let allowed = limits.matrixRepositories - reader.matrixRepositories
+        if product > allowed {
+            let factors = values.map { max($0.count, 1).formatted }.joined(separator: " × ")
+            let limit = reader.matrixRepositories == 0 ? "the limit of \(limits.matrixRepositories.formatted)"
+                : "the \(allowed.formatted) left of the limit of \(limits.matrixRepositories.formatted) for all matrices"
+            reader.error(varsNode.mark, "this matrix expands to \(product == .max ? "more than \(Int.max.formatted)" : product.formatted) "
+                + "repositories (\(factors)), more than \(limit); --matrix-limit raises it")
+            return []
+        }
+        let budget = limits.expandedNodes(forBytes: reader.bytesRead) - reader.expandedNodes
+        let templateNodes = Self.nodeCount(template, limit: budget)
+        if templateNodes.multipliedReportingOverflow(by: product).overflow || templateNodes * product > budget {
+            reader.error(varsNode.mark, "this matrix expands to \(product.formatted) copies of a template of "
+                + "\(templateNodes > budget ? "more than \(budget.formatted)" : templateNodes.formatted) YAML nodes, more than the "
+                + "\(budget.formatted) nodes left of the limit (aliases count each time they are used); --matrix-limit raises it")
+            return []
+        }
+        reader.matrixRepositories += product
         var combos: [[String: String]] = [[:]]
         for (name, vs) in zip(names, values) {
             combos = combos.flatMap { c in vs.map { v in c.merging([name: v]) { $1 } } }
@@ -200,14 +291,15 @@ public struct ManifestLoader: Sendable {
             while let start = rest.range(of: "${") {
                 out += rest[..<start.lowerBound]
                 guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                    reader.error(node.mark, "unterminated ${ in \"\(text)\"")
+                    reader.error(node.mark, "unterminated ${ in \(ManifestLimits.shown(text))")
                     return node
                 }
                 let name = String(rest[start.upperBound..<end])
                 if let v = vars[name] {
                     out += v
                 } else {
-                    reader.error(node.mark, "unknown matrix variable ${\(name)}" + NodeReader.suggestion(name, Array(vars.keys)))
+                    reader.error(node.mark, "unknown matrix variable ${\(ManifestLimits.cut(name))}"
+                        + NodeReader.suggestion(name, Array(vars.keys)))
                 }
                 rest = rest[rest.index(after: end)...]
             }
@@ -229,7 +321,7 @@ public struct ManifestLoader: Sendable {
             reader.error(m["id"]?.mark ?? node.mark, "repository id is longer than \(IDRules.maximumLength) characters")
         } else if !IDRules.isValidRepositoryId(id) {
             reader.error(m["id"]?.mark ?? node.mark,
-                         "repository id \"\(id)\" may only contain letters, digits, '.', '-' and '_'")
+                         "repository id \(ManifestLimits.shown(id)) may only contain letters, digits, '.', '-' and '_'")
         }
         var repo = DesiredRepository(
             id: id, displayName: reader.string(m["display_name"], what: "display_name"),
@@ -268,7 +360,7 @@ public struct ManifestLoader: Sendable {
         guard let type = reader.string(m["type"], required: true, what: "type", at: node.mark) else { return nil }
         guard let plugin = catalog.importer(type) else {
             reader.error(m["type"]?.mark ?? node.mark,
-                         "unknown importer type \"\(type)\"" + NodeReader.suggestion(type, catalog.importerIds))
+                         "unknown importer type \(ManifestLimits.shown(type))" + NodeReader.suggestion(type, catalog.importerIds))
             return nil
         }
         let config = decodeConfig(m["config"], plugin: plugin, reader: &reader)
@@ -281,11 +373,11 @@ public struct ManifestLoader: Sendable {
         let type = reader.string(m["type"], required: true, what: "type", at: node.mark)
         guard let id, let type else { return nil }
         if !IDRules.isValidDistributorId(id) {
-            reader.error(m["id"]?.mark ?? node.mark, "distributor id \"\(id)\" may only contain letters, digits, '-' and '_'")
+            reader.error(m["id"]?.mark ?? node.mark, "distributor id \(ManifestLimits.shown(id)) may only contain letters, digits, '-' and '_'")
         }
         guard let plugin = catalog.distributor(type) else {
             reader.error(m["type"]?.mark ?? node.mark,
-                         "unknown distributor type \"\(type)\"" + NodeReader.suggestion(type, catalog.distributorIds))
+                         "unknown distributor type \(ManifestLimits.shown(type))" + NodeReader.suggestion(type, catalog.distributorIds))
             return nil
         }
         let config = decodeConfig(m["config"], plugin: plugin, reader: &reader)
@@ -311,7 +403,7 @@ public struct ManifestLoader: Sendable {
         for (k, v) in entries {
             guard let name = k.scalarText else { continue }
             guard let key = plugin.key(name) else {
-                reader.error(k.mark, "\(plugin.id) has no config key \"\(name)\"" + NodeReader.suggestion(name, plugin.keys.map(\.name)))
+                reader.error(k.mark, "\(plugin.id) has no config key \(ManifestLimits.shown(name))" + NodeReader.suggestion(name, plugin.keys.map(\.name)))
                 continue
             }
             if let secret = reader.secret(v) {
@@ -366,7 +458,7 @@ public struct ManifestLoader: Sendable {
         guard let m = reader.mapping(node, allowed: Self.consumerKeys, what: "a consumer") else { return nil }
         guard let id = reader.string(m["id"], required: true, what: "id", at: node.mark) else { return nil }
         if !IDRules.isValidConsumerId(id) {
-            reader.error(m["id"]?.mark ?? node.mark, "consumer id \"\(id)\" may only contain letters, digits, '.', '-' and '_'")
+            reader.error(m["id"]?.mark ?? node.mark, "consumer id \(ManifestLimits.shown(id)) may only contain letters, digits, '.', '-' and '_'")
         }
         var c = DesiredConsumer(id: id, displayName: reader.string(m["display_name"], what: "display_name"),
                                 description: reader.string(m["description"], what: "description"),
@@ -417,6 +509,12 @@ public struct ManifestLoader: Sendable {
 /// Typed reads of YAML nodes that record a diagnostic for every problem.
 struct NodeReader {
     var diagnostics: [Diagnostic] = []
+    /// Bytes of manifest read so far, which `ManifestLimits.expandedNodes` allows on top.
+    var bytesRead = 0
+    /// Repositories that matrices expanded to, and nodes the decoded repositories hold (see `ManifestLimits`).
+    var matrixRepositories = 0
+    var expandedNodes = 0
+    var expansionExhausted = false
 
     mutating func error(_ mark: SourceMark, _ message: String) {
         diagnostics.append(Diagnostic(mark, message))
@@ -453,7 +551,7 @@ struct NodeReader {
         for (k, v) in entries {
             guard let name = k.scalarText else { continue }
             if let allowed, !allowed.contains(name) {
-                error(k.mark, "unknown key \"\(name)\" in \(what)" + NodeReader.suggestion(name, allowed))
+                error(k.mark, "unknown key \(ManifestLimits.shown(name)) in \(what)" + NodeReader.suggestion(name, allowed))
                 continue
             }
             out[name] = v
@@ -523,7 +621,7 @@ struct NodeReader {
             _ = try ISOInterval.parse(text)
         } catch {
             guard case .invalid(let why) = error else { return nil }
-            self.error(node.mark, "invalid schedule \"\(text)\": \(why)")
+            self.error(node.mark, "invalid schedule \(ManifestLimits.shown(text)): \(why)")
             return nil
         }
         return text
@@ -545,8 +643,9 @@ struct NodeReader {
         return .file(dir.isEmpty ? name : (dir as NSString).appendingPathComponent(name))
     }
 
-    /// `; did you mean "x"?` for the closest candidate within two edits, or nothing.
+    /// `; did you mean "x"?` for the closest candidate within two edits, or nothing (always nothing for a long word).
     static func suggestion(_ word: String, _ candidates: [String]) -> String {
+        guard word.utf8.count <= ManifestLimits.suggestedCharacters else { return "" }
         let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 3) else { return "" }
         return "; did you mean \"\(best.0)\"?"
@@ -573,6 +672,8 @@ public struct SecretResolver: Sendable {
     public var environment: [String: String]
     /// Relative `{file:}` paths are taken from here.
     public var baseDirectory: String
+    /// The largest `{file:}` secret read: certificates and keys take a few kilobytes, a CA bundle a few hundred.
+    public var maximumFileBytes = 1024 * 1024
 
     public struct Failure: Error, Sendable, Equatable {
         public var message: String
@@ -589,13 +690,23 @@ public struct SecretResolver: Sendable {
         switch source {
         case .env(let name):
             guard let v = environment[name] else {
-                return .failure(Failure(message: "secret {env: \(name)} cannot be resolved: \(name) is not set"))
+                return .failure(Failure(message: "secret {env: \(ManifestLimits.cut(name))} cannot be resolved: "
+                    + "\(ManifestLimits.cut(name)) is not set"))
             }
             return .success(v)
         case .file(let path):
             let full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
-            guard let data = FileManager.default.contents(atPath: full) else {
-                return .failure(Failure(message: "secret {file: \(path)} cannot be resolved: the file cannot be read"))
+            let data: [UInt8]
+            switch BoundedFile.contents(of: full, limit: maximumFileBytes) {
+            case .success(let bytes): data = bytes
+            case .failure(let failure):
+                let why: String
+                switch failure {
+                case .cannotOpen: why = "the file cannot be read"
+                case .notRegular(let kind): why = "it is \(kind), not a regular file"
+                case .tooLarge: why = "the file is larger than \(maximumFileBytes.formatted) bytes"
+                }
+                return .failure(Failure(message: "secret {file: \(ManifestLimits.cut(path))} cannot be resolved: \(why)"))
             }
             var text = String(decoding: data, as: UTF8.self)
             // A trailing newline from an editor or `echo` is not part of the secret.

@@ -132,6 +132,7 @@ struct StreamingDecoder {
         var decoder = StreamingDecoder(file: file, catalog: loader.catalog, secrets: loader.secrets, loader: loader)
         var events = EventStream(buffer)
         events.lineOffset = lineOffset
+        events.depth = 1
         defer { events.close() }
         do throws(Bail) {
             try events.expect(YAML_STREAM_START_EVENT)
@@ -363,6 +364,10 @@ struct EventStream {
     private var started = false
     /// Lines of the file before the buffer's first line (a piece of a file starts part-way through it).
     var lineOffset = 0
+    /// Collections open around the current event, those around the buffer included (a piece of a
+    /// `repositories` list starts inside the document's mapping). Past `ManifestLimits.maximumDepth` the fast
+    /// path ends, and the tree decoder reports where.
+    var depth = 0
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) {
         parser = .allocate(capacity: 1)
@@ -393,6 +398,15 @@ struct EventStream {
         hasEvent = false
         guard started, yaml_parser_parse(parser, current) == 1 else { throw .init("syntax") }
         hasEvent = true
+        switch current.pointee.type {
+        case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+            depth += 1
+            if depth > ManifestLimits.maximumDepth { throw .init("nested too deep") }
+        case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
+            depth -= 1
+        default:
+            break
+        }
     }
 
     mutating func expect(_ t: yaml_event_type_t) throws(StreamingDecoder.Bail) {
@@ -528,15 +542,15 @@ struct EventStream {
     /// The next node as a tree, for the sections the tree decoder reads (anchors and aliases end the fast path).
     mutating func subtree(file: String) throws(StreamingDecoder.Bail) -> YAMLNode {
         var builder = YAMLParser.Builder(file: file)
-        var depth = 0
+        var open = 0
         repeat {
             try next()
             switch event.type {
             case YAML_ALIAS_EVENT: throw .init("alias")
             case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
                 try plainCollection()
-                depth += 1
-            case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT: depth -= 1
+                open += 1
+            case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT: open -= 1
             case YAML_SCALAR_EVENT: guard isUntagged else { throw .init("anchor or tag") }
             default: break
             }
@@ -545,7 +559,7 @@ struct EventStream {
             } catch {
                 throw .init("syntax")
             }
-        } while depth > 0
+        } while open > 0
         guard let node = builder.documents.first else { throw .init("empty") }
         return node
     }

@@ -131,9 +131,15 @@ public struct YAMLSyntaxError: Error, Sendable {
 }
 
 /// Parses YAML text with libyaml's event API into one node per document.
+///
+/// Manifests come from pull requests nobody has reviewed yet, so the tree is bounded: collections nest at
+/// most `ManifestLimits.maximumDepth` deep, and aliases may add at most `ManifestLimits.aliasNodes(forBytes:)`
+/// nodes (each use of an alias counts every node below its anchor), which stops "billion laughs" bombs at the
+/// alias that crosses the line instead of after gigabytes.
 public enum YAMLParser {
-    public static func parse(_ bytes: [UInt8], file: String) throws(YAMLSyntaxError) -> [YAMLNode] {
-        var builder = Builder(file: file)
+    public static func parse(_ bytes: [UInt8], file: String,
+                             limits: ManifestLimits = ManifestLimits()) throws(YAMLSyntaxError) -> [YAMLNode] {
+        var builder = Builder(file: file, aliasBudget: limits.aliasNodes(forBytes: bytes.count))
         var failure: YAMLSyntaxError?
         bytes.withUnsafeBufferPointer { buffer in
             var parser = yaml_parser_t()
@@ -173,7 +179,8 @@ public enum YAMLParser {
     struct Builder {
         let file: String
         var documents: [YAMLNode] = []
-        var anchors: [String: YAMLNode] = [:]
+        /// Anchored nodes, with the number of nodes each stands for.
+        var anchors: [String: (node: YAMLNode, nodes: Int)] = [:]
 
         enum Open {
             case mapping(SourceMark, anchor: String?, entries: [(key: YAMLNode, value: YAMLNode)], pendingKey: YAMLNode?)
@@ -181,8 +188,32 @@ public enum YAMLParser {
         }
 
         var stack: [Open] = []
+        /// The node count when each open collection started: its own nodes are those counted since.
+        var counted: [Int] = []
+        /// Nodes counted so far, each use of an alias counting the nodes below its anchor.
+        var nodes = 0
+        /// Nodes that aliases may add.
+        let aliasBudget: Int
+        var aliasNodes = 0
 
-        init(file: String) { self.file = file }
+        init(file: String, aliasBudget: Int = .max) {
+            self.file = file
+            self.aliasBudget = aliasBudget
+        }
+
+        mutating func open(_ collection: Open, at m: SourceMark) throws(YAMLSyntaxError) {
+            guard stack.count < ManifestLimits.maximumDepth else {
+                throw YAMLSyntaxError(mark: m, message: "collections nest deeper than \(ManifestLimits.maximumDepth) levels")
+            }
+            nodes += 1
+            stack.append(collection)
+            counted.append(nodes)
+        }
+
+        /// The nodes of the collection just closed, itself included.
+        mutating func closed() -> Int {
+            nodes - (counted.popLast() ?? nodes) + 1
+        }
 
         func mark(_ m: yaml_mark_t) -> SourceMark {
             SourceMark(file: file, line: Int(m.line) + 1, column: Int(m.column) + 1)
@@ -202,18 +233,20 @@ public enum YAMLParser {
             case YAML_DOCUMENT_START_EVENT:
                 anchors = [:]
             case YAML_MAPPING_START_EVENT:
-                stack.append(.mapping(m, anchor: Builder.string(event.data.mapping_start.anchor), entries: [], pendingKey: nil))
+                try open(.mapping(m, anchor: Builder.string(event.data.mapping_start.anchor), entries: [], pendingKey: nil), at: m)
             case YAML_SEQUENCE_START_EVENT:
-                stack.append(.sequence(m, anchor: Builder.string(event.data.sequence_start.anchor), items: []))
+                try open(.sequence(m, anchor: Builder.string(event.data.sequence_start.anchor), items: []), at: m)
             case YAML_MAPPING_END_EVENT:
                 guard case .mapping(let start, let anchor, let entries, _)? = stack.popLast() else { return }
+                let size = closed()
                 let node = YAMLNode(.mapping(try Builder.applyMerges(entries)), mark: start)
-                if let anchor { anchors[anchor] = node }
+                if let anchor { anchors[anchor] = (node, size) }
                 try add(node)
             case YAML_SEQUENCE_END_EVENT:
                 guard case .sequence(let start, let anchor, let items)? = stack.popLast() else { return }
+                let size = closed()
                 let node = YAMLNode(.sequence(items), mark: start)
-                if let anchor { anchors[anchor] = node }
+                if let anchor { anchors[anchor] = (node, size) }
                 try add(node)
             case YAML_SCALAR_EVENT:
                 let s = event.data.scalar
@@ -227,14 +260,21 @@ public enum YAMLParser {
                 var tag = Builder.string(s.tag)
                 if tag == "!" { tag = "tag:yaml.org,2002:str" }
                 let node = YAMLNode(.scalar(text, style, tag: tag), mark: m)
-                if let anchor = Builder.string(s.anchor) { anchors[anchor] = node }
+                nodes += 1
+                if let anchor = Builder.string(s.anchor) { anchors[anchor] = (node, 1) }
                 try add(node)
             case YAML_ALIAS_EVENT:
                 let name = Builder.string(event.data.alias.anchor) ?? ""
                 guard let target = anchors[name] else {
-                    throw YAMLSyntaxError(mark: m, message: "unknown alias *\(name)")
+                    throw YAMLSyntaxError(mark: m, message: "unknown alias *\(ManifestLimits.shown(name))")
                 }
-                try add(target)
+                aliasNodes += target.nodes
+                nodes += target.nodes
+                guard aliasNodes <= aliasBudget else {
+                    throw YAMLSyntaxError(mark: m, message: "aliases expand to more than \(aliasBudget.formatted) nodes, "
+                        + "the limit for a file of this size (each use of an alias counts every node below its anchor)")
+                }
+                try add(target.node)
             default:
                 break
             }
@@ -252,7 +292,7 @@ public enum YAMLParser {
             case .mapping(let start, let anchor, var entries, let pendingKey):
                 if let key = pendingKey {
                     if key.scalarText != "<<", let dup = entries.first(where: { $0.key.scalarText != nil && $0.key.scalarText == key.scalarText }) {
-                        throw YAMLSyntaxError(mark: key.mark, message: "duplicate key \"\(key.scalarText ?? "")\" (first at line \(dup.key.mark.line))")
+                        throw YAMLSyntaxError(mark: key.mark, message: "duplicate key \(ManifestLimits.shown(key.scalarText ?? "")) (first at line \(dup.key.mark.line))")
                     }
                     entries.append((key, node))
                     stack.append(.mapping(start, anchor: anchor, entries: entries, pendingKey: nil))

@@ -51,12 +51,15 @@ let maximumBodySize = 16 * 1024 * 1024
 extension Request {
     /// The body as JSON: not JSON is PLP1009; an empty body is `{}` where `emptyIsObject`.
     func jsonBody(emptyIsObject: Bool = true) async throws -> JSONValue {
+        let tooLarge = PulpError(code: "PLP0000", httpStatus: 413, message: "The request body is larger than \(maximumBodySize) bytes",
+                                 extra: ["args": []])
+        // A declared length over the limit is refused before a byte of the body is read.
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > maximumBodySize { throw tooLarge }
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: maximumBodySize)
         } catch {
-            throw PulpError(code: "PLP0000", httpStatus: 413, message: "The request body is larger than \(maximumBodySize) bytes",
-                            extra: ["args": []])
+            throw tooLarge
         }
         if buffer.readableBytes == 0 || String(buffer: buffer).allSatisfy(\.isWhitespace) {
             if emptyIsObject { return .object([:]) }
@@ -131,7 +134,11 @@ struct PulpErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func render(_ e: PulpError, _ request: Request) -> Response {
-        json(e.body(href: request.uri.description, method: request.method.rawValue), status: HTTPResponse.Status(code: e.httpStatus))
+        var response = json(e.body(href: request.uri.description, method: request.method.rawValue),
+                            status: HTTPResponse.Status(code: e.httpStatus))
+        // The rest of an oversized body is not worth reading: `ConnectionGuard` closes the connection after this.
+        if e.httpStatus == 413 { response.headers[.connection] = "close" }
+        return response
     }
 }
 

@@ -14,8 +14,8 @@ extension PulpAPI {
         }
         r.on(.post, "/repositories/:repo_id/importers/") { request, context in
             let repoId = try context.parameters.id("repo_id")
-            let body = try await request.objectBody()
             _ = try await pulp.repository(repoId, include: .none)
+            let body = try await request.objectBody()
             guard let type = body["importer_type_id"], !type.isNull else { throw PulpError.missingValue(["importer_type_id"]) }
             guard case .string(let typeId) = type else { throw PulpError.invalidValue(["importer_type_id"]) }
             let config: JSONObject
@@ -55,6 +55,7 @@ extension PulpAPI {
         }
         r.on(.post, "/repositories/:repo_id/distributors/") { request, context in
             let repoId = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
             let dist = try await pulp.addDistributor(repoId: repoId, try DistributorCreate.parse(body))
             return json(dist.json(), status: .created, location: dist.href)
@@ -94,8 +95,10 @@ extension PulpAPI {
     }
 
     func addActionRoutes(_ r: RouteTable) {
+        // Like Pulp, a missing repository is a 404 before the body is looked at.
         r.on(.post, "/repositories/:repo_id/actions/sync/") { request, context in
             let repoId = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
             let overrides: JSONObject
             switch body["override_config"] {
@@ -107,6 +110,7 @@ extension PulpAPI {
         }
         r.on(.post, "/repositories/:repo_id/actions/download/") { request, context in
             let repoId = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
             let verify: Bool
             switch body["verify_all_units"] {
@@ -118,8 +122,8 @@ extension PulpAPI {
         }
         r.on(.post, "/repositories/:repo_id/actions/publish/") { request, context in
             let repoId = try context.parameters.id("repo_id")
-            let body = try await request.objectBody()
             _ = try await pulp.repository(repoId, include: .none)
+            let body = try await request.objectBody()
             guard let idValue = body["id"], !idValue.isNull else { throw PulpError.missingValue(["id"]) }
             guard case .string(let distId) = idValue else { throw PulpError.invalidValue(["id"]) }
             let overrides: JSONObject

@@ -45,6 +45,7 @@ extension PulpAPI {
         }
         r.on(.put, "/repositories/:repo_id/") { request, context in
             let id = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(id, include: .none)
             let update = try RepositoryUpdate.parse(try await request.objectBody())
             let report = try await pulp.updateRepository(id, update)
             return json(report.json(), status: report.spawnedTasks.isEmpty ? .ok : .accepted)

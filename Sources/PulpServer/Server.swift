@@ -46,6 +46,10 @@ public struct PulpServerRunner: Sendable {
     public let counters = RequestCounters()
     /// Fire due schedules. Off, the server only answers requests and runs the tasks they dispatch.
     public var scheduler = true
+    /// How long a request's head may take to arrive once its first byte has (slowloris clients are closed).
+    public var headerTimeout: Duration = .seconds(10)
+    /// How long a connection may wait for a request, or between the parts of a body.
+    public var idleTimeout: Duration = .seconds(60)
 
     public init(pulp: LocalPulp, host: String, port: Int, drainTimeout: Duration = .seconds(30), logger: Logger) {
         self.pulp = pulp
@@ -61,6 +65,9 @@ public struct PulpServerRunner: Sendable {
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
         let app = Application(
             router: PulpAPI(pulp: pulp, counters: counters).router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ConnectionGuard(headerTimeout: headerTimeout, idleTimeout: idleTimeout),
+            ])),
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
             services: scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [],
             onServerRunning: { channel in

@@ -34,6 +34,12 @@ struct ServeCommand: AsyncParsableCommand {
           help: "Fire due sync, publish and consumer content schedules. --no-scheduler only serves the API and runs its tasks.")
     var scheduler = true
 
+    @Option(name: .long, help: "Seconds a request's head may take from its first byte; slower clients get 408 and are closed.")
+    var headerTimeout = 10
+
+    @Option(name: .long, help: "Seconds a connection may wait for a request, or between the parts of a body, before it is closed.")
+    var idleTimeout = 60
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -50,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard workers >= 1, workers <= 256 else { throw ValidationError("--workers must be between 1 and 256") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
+        guard headerTimeout >= 1 else { throw ValidationError("--header-timeout must be at least 1 second") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
     }
 
     func run() async throws {
@@ -61,6 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         let path = store.path
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
         runner.scheduler = scheduler
+        runner.headerTimeout = .seconds(headerTimeout)
+        runner.idleTimeout = .seconds(idleTimeout)
         try await runner.run { bound in
             printError("pulpform serving \(path) on http://\(host):\(bound)/pulp/api/v2/")
         }

@@ -73,6 +73,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What fuzzing asks of the manifest decoders, and a deterministic mutator (see scripts/fuzz-manifests.sh).
+        .target(name: "ManifestFuzzing", dependencies: ["Reconciler"], path: "Fuzz/ManifestFuzzing"),
+        // libFuzzer's target when built with -sanitize=fuzzer -DPULPFORM_LIBFUZZER; otherwise the mutator's runner.
+        .executableTarget(name: "pulpform-fuzz", dependencies: ["ManifestFuzzing"], path: "Fuzz/pulpform-fuzz"),
         // Child processes measured with wait4 (exit code, wall and CPU time, peak RSS): for the benchmark and the tests.
         .target(name: "ChildProcess"),
         // `swift build -c release && .build/release/pulpform-bench`: see docs/PERFORMANCE.md.
@@ -105,7 +109,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel"]),
+        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel", "ManifestFuzzing"]),
         .testTarget(
             name: "pulpformTests",
             dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel", "Reconciler", "ChildProcess"]

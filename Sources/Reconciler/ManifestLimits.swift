@@ -49,9 +49,9 @@ public struct ManifestLimits: Sendable, Equatable {
         return "\"\(text.prefix(echoedCharacters))…\" (\(utf8.formatted) bytes)"
     }
 
-    /// A name from a manifest, cut to a readable length.
-    public static func cut(_ text: String) -> String {
-        text.utf8.count > echoedCharacters ? String(text.prefix(echoedCharacters)) + "…" : text
+    /// A name from a manifest, or a message that holds one, cut to a readable length.
+    public static func cut(_ text: String, to length: Int = echoedCharacters) -> String {
+        text.utf8.count > length ? String(text.prefix(length)) + "…" : text
     }
 }
 

@@ -621,7 +621,7 @@ struct NodeReader {
             _ = try ISOInterval.parse(text)
         } catch {
             guard case .invalid(let why) = error else { return nil }
-            self.error(node.mark, "invalid schedule \(ManifestLimits.shown(text)): \(why)")
+            self.error(node.mark, "invalid schedule \(ManifestLimits.shown(text)): \(ManifestLimits.cut(why, to: 160))")
             return nil
         }
         return text

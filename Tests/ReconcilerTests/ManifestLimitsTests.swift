@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import PulpModel
 @testable import Reconciler
+@testable import ManifestFuzzing
 
 #if canImport(Glibc)
 import Glibc
@@ -171,5 +172,42 @@ struct ManifestLimitsTests {
             "b.yaml:1:1: cannot read the file: it is a FIFO, not a regular file",
             "c.yaml:1:1: cannot read the file: it is a character device, not a regular file",
         ])
+    }
+}
+
+@Suite("Manifest fuzzing")
+struct ManifestFuzzingTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("the seed corpus and 3,000 deterministic mutations of it end in manifests or located diagnostics, both decoders agreeing")
+    func mutations() throws {
+        let seeds = ManifestFuzzing.seeds(root: Self.root)
+        #expect(seeds.count >= 9)
+        do {
+            let n = try ManifestFuzzing.run(seeds: seeds, iterations: 3_000, seed: 42)
+            #expect(n == 3_000)
+        } catch {
+            Issue.record("\(error): \(String(decoding: error.input.prefix(500), as: UTF8.self))")
+        }
+    }
+
+    @Test("the checker refuses diagnostics outside the file, long messages and decoders that disagree")
+    func checkerFails() {
+        let mark = SourceMark(file: ManifestFuzzing.file, line: 1, column: 1)
+        func errors(_ d: Diagnostic...) -> Result<Manifest, ManifestErrors> { .failure(ManifestErrors(diagnostics: d)) }
+        let ok = errors(Diagnostic(mark, "unknown key \"x\""))
+        #expect(throws: Never.self) { try ManifestFuzzing.verify(fast: ok, tree: ok, lines: 1) }
+        let outside = errors(Diagnostic(SourceMark(file: ManifestFuzzing.file, line: 4, column: 1), "x"))
+        #expect(throws: ManifestFuzzing.Violation.self) { try ManifestFuzzing.verify(fast: outside, tree: outside, lines: 2) }
+        let long = errors(Diagnostic(mark, String(repeating: "x", count: 1_001)))
+        #expect(throws: ManifestFuzzing.Violation.self) { try ManifestFuzzing.verify(fast: long, tree: long, lines: 1) }
+        #expect(throws: ManifestFuzzing.Violation.self) { try ManifestFuzzing.verify(fast: .success(Manifest()), tree: ok, lines: 1) }
+        let other = errors(Diagnostic(mark, "another message"))
+        #expect(throws: ManifestFuzzing.Violation.self) { try ManifestFuzzing.verify(fast: ok, tree: other, lines: 1) }
+        #expect(throws: ManifestFuzzing.Violation.self) { try ManifestFuzzing.verify(fast: errors(), tree: errors(), lines: 1) }
+        // The mutator is deterministic.
+        var a = ManifestFuzzing.Generator(seed: 9), b = ManifestFuzzing.Generator(seed: 9)
+        let input = Array("repositories:\n  - id: r\n".utf8)
+        #expect(ManifestFuzzing.mutate(input, other: input, using: &a) == ManifestFuzzing.mutate(input, other: input, using: &b))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Pulp's search criteria (§1e): Mongo-style `filters`, `sort`, `skip`/`limit` and `fields`.
 public struct SearchCriteria: Sendable, Hashable {
@@ -121,7 +122,13 @@ public struct SearchCriteria: Sendable, Hashable {
             for f in fields where !knownFields.contains(Matcher.root(aliases[f] ?? f)) { throw .invalidValue(["fields"]) }
         }
         var matched: [(Int, JSONObject)] = []
-        for (i, d) in documents.enumerated() where filter.matches(.object(d)) { matched.append((i, d)) }
+        // `$regex` backtracks: a pattern such as `^(a+)+$` takes exponential time. The search's regular
+        // expressions share a budget of matching steps, and a search that spends it is refused.
+        let budget = RegexBudget()
+        RegexBudget.$current.withValue(budget) {
+            for (i, d) in documents.enumerated() where filter.matches(.object(d)) { matched.append((i, d)) }
+        }
+        if budget.isSpent { throw .invalidValue(["filters"]) }
         if !sort.isEmpty {
             let keys = sort.map { (Matcher.path(aliases[$0.field] ?? $0.field), $0.ascending) }
             matched.sort { a, b in
@@ -402,7 +409,37 @@ struct NSRegularExpressionBox: @unchecked Sendable {
         }
     }
 
+    /// Whether the expression matches somewhere in `s`; false, with the budget spent, when the matching steps of
+    /// the search in progress run out.
     func matches(_ s: String) -> Bool {
-        regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+        let budget = RegexBudget.current
+        if budget?.isSpent == true { return false }
+        var found = false
+        regex.enumerateMatches(in: s, options: [.reportProgress], range: NSRange(s.startIndex..., in: s)) { result, flags, stop in
+            if result != nil {
+                found = true
+                stop.pointee = true
+            } else if flags.contains(.progress), budget?.spend() == false {
+                stop.pointee = true
+            }
+        }
+        return found
     }
+}
+
+/// The matching steps that the regular expressions of one search may take. ICU reports progress every few
+/// thousand backtracking steps of a long match, and each report spends one unit (about 0.15 ms of matching on a
+/// 2-core test machine); ordinary patterns finish before the first report.
+final class RegexBudget: Sendable {
+    /// About 0.3 s of backtracking for one search.
+    static let units = 2_000
+    /// The budget of the search in progress; none outside a search.
+    @TaskLocal static var current: RegexBudget?
+
+    private let left = Atomic<Int>(RegexBudget.units)
+
+    var isSpent: Bool { left.load(ordering: .relaxed) <= 0 }
+
+    /// Spends one unit; false once none is left.
+    func spend() -> Bool { left.subtract(1, ordering: .relaxed).newValue > 0 }
 }

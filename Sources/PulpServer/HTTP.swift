@@ -101,22 +101,36 @@ extension Request {
 }
 
 extension Parameters {
-    /// A path parameter the route guarantees.
+    /// A path parameter the route guarantees, percent-decoded as Pulp (Django) decodes paths: `pct%2Etest` is
+    /// `pct.test`. A malformed escape is kept as it is.
     func id(_ name: String) throws -> String {
         guard let v = get(name) else { throw PulpError.missingValue([name]) }
-        return v
+        guard v.utf8.contains(UInt8(ascii: "%")) else { return v }
+        return v.removingPercentEncoding ?? v
     }
 }
 
 /// Renders every failure as Pulp's error body (§1a): Pulp errors with their code and class-specific key;
 /// unknown paths as 404; anything else as a 500 with `exception` and `traceback` lists and no `error` key.
 struct PulpErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// A known path asked with another method is 405, with the methods it allows.
+    var allowed = AllowedMethods()
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let e as PulpError {
             return render(e, request)
         } catch let e as HTTPError where e.status == .notFound {
+            let methods = allowed.methods(for: request.uri.path)
+            if !methods.isEmpty, !methods.contains(request.method.rawValue) {
+                let error = PulpError(code: "PLP0000", httpStatus: 405,
+                                      message: "Method \(request.method.rawValue) is not allowed on \(request.uri.path)",
+                                      extra: ["args": []])
+                var response = render(error, request)
+                response.headers[.allow] = methods.sorted().joined(separator: ", ")
+                return response
+            }
             return render(.missingResource(["resource": request.uri.path]), request)
         } catch let e as any HTTPResponseError {
             let error = PulpError(code: "PLP0000", httpStatus: Int(e.status.code), message: "\(e.status.reasonPhrase)",

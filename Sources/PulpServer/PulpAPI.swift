@@ -51,7 +51,8 @@ public struct PulpAPI: Sendable {
         let router = Router(context: BasicRequestContext.self)
         if let counters { router.middlewares.add(RequestCountMiddleware(counters: counters)) }
         router.middlewares.add(RequestLogMiddleware())
-        router.middlewares.add(PulpErrorMiddleware())
+        let allowed = AllowedMethods()
+        router.middlewares.add(PulpErrorMiddleware(allowed: allowed))
         let table = RouteTable(router: router)
         addRepositoryRoutes(table)
         addImporterRoutes(table)
@@ -61,6 +62,7 @@ public struct PulpAPI: Sendable {
         addHistoryRoutes(table)
         addTaskRoutes(table)
         addConsumerRoutes(table)
+        allowed.set(table.routes)
         return table
     }
 
@@ -68,4 +70,30 @@ public struct PulpAPI: Sendable {
     func accepted(_ report: CallReport) -> Response { json(report.json(), status: .accepted) }
 
     static let nullBody = JSONValue.null
+}
+
+/// The methods each route path allows, so that a known path with another method is a 405, not a 404.
+final class AllowedMethods: @unchecked Sendable {
+    /// Routes as path segments under the API root (`{name}` matches any one segment), with their methods.
+    /// Written once, while the router is built, before any request arrives.
+    private var shapes: [(segments: [Substring], methods: Set<String>)] = []
+
+    func set(_ routes: [PulpAPI.Route]) {
+        var byPath: [String: Set<String>] = [:]
+        for r in routes { byPath[r.path, default: []].insert(r.method) }
+        shapes = byPath.map { ($0.key.split(separator: "/"), $0.value) }
+    }
+
+    /// The methods allowed on `path` (a request path, with the API root), or none for a path no route has.
+    func methods(for path: String) -> Set<String> {
+        let root = PulpPaths.apiRoot.split(separator: "/")
+        let segments = path.split(separator: "/")
+        guard segments.starts(with: root) else { return [] }
+        let rest = segments.dropFirst(root.count)
+        var out = Set<String>()
+        for shape in shapes where shape.segments.count == rest.count {
+            if zip(shape.segments, rest).allSatisfy({ $0.0.hasPrefix("{") || $0.0 == $0.1 }) { out.formUnion(shape.methods) }
+        }
+        return out
+    }
 }

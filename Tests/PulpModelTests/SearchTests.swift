@@ -22,6 +22,21 @@ struct SearchTests {
                                                  alwaysKept: ["id", "_id", "_href"]).compactMap { $0["id"]?.stringValue }
     }
 
+    @Test("a backtracking $regex is refused once the search's matching budget is spent; ordinary ones are not")
+    func regexBudget() throws {
+        let evil: [JSONObject] = (0..<50).map { ["id": .string(String(repeating: "a", count: 60) + ".\($0)")] }
+        let criteria = try SearchCriteria.parse(["filters": ["id": ["$regex": "^(a+)+$"]]])
+        #expect(throws: PulpError.invalidValue(["filters"])) {
+            try criteria.apply(to: evil, knownFields: ["id"], alwaysKept: ["id"])
+        }
+        // Each search has its own budget: the next one still matches.
+        let many: [JSONObject] = (0..<20_000).map { ["id": .string("rhel-\($0)-x86_64")] }
+        let found = try SearchCriteria.parse(["filters": ["id": ["$regex": "^rhel-1[0-9]*-x86_64$"]]])
+            .apply(to: many, knownFields: ["id"], alwaysKept: ["id"])
+        #expect(found.count == 11_111)
+        #expect(try ids(["filters": ["id": ["$regex": "^(z+)+o"]]]) == ["zoo"])
+    }
+
     @Test("operators, dotted paths and array membership")
     func operators() throws {
         #expect(try ids(["filters": ["id": "zoo"]]) == ["zoo"])

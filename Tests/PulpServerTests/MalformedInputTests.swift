@@ -55,3 +55,33 @@ struct MalformedInputTests {
         }
     }
 }
+
+@Suite("Methods and encoded paths")
+struct MethodAndPathTests {
+    @Test("a known path asked with another method is 405 with Allow and Pulp's body; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        try await Served().run { api in
+            let r = try await api.call(.patch, "repositories/")
+            #expect(r.status == 405)
+            #expect(r.headers[.allow] == "GET, POST")
+            #expect(r.object["http_status"] == 405)
+            #expect(r.object["error"]?["code"] == "PLP0000")
+            let d = try await api.call(.post, "repositories/zoo/")
+            #expect(d.status == 405)
+            #expect(d.headers[.allow] == "DELETE, GET, PUT")
+            expectErrorBody(try await api.call(.patch, "no/such/path/"), status: 404, code: "PLP0009")
+            expectErrorBody(try await api.call(.patch, "repositories/zoo/nothing/"), status: 404, code: "PLP0009")
+        }
+    }
+
+    @Test("path segments are percent-decoded, as Pulp decodes them")
+    func percentDecoded() async throws {
+        try await Served().run { api in
+            #expect(try await api.post("repositories/", ["id": "pct.test"]).status == 201)
+            let r = try await api.get("repositories/pct%2Etest/")
+            #expect(r.status == 200)
+            #expect(r.object["id"] == "pct.test")
+            expectErrorBody(try await api.get("repositories/pct%ZZ/"), status: 404, code: "PLP0009")
+        }
+    }
+}

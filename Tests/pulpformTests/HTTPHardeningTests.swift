@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 @testable import PulpModel
@@ -10,15 +11,7 @@ final class RawConnection {
     let fd: Int32
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard fd >= 0, rc == 0 else { throw CLI.CLIError(message: "connect: \(String(cString: strerror(errno)))") }
+        fd = try Loopback.connected(port: port)
     }
 
     deinit { close(fd) }

@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "pulpform", targets: ["pulpform"]),
         .library(name: "PulpModel", targets: ["PulpModel"]),
         .library(name: "PulpStore", targets: ["PulpStore"]),
+        .library(name: "PulpContract", targets: ["PulpContract"]),
         .library(name: "PulpCore", targets: ["PulpCore"]),
         .library(name: "Reconciler", targets: ["Reconciler"]),
     ],
@@ -32,13 +33,15 @@ let package = Package(
             name: "PulpStore",
             dependencies: ["PulpModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // Pulp operations run as tasks over the store; the PulpService protocol.
-        .target(name: "PulpCore", dependencies: ["PulpModel", "PulpStore"]),
-        // The PulpService protocol over HTTP, against live Pulp 2 servers.
+        // The contract: the PulpService protocols, split by role, and the values they speak. No store.
+        .target(name: "PulpContract", dependencies: ["PulpModel"]),
+        // Pulp operations run as tasks over the store: LocalPulp, the contract's in-process implementation.
+        .target(name: "PulpCore", dependencies: ["PulpModel", "PulpContract", "PulpStore"]),
+        // The contract over HTTP, against live Pulp 2 servers.
         .target(
             name: "PulpClient",
             dependencies: [
-                "PulpModel", "PulpCore",
+                "PulpModel", "PulpContract",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
@@ -48,13 +51,13 @@ let package = Package(
         // Manifests, normalisation, diff, plan, apply and the plan renderers. Talks only to PulpService.
         .target(
             name: "Reconciler",
-            dependencies: ["CYAML", "PulpModel", "PulpCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CYAML", "PulpModel", "PulpContract", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The Pulp v2 REST API over PulpCore (Hummingbird 2), with the scheduler.
         .target(
             name: "PulpServer",
             dependencies: [
-                "PulpModel", "PulpCore",
+                "PulpModel", "PulpContract", "PulpCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "pulpform",
             dependencies: [
-                "PulpModel", "PulpStore", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
+                "PulpModel", "PulpContract", "PulpStore", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,11 +94,11 @@ let package = Package(
         ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpStore", "PulpModel"]),
-        .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpStore", "PulpModel"]),
+        .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpContract", "PulpStore", "PulpModel"]),
         .testTarget(
             name: "PulpServerTests",
             dependencies: [
-                "PulpServer", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
+                "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,16 +106,29 @@ let package = Package(
         .testTarget(
             name: "PulpClientTests",
             dependencies: [
-                "PulpClient", "PulpServer", "PulpCore", "PulpStore", "PulpModel",
+                "PulpClient", "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "ReconcilerTests", dependencies: ["Reconciler", "PulpCore", "PulpStore", "PulpModel", "ManifestFuzzing"]),
+        .testTarget(
+            name: "ReconcilerTests",
+            dependencies: ["Reconciler", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "ManifestFuzzing"]
+        ),
         .testTarget(
             name: "pulpformTests",
-            dependencies: ["pulpform", "PulpCore", "PulpStore", "PulpModel", "Reconciler", "ChildProcess"]
+            dependencies: ["pulpform", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler", "ChildProcess"]
         ),
     ]
 )
+
+// The compiler holds the layers: a file sees only the modules it imports, imports are internal unless marked
+// `public`, and existential types are spelled `any`.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("ExistentialAny"),
+    ]
+}

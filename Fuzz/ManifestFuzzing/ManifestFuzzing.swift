@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Reconciler
 
 /// What fuzzing asks of the manifest decoders, for any bytes at all: they end in a manifest or in diagnostics

@@ -1,10 +1,10 @@
 import AsyncHTTPClient
 import Foundation
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOSSL
-import PulpCore
-import PulpModel
+public import PulpContract
+public import PulpModel
 import Synchronization
 
 /// A failure talking to a server that is not a Pulp error body.

@@ -1,4 +1,4 @@
-import PulpModel
+public import PulpModel
 
 /// A call that Pulp answers at once, spawning no task: what an apply mostly makes when it creates
 /// repositories, or changes schedules, notes and consumers.

@@ -1,4 +1,4 @@
-import PulpModel
+public import PulpModel
 
 /// Which plugin lists to include with a repository (`?importers=`, `?distributors=`, `?details=`).
 public struct RepositoryInclude: Sendable, Hashable {
@@ -42,35 +42,62 @@ public struct RepositoryDetails: Sendable, Hashable {
     }
 }
 
-/// The Pulp operations and reads that the reconciler and the server share.
+/// The Pulp operations and reads that the reconciler and the server share, split by role.
 ///
-/// Two implementations: `LocalPulp` (in-process, over the store) and, later, an HTTP client against a
-/// live Pulp 2 server. Errors are `PulpError`s carrying Pulp's code, status and message.
+/// Two implementations: `LocalPulp` (PulpCore: in-process, over the store) and `PulpClient` (PulpClient: HTTP
+/// against a live Pulp 2 server). Errors are `PulpError`s carrying Pulp's code, status and message.
 ///
 /// Synchronous Pulp calls (create a repository, add a distributor, schedules, consumers) return the
 /// resource. Asynchronous ones return a `CallReport` whose `spawnedTasks` the caller can wait for.
-public protocol PulpService: Sendable {
+public protocol PulpService: PulpReads, PulpWrites, PulpTasks, ReconcilerFastPath {
+    /// The same service, putting the tasks it dispatches into a task group where the target supports it.
+    func grouped(_ groupId: String) -> any PulpService
+}
+
+/// Reading resources: what `drift`, `plan` and every GET need.
+public protocol PulpReads: Sendable {
+    // MARK: Repositories
+    func repository(_ id: String, include: RepositoryInclude) async throws -> RepositoryDetails
+    func repositories(include: RepositoryInclude) async throws -> [RepositoryDetails]
+
+    // MARK: Plugins
+    func importers(repoId: String) async throws -> [Importer]
+    func importer(repoId: String, importerId: String) async throws -> Importer
+    func distributors(repoId: String) async throws -> [Distributor]
+    func distributor(repoId: String, distributorId: String) async throws -> Distributor
+
+    // MARK: Schedules
+    func schedules(_ owner: ScheduleOwner) async throws -> [Schedule]
+    func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule
+    /// Every schedule of these kinds, across all repositories or consumers (the reconciler's bulk read).
+    func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule]
+
+    // MARK: History
+    func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry]
+    func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry]
+
+    // MARK: Consumers
+    func consumer(_ id: String) async throws -> Consumer
+    func consumers() async throws -> [Consumer]
+}
+
+/// Changing resources and starting actions.
+public protocol PulpWrites: Sendable {
     // MARK: Repositories
     func createRepository(_ request: RepositoryCreate) async throws -> Repository
     /// 200 (no spawned tasks) or 202 (one task per entry of `distributorConfigs`).
     func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport
     func deleteRepository(_ id: String) async throws -> CallReport
-    func repository(_ id: String, include: RepositoryInclude) async throws -> RepositoryDetails
-    func repositories(include: RepositoryInclude) async throws -> [RepositoryDetails]
 
     // MARK: Importers
     func setImporter(repoId: String, typeId: String, config: JSONObject) async throws -> CallReport
     func updateImporter(repoId: String, importerId: String, config: JSONObject) async throws -> CallReport
     func removeImporter(repoId: String, importerId: String) async throws -> CallReport
-    func importers(repoId: String) async throws -> [Importer]
-    func importer(repoId: String, importerId: String) async throws -> Importer
 
     // MARK: Distributors
     func addDistributor(repoId: String, _ request: DistributorCreate) async throws -> Distributor
     func updateDistributor(repoId: String, distributorId: String, _ request: DistributorUpdate) async throws -> CallReport
     func removeDistributor(repoId: String, distributorId: String) async throws -> CallReport
-    func distributors(repoId: String) async throws -> [Distributor]
-    func distributor(repoId: String, distributorId: String) async throws -> Distributor
 
     // MARK: Actions
     func sync(repoId: String, overrides: JSONObject) async throws -> CallReport
@@ -81,39 +108,15 @@ public protocol PulpService: Sendable {
     func createSchedule(_ owner: ScheduleOwner, _ request: ScheduleCreate) async throws -> Schedule
     func updateSchedule(_ owner: ScheduleOwner, id: String, _ request: ScheduleUpdate) async throws -> Schedule
     func deleteSchedule(_ owner: ScheduleOwner, id: String) async throws
-    func schedules(_ owner: ScheduleOwner) async throws -> [Schedule]
-    func schedule(_ owner: ScheduleOwner, id: String) async throws -> Schedule
-    /// Every schedule of these kinds, across all repositories or consumers (the reconciler's bulk read).
-    func allSchedules(kinds: Set<ScheduleKind>) async throws -> [Schedule]
-
-    // MARK: The reconciler's fast path
-    /// (id, content hash) of every repository, or nil when the target keeps no content hashes (a live Pulp 2
-    /// server). A repository whose hash equals the manifests' fingerprint is in sync and need not be read.
-    func repositoryContentHashes() async throws -> [RepositoryContentHash]?
-    /// These repositories with their plugins; unknown ids are left out.
-    func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails]
-    /// The sync and publish schedules of these repositories, as read with their importers and distributors.
-    func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule]
-
-    // MARK: Batches
-    /// Whether `perform(_:)` saves anything over single calls (the in-process store: one transaction).
-    var batchesImmediateCalls: Bool { get }
-    /// Runs sequences of calls that spawn no tasks. A sequence's calls run in order and it stops at its first
-    /// error; sequences are independent of each other. Each call is atomic, as when it is made alone.
-    func perform(_ sequences: [[ImmediateCall]]) async -> [ImmediateOutcome]
-
-    // MARK: History
-    func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry]
-    func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry]
 
     // MARK: Consumers
     func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer
     func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer
     func unregisterConsumer(_ id: String) async throws
-    func consumer(_ id: String) async throws -> Consumer
-    func consumers() async throws -> [Consumer]
+}
 
-    // MARK: Tasks
+/// Tasks and task groups.
+public protocol PulpTasks: Sendable {
     func task(_ id: String) async throws -> TaskReport
     /// Tasks outside any group carrying every tag (`GET /tasks/?tag=`).
     func tasks(tags: [String]) async throws -> [TaskReport]
@@ -127,14 +130,31 @@ public protocol PulpService: Sendable {
     func taskGroupSummary(_ groupId: String) async throws -> TaskGroupSummary
     /// Cancels a group's tasks; 404 when the group has none.
     func cancelTaskGroup(_ groupId: String) async throws
+}
 
-    /// The same service, putting the tasks it dispatches into a task group where the target supports it.
-    func grouped(_ groupId: String) -> any PulpService
+/// What makes plans and applies fast where the target allows it. Every member has a default made of plain
+/// reads and writes, which a live Pulp 2 server uses.
+public protocol ReconcilerFastPath: PulpReads {
+    /// (id, content hash) of every repository, or nil when the target keeps no content hashes (a live Pulp 2
+    /// server). A repository whose hash equals the manifests' fingerprint is in sync and need not be read.
+    func repositoryContentHashes() async throws -> [RepositoryContentHash]?
+    /// These repositories with their plugins; unknown ids are left out.
+    func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails]
+    /// The sync and publish schedules of these repositories, as read with their importers and distributors.
+    func repositorySchedules(of repositories: [RepositoryDetails]) async throws -> [Schedule]
+
+    /// Whether `perform(_:)` saves anything over single calls (the in-process store: one transaction).
+    var batchesImmediateCalls: Bool { get }
+    /// Runs sequences of calls that spawn no tasks. A sequence's calls run in order and it stops at its first
+    /// error; sequences are independent of each other. Each call is atomic, as when it is made alone.
+    func perform(_ sequences: [[ImmediateCall]]) async -> [ImmediateOutcome]
 }
 
 extension PulpService {
     public func grouped(_ groupId: String) -> any PulpService { self }
+}
 
+extension ReconcilerFastPath {
     public func repositoryContentHashes() async throws -> [RepositoryContentHash]? { nil }
 
     public func repositories(ids: [String], include: RepositoryInclude) async throws -> [RepositoryDetails] {

@@ -1,14 +1,15 @@
 import Foundation
-import PulpModel
-import PulpStore
+public import PulpContract
+public import PulpModel
+public import PulpStore
 
 /// The in-process `PulpService`: Pulp's operations with their exact semantics, over the store.
 ///
 /// Synchronous operations are one write transaction each. Asynchronous ones check what Pulp checks
 /// up front, store a `waiting` task in the same transaction, and hand it to the `TaskEngine`.
 public struct LocalPulp: PulpService {
-    public let store: PulpStore
-    public let engine: TaskEngine
+    let store: PulpStore
+    let engine: TaskEngine
     public let catalog: PluginCatalog
     public let clock: any PulpClock
     /// Tasks dispatched through this value belong to this group.

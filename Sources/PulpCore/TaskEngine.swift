@@ -1,4 +1,5 @@
 import Foundation
+import PulpContract
 import PulpModel
 import PulpStore
 

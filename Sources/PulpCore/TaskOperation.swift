@@ -1,5 +1,6 @@
 import Foundation
-import PulpModel
+import PulpContract
+public import PulpModel
 import Synchronization
 
 /// What a task does. Stored as JSON with the task so that a restarted worker can run it.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// An instant with the fixed UTC offset it was written with.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A JSON object: Pulp documents are schemaless dictionaries.
 public typealias JSONObject = [String: JSONValue]

@@ -1,6 +1,9 @@
+import FoundationEssentials
+import Foundation
 import HTTPTypes
-import Hummingbird
-import PulpCore
+public import Hummingbird
+import PulpContract
+public import PulpCore
 import PulpModel
 
 /// The Pulp v2 REST API over `LocalPulp`. Handlers parse, call PulpCore, and render; failures are thrown

@@ -1,4 +1,5 @@
 import Hummingbird
+import PulpContract
 import PulpCore
 import PulpModel
 
@@ -69,9 +70,7 @@ extension PulpAPI {
         {
             // A page in id or creation order: the store reads that page only, not the whole estate.
             let ascending = criteria.sort.first?.ascending
-            let ids = try await pulp.store.read { db in
-                try db.repositoryIds(ascending: ascending, limit: criteria.limit, offset: criteria.skip)
-            }
+            let ids = try await pulp.repositoryIds(ascending: ascending, limit: criteria.limit, offset: criteria.skip)
             let found = Dictionary(try await pulp.repositories(ids: ids, include: include).map { ($0.repository.id, $0) },
                                    uniquingKeysWith: { a, _ in a })
             repos = ids.compactMap { found[$0] }

@@ -1,4 +1,5 @@
 import Hummingbird
+import PulpContract
 import PulpCore
 import PulpModel
 

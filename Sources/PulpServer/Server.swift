@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
-import Logging
+public import Logging
 import NIOCore
-import PulpCore
+import PulpContract
+public import PulpCore
 import PulpModel
-import ServiceLifecycle
+public import ServiceLifecycle
 
 /// Fires due schedules every `interval` until graceful shutdown.
 public struct SchedulerService: Service {
@@ -61,7 +62,7 @@ public struct PulpServerRunner: Sendable {
 
     /// Runs until SIGTERM or SIGINT. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let resumed = try await pulp.engine.recover()
+        let resumed = try await pulp.resumeTasks()
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
         let app = Application(
             router: PulpAPI(pulp: pulp, counters: counters).router(),
@@ -77,21 +78,7 @@ public struct PulpServerRunner: Sendable {
         try await app.runService()
         // The listener is closed: let running tasks finish, within the bound. Waiting tasks stay waiting
         // in the store and resume at the next start.
-        await pulp.engine.pause()
-        let engine = pulp.engine
-        let drained = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await engine.waitForRunning()
-                return true
-            }
-            group.addTask { [drainTimeout] in
-                try? await Task.sleep(for: drainTimeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        let drained = await pulp.stopTasks(within: drainTimeout)
         logger.info(drained ? "stopped: running tasks finished" : "stopped: gave up waiting for running tasks")
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import PulpContract
 import PulpCore
 import PulpModel
 
@@ -50,9 +51,9 @@ extension PulpAPI {
            case .array(let list)? = condition["$in"], list.count <= 500, case let ids = list.compactMap(\.stringValue),
            ids.count == list.count
         {
-            docs = try await pulp.store.read { db in try db.tasksInDispatchOrder(ids: ids).map { $0.report.json() } }
+            docs = try await pulp.tasksInDispatchOrder(ids: ids).map { $0.json() }
         } else {
-            docs = try await pulp.store.read { db in try db.allTasks().map { $0.report.json() } }
+            docs = try await pulp.allTasks().map { $0.json() }
         }
         let found = try criteria.apply(to: docs, aliases: [:], knownFields: Self.taskFields, alwaysKept: ["task_id", "_id", "_href"])
         return json(.array(found.map(JSONValue.object)))

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PulpModel
+public import PulpModel
 
 /// A task as stored: its report, the reservation it needs, and the operation to run.
 public struct StoredTask: Sendable, Hashable {

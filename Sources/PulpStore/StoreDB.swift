@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PulpModel
+public import PulpModel
 
 /// Typed access to the store inside one transaction. Only lives inside `PulpStore.read`/`write`.
 public struct StoreDB {

@@ -1,5 +1,5 @@
-import PulpCore
-import PulpModel
+public import PulpContract
+public import PulpModel
 
 /// What the target holds, read once through `PulpService`.
 public struct ActualState: Sendable {

@@ -1,6 +1,6 @@
-import Foundation
-import PulpCore
-import PulpModel
+public import Foundation
+public import PulpContract
+public import PulpModel
 
 /// How a step ended.
 public enum StepState: String, Sendable {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import PulpCore
-import PulpModel
+import PulpContract
+public import PulpModel
 
 /// Salted fingerprints of secret values: equal values give equal fingerprints under one salt, and a
 /// fingerprint says nothing about the value.

@@ -1,3 +1,5 @@
+import PulpContract
+import Foundation
 import PulpModel
 
 /// Why an object is out of sync.

@@ -1,5 +1,5 @@
 import Foundation
-import PulpModel
+public import PulpModel
 
 /// One problem in a manifest, as `file:line:column: message`.
 public struct Diagnostic: Sendable, Hashable, Comparable, CustomStringConvertible {

@@ -1,5 +1,5 @@
-import Foundation
-import PulpModel
+public import Foundation
+public import PulpModel
 
 /// Reads manifests: a file or a directory tree of `*.yaml`/`*.yml`, several documents per file.
 ///

@@ -1,4 +1,4 @@
-import PulpModel
+public import PulpModel
 
 /// The JSON Schema of manifests (draft-07, for editors' YAML language servers), generated from the plugin
 /// catalog so that each importer and distributor type offers its own config keys.

@@ -1,5 +1,5 @@
-import PulpCore
-import PulpModel
+import PulpContract
+public import PulpModel
 
 /// Writes manifests from a target's state (`pulpform import`).
 ///

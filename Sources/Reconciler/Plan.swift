@@ -1,5 +1,5 @@
-import PulpCore
-import PulpModel
+import PulpContract
+public import PulpModel
 
 /// Terraform's vocabulary.
 public enum PlanAction: String, Sendable, Hashable, CaseIterable {

@@ -1,6 +1,6 @@
 import Foundation
-import PulpCore
-import PulpModel
+public import PulpContract
+public import PulpModel
 
 /// A plan saved by `plan --out`, to be applied later by `apply FILE`.
 ///

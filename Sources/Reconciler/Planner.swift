@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import PulpCore
-import PulpModel
+import PulpContract
+public import PulpModel
 
 /// A schedule in canonical form. Schedules are matched by content: the interval, the failure threshold and
 /// the overrides (or units and options). `enabled` is compared after matching and updated in place.

@@ -1,5 +1,5 @@
-import Foundation
-import PulpModel
+public import Foundation
+public import PulpModel
 
 /// Renders plans and apply reports. Sensitive values never reach a renderer: `FieldChange` drops them.
 public enum PlanRenderer {

@@ -1,5 +1,5 @@
 import CYAML
-import PulpModel
+public import PulpModel
 
 /// A place in a manifest file (1-based line and column).
 public struct SourceMark: Sendable, Hashable, Comparable, CustomStringConvertible {

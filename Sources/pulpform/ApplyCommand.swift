@@ -1,3 +1,5 @@
+import PulpStore
+import PulpCore
 import ArgumentParser
 import Foundation
 import PulpModel

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PulpContract
 import PulpCore
 import PulpModel
 import PulpStore
@@ -80,7 +81,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let details = try await pulp.repository(id, include: .all)
         print("repository \(id): \(details.repository.totalUnits) units, "
-            + "\(details.distributors?.count ?? 0) distributors, store \(pulp.store.path)")
+            + "\(details.distributors?.count ?? 0) distributors, store \(pulp.storePath)")
     }
 
     func show(_ what: String, _ pulp: LocalPulp, _ report: CallReport) async throws {

@@ -1,3 +1,4 @@
+import PulpContract
 import ArgumentParser
 import Foundation
 import PulpModel

@@ -23,7 +23,7 @@ struct Pulpform: AsyncParsableCommand {
         if Trace.enabled { Trace.start = DispatchTime.now().uptimeNanoseconds }
         do {
             var command = try await asyncParseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -1,6 +1,8 @@
+import NIOCore
 import ArgumentParser
 import Foundation
 import PulpClient
+import PulpContract
 import PulpCore
 import PulpModel
 import PulpStore

@@ -1,6 +1,9 @@
+import PulpStore
+import PulpModel
 import ArgumentParser
 import Foundation
 import Logging
+import PulpContract
 import PulpCore
 import PulpServer
 

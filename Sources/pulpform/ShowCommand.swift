@@ -1,5 +1,7 @@
+import PulpStore
 import ArgumentParser
 import Foundation
+import PulpContract
 import PulpCore
 import PulpModel
 

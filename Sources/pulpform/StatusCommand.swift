@@ -1,4 +1,5 @@
 import ArgumentParser
+import PulpContract
 import PulpCore
 import PulpModel
 import PulpStore

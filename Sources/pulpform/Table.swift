@@ -1,3 +1,4 @@
+import Foundation
 /// A plain text table with left-aligned columns.
 struct Table {
     var header: [String]

@@ -1,5 +1,7 @@
+import CDispatch
 import ArgumentParser
 import Foundation
+import PulpContract
 import PulpCore
 import PulpModel
 import PulpStore

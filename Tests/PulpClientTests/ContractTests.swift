@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 @testable import PulpClient
+import PulpContract
 @testable import PulpCore
 @testable import PulpModel
 @testable import PulpServer
@@ -12,7 +13,7 @@ import Testing
 /// An application on 127.0.0.1 with an ephemeral port, in-process.
 final class LiveServer: @unchecked Sendable {
     let group: ServiceGroup
-    let task: Task<Void, Error>
+    let task: Task<Void, any Error>
     let port: Int
 
     init(router: Router<BasicRequestContext>) async throws {

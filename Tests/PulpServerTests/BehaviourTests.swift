@@ -1,6 +1,8 @@
+import PulpStore
 import Foundation
 import HTTPTypes
 import Testing
+import PulpContract
 @testable import PulpCore
 @testable import PulpModel
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import PulpContract
 @testable import PulpCore
 @testable import PulpModel
 @testable import PulpServer

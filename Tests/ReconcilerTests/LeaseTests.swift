@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpContract
 @testable import PulpCore
 @testable import PulpModel
 @testable import Reconciler

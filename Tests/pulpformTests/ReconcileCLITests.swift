@@ -3,6 +3,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
+import PulpContract
 @testable import PulpCore
 @testable import PulpModel
 @testable import PulpStore

@@ -18,13 +18,15 @@ public struct LocalPulp: PulpService {
     /// - Parameters:
     ///   - workers: how many tasks may run at once (on different repositories).
     ///   - willRunTask: called as each task starts, before its work; a test seam.
-    public init(store: PulpStore, catalog: PluginCatalog = .builtin, clock: any PulpClock = SystemClock(), workers: Int = 4,
-                willRunTask: (@Sendable (TaskReport) async -> Void)? = nil)
+    ///   - plugins: the importer and distributor behaviours, by type id (a catalog type without one records
+    ///     history only).
+    public init(store: PulpStore, catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin,
+                clock: any PulpClock = SystemClock(), workers: Int = 4, willRunTask: (@Sendable (TaskReport) async -> Void)? = nil)
     {
         self.store = store
         self.catalog = catalog
         self.clock = clock
-        self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog), clock: clock, workerCount: workers,
+        self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog, plugins: plugins), clock: clock, workerCount: workers,
                                  willRun: willRunTask)
         self.groupId = nil
     }

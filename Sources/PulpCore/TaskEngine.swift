@@ -8,8 +8,13 @@ import PulpStore
 /// - A task is stored `waiting` by the transaction that dispatches it, then handed to `enqueue`.
 /// - Tasks on the same resource (a repository) run one at a time, in dispatch order; tasks on
 ///   different resources run in parallel, up to `workerCount` at once.
-/// - A task's operation and its move to `finished` are one transaction. A failure rolls the operation
-///   back and records `error` in a second transaction; a cancel that lands while it runs rolls it back.
+/// - A task runs in three phases. *Claim*: `waiting` → `running`, in a short transaction. *Work*: async,
+///   outside any write transaction (a sync's plugin may download for minutes), writing `progress_report` as
+///   it goes. *Commit*: the work's results and the move to `finished`, in one short transaction.
+/// - A failure commits nothing and records `error` in a transaction of its own. A cancel marks the task
+///   `canceled` at once and cancels its work, which stops at its next check; the commit, which checks the
+///   state, then writes nothing. A process that dies during the work leaves the task `running`, and
+///   `recover` runs it again from the start at the next start-up: nothing of the first run was committed.
 public actor TaskEngine {
     let store: PulpStore
     let runner: TaskRunner
@@ -28,6 +33,8 @@ public actor TaskEngine {
     /// Tasks this engine has queued or is running.
     private var active: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// The work phases under way, by task id, so that a cancel reaches them.
+    private var working: [String: Task<TaskWork, any Error>] = [:]
     private var paused = false
     /// Called when a task has become `running`, before its work: tests hold a task here.
     let willRun: (@Sendable (TaskReport) async -> Void)?
@@ -104,6 +111,7 @@ public actor TaskEngine {
             t.report.finishTime = now
             try db.updateTask(t.report)
         }
+        working[id]?.cancel()
         if let i = queue.firstIndex(where: { $0.id == id }) {
             queue.remove(at: i)
             finish(id)
@@ -176,20 +184,45 @@ public actor TaskEngine {
 
         if let task = started {
             await willRun?(task.report)
-            // Phase 2: the work and the move to finished, in one transaction.
             do {
                 guard let op = TaskOperation(json: task.operation) else {
                     throw PulpError.wrapped("the task's operation cannot be read: \(task.operation.serialized())")
                 }
+                // Phase 2: the work, outside any write transaction; a cancel cancels it.
+                let store = self.store
+                let progress = ProgressReporter { report in
+                    _ = try? await store.write { db in
+                        guard var t = try db.task(id), t.report.state == .running else { return }
+                        t.report.progressReport = report
+                        try db.updateTask(t.report)
+                    }
+                }
+                let work = Task { try await runner.work(op, store: store, progress: progress) }
+                working[id] = work
+                let done: TaskWork
+                do {
+                    done = try await work.value
+                    working[id] = nil
+                } catch {
+                    working[id] = nil
+                    // A cancelled work phase ends here; the task is already `canceled`.
+                    if error is CancellationError, try await store.read({ db in try db.task(id)?.report.state }) == .canceled {
+                        throw Canceled()
+                    }
+                    throw error
+                }
+                // Phase 3: the commit and the move to finished, in one short transaction.
                 spawned = try await store.write { db in
                     guard var cur = try db.task(id), cur.report.state == .running else { throw Canceled() }
                     let now = clock.now()
-                    let outcome = try runner.execute(op, task: cur, db: db, now: now)
+                    let outcome = try runner.commit(done, task: cur, db: db, now: now)
                     for s in outcome.spawned { try db.insertTask(s) }
                     cur.report.state = outcome.state
                     cur.report.finishTime = now
                     cur.report.result = outcome.result
-                    cur.report.progressReport = outcome.progressReport
+                    if !outcome.progressReport.isEmpty || cur.report.progressReport.isEmpty {
+                        cur.report.progressReport = outcome.progressReport
+                    }
                     cur.report.spawnedTasks = outcome.spawned.map(\.report.taskId)
                     try db.updateTask(cur.report)
                     if let sid = cur.scheduledCallId, var schedule = try db.schedule(id: sid) {

@@ -12,12 +12,59 @@ struct TaskOutcome: Sendable {
     var spawned: [StoredTask] = []
 }
 
-/// Runs task operations against the store. Each run happens inside the task's one write transaction,
-/// so a failure leaves nothing behind.
+/// What a task's work phase produced, for its commit.
+enum TaskWork: Sendable {
+    /// Operations whose whole effect is on the store: the commit does them.
+    case inStore(TaskOperation)
+    case synced(repoId: String, importerTypeId: String, SyncResult)
+    case published(repoId: String, distributorId: String, PublishResult)
+}
+
+/// Runs task operations in two steps, around the engine's claim:
+/// - `work`: async, outside any write transaction. Syncs and publishes read a snapshot and run their plugin,
+///   which may take minutes and report progress; everything else has no work phase.
+/// - `commit`: the results, in the task's one short write transaction, so a failure or a cancel leaves nothing
+///   behind.
 struct TaskRunner: Sendable {
     let catalog: PluginCatalog
+    let plugins: PluginRegistry
 
-    func execute(_ op: TaskOperation, task: StoredTask, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
+    func work(_ op: TaskOperation, store: PulpStore, progress: ProgressReporter) async throws -> TaskWork {
+        switch op {
+        case .sync(let r, let overrides):
+            let importer = try await store.read { db -> Importer in
+                guard try db.repositoryExists(r), let importer = try db.importer(repoId: r) else {
+                    throw PulpError.missingResource(["repository": r])
+                }
+                return importer
+            }
+            let request = SyncRequest(repoId: r, importerTypeId: importer.typeId,
+                                      config: ConfigRules.merge(importer.config, overrides), progress: progress)
+            let result = try await plugins.importer(importer.typeId).sync(request)
+            return .synced(repoId: r, importerTypeId: importer.typeId, result)
+        case .publish(let r, let d, let overrides):
+            let (dist, units) = try await store.read { db in (try requireDistributor(db, r, d), try db.unitIds(repoId: r)) }
+            let request = PublishRequest(repoId: r, distributorId: d, distributorTypeId: dist.typeId,
+                                         config: ConfigRules.merge(dist.config, overrides), unitIds: units, progress: progress)
+            let result = try await plugins.distributor(dist.typeId).publish(request)
+            return .published(repoId: r, distributorId: d, result)
+        default:
+            return .inStore(op)
+        }
+    }
+
+    func commit(_ work: TaskWork, task: StoredTask, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
+        switch work {
+        case .synced(let r, let importerTypeId, let result):
+            return try commitSync(repoId: r, importerTypeId: importerTypeId, result, task: task, db: db, now: now)
+        case .published(let r, let d, let result):
+            return try commitPublish(repoId: r, distributorId: d, result, task: task, db: db, now: now)
+        case .inStore(let op):
+            return try execute(op, db: db, now: now)
+        }
+    }
+
+    func execute(_ op: TaskOperation, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
         switch op {
         case .deleteRepository(let r):
             guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
@@ -66,11 +113,9 @@ struct TaskRunner: Sendable {
             try db.deleteDistributor(repoId: r, id: d)
             return TaskOutcome()
 
-        case .sync(let r, let overrides):
-            return try sync(repoId: r, overrides: overrides, task: task, db: db, now: now)
-
-        case .publish(let r, let d, let overrides):
-            return try publish(repoId: r, distributorId: d, overrides: overrides, db: db, now: now)
+        case .sync, .publish:
+            // Their work phase comes first (`work`); `commit` takes its result.
+            throw PulpError.wrapped("\(op.taskType) runs through its work phase")
 
         case .download(let r, _):
             guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
@@ -120,23 +165,17 @@ struct TaskRunner: Sendable {
         return dist
     }
 
-    func sync(repoId r: String, overrides: JSONObject, task: StoredTask, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
+    func commitSync(repoId r: String, importerTypeId: String, _ result: SyncResult, task: StoredTask, db: StoreDB,
+                    now: PulpDateTime) throws -> TaskOutcome {
+        // The repository or its importer may have gone while the work ran (a delete waits its turn, but an
+        // importer can be replaced): then nothing is committed.
         guard var repo = try db.repository(r) else { throw PulpError.missingResource(["repository": r]) }
-        guard var importer = try db.importer(repoId: r) else { throw PulpError.missingResource(["repository": r]) }
-        let config = ConfigRules.merge(importer.config, overrides)
+        guard var importer = try db.importer(repoId: r), importer.typeId == importerTypeId else {
+            throw PulpError.missingResource(["repository": r])
+        }
         var added = 0
-        var summary: JSONObject = [:]
-        switch catalog.importer(importer.typeId)?.behaviour ?? .recordOnly {
-        case .harnessImporter:
-            let text = config["num_units"]?.stringValue ?? config["num_units"]?.intValue.map(String.init) ?? "5"
-            guard let n = Int(text), n >= 0, n <= 1_000_000 else {
-                throw PulpError.invalidValue(["num_units"])
-            }
-            let ids = (0..<n).map { "harness_unit_\($0)" }
-            added = try db.addUnits(repoId: r, typeId: "harness_type_one", unitIds: ids)
-            summary = ["num_units": .int(n)]
-        case .recordOnly, .harnessDistributor:
-            summary = ["message": .string("no content transfer for \(importer.typeId) in the embedded store")]
+        for (typeId, ids) in result.units.sorted(by: { $0.key < $1.key }) {
+            added += try db.addUnits(repoId: r, typeId: typeId, unitIds: ids)
         }
         if added > 0 {
             repo.contentUnitCounts = try db.unitCounts(repoId: r).mapValues(JSONValue.int)
@@ -146,7 +185,7 @@ struct TaskRunner: Sendable {
         let started = task.report.startTime ?? now
         let entry = SyncHistoryEntry(oid: PulpIDs.objectId(now: now.epoch), repoId: r, importerTypeId: importer.typeId,
                                      started: started, completed: now, result: .success, addedCount: added,
-                                     summary: .object(summary))
+                                     summary: .object(result.summary))
         try db.insertSyncHistory(entry)
         importer.lastSync = now
         try db.saveImporter(importer)
@@ -159,63 +198,15 @@ struct TaskRunner: Sendable {
         return TaskOutcome(result: .object(entry.json()), spawned: spawned)
     }
 
-    func publish(repoId r: String, distributorId d: String, overrides: JSONObject, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
+    func commitPublish(repoId r: String, distributorId d: String, _ result: PublishResult, task: StoredTask, db: StoreDB,
+                       now: PulpDateTime) throws -> TaskOutcome {
         var dist = try requireDistributor(db, r, d)
-        let config = ConfigRules.merge(dist.config, overrides)
-        var summary: JSONObject = [:]
-        switch catalog.distributor(dist.typeId)?.behaviour ?? .recordOnly {
-        case .harnessDistributor:
-            if config["write_files"]?.stringValue == "true" || config["write_files"]?.boolValue == true {
-                guard let dir = config["publish_dir"]?.stringValue, !dir.isEmpty else {
-                    throw PulpError.publishFailed(repoId: r, distributorId: d, summary: "publish_dir is not set")
-                }
-                let units = try db.unitIds(repoId: r)
-                do {
-                    try HarnessPublisher.write(units: units, repoId: r, to: dir)
-                } catch {
-                    throw PulpError.publishFailed(repoId: r, distributorId: d, summary: "\(error)")
-                }
-                summary = ["files_written": .int(units.count), "publish_dir": .string(dir)]
-            } else {
-                summary = ["files_written": 0]
-            }
-        case .recordOnly, .harnessImporter:
-            summary = ["message": .string("no content written for \(dist.typeId) in the embedded store")]
-        }
         let entry = PublishHistoryEntry(oid: PulpIDs.objectId(now: now.epoch), repoId: r, distributorId: d,
-                                        distributorTypeId: dist.typeId, started: now, completed: now, result: .success,
-                                        summary: .object(summary))
+                                        distributorTypeId: dist.typeId, started: task.report.startTime ?? now, completed: now,
+                                        result: .success, summary: .object(result.summary))
         try db.insertPublishHistory(entry)
         dist.lastPublish = now
         try db.saveDistributor(dist)
         return TaskOutcome(result: .object(entry.json()))
-    }
-}
-
-/// The harness distributor's publish: one file per unit under `<publish_dir>/<repo_id>/`, written
-/// to a temporary directory and renamed into place so readers never see half a publish.
-enum HarnessPublisher {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static func write(units: [String], repoId: String, to dir: String) throws {
-        let fm = FileManager.default
-        let base = URL(fileURLWithPath: dir)
-        let target = base.appendingPathComponent(repoId)
-        let staging = base.appendingPathComponent(".\(repoId).\(PulpIDs.uuid()).tmp")
-        do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-            for u in units {
-                try Data("\(u)\n".utf8).write(to: staging.appendingPathComponent(u))
-            }
-            let listing = units.joined(separator: "\n") + (units.isEmpty ? "" : "\n")
-            try Data(listing.utf8).write(to: staging.appendingPathComponent("MANIFEST"))
-            if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
-            try fm.moveItem(at: staging, to: target)
-        } catch {
-            try? fm.removeItem(at: staging)
-            throw Failure(description: "cannot write to \(dir): \(error.localizedDescription)")
-        }
     }
 }

@@ -32,7 +32,6 @@ extension PluginCatalog {
 
     public static let harnessImporter = PluginType(
         id: "harness_importer", kind: .importer, summary: "plugin test harness importer",
-        behaviour: .harnessImporter,
         keys: [
             ConfigKey("num_units", .string, default: "5", "number of units a sync adds"),
             ConfigKey("write_files", .string, default: "true", "\"true\" to write unit files"),
@@ -40,7 +39,6 @@ extension PluginCatalog {
 
     public static let harnessDistributor = PluginType(
         id: "harness_distributor", kind: .distributor, summary: "plugin test harness distributor",
-        behaviour: .harnessDistributor,
         keys: [
             ConfigKey("publish_dir", .string, "directory the publish writes to"),
             ConfigKey("write_files", .string, default: "true", "\"true\" to write files on publish"),

@@ -60,19 +60,15 @@ public struct PluginType: Sendable, Hashable {
     public var keys: [ConfigKey] {
         didSet { index = PluginType.index(keys) }
     }
-    /// What a sync or publish of this type does in the embedded store.
-    public var behaviour: PluginBehaviour
     /// Key positions by name (lookups run for every config value of every manifest).
     private var index: [String: Int]
 
-    public init(id: String, kind: PluginKind, summary: String, behaviour: PluginBehaviour = .recordOnly,
-                keys: [ConfigKey])
+    public init(id: String, kind: PluginKind, summary: String, keys: [ConfigKey])
     {
         self.id = id
         self.kind = kind
         self.summary = summary
         self.keys = keys
-        self.behaviour = behaviour
         index = PluginType.index(keys)
     }
 
@@ -83,16 +79,6 @@ public struct PluginType: Sendable, Hashable {
     public func key(_ name: String) -> ConfigKey? { index[name].map { keys[$0] } }
 
     public var secretKeys: Set<String> { Set(keys.filter(\.secret).map(\.name)) }
-}
-
-/// What running a plugin does in the embedded store.
-public enum PluginBehaviour: String, Sendable, Hashable {
-    /// Records history and sets `last_sync`/`last_publish`; content transfer is a later feature.
-    case recordOnly
-    /// `harness_importer`: adds `num_units` units.
-    case harnessImporter
-    /// `harness_distributor`: writes files under `publish_dir` when `write_files` is `"true"`.
-    case harnessDistributor
 }
 
 /// The plugin types, as data: adding a type means adding an entry, not touching the operations.

@@ -1,0 +1,94 @@
+public import PulpModel
+
+/// Writes a running task's `progress_report`, each time in a short transaction of its own, so that
+/// `GET /tasks/<id>/` shows it changing while the work goes on.
+public struct ProgressReporter: Sendable {
+    let write: @Sendable (JSONObject) async -> Void
+
+    public init(_ write: @escaping @Sendable (JSONObject) async -> Void) { self.write = write }
+
+    public func report(_ progress: JSONObject) async { await write(progress) }
+
+    /// Reports nothing (tests of a plugin on its own).
+    public static let none = ProgressReporter { _ in }
+}
+
+/// What a sync's work phase is given: a snapshot read before it began.
+public struct SyncRequest: Sendable {
+    public var repoId: String
+    public var importerTypeId: String
+    /// The importer's config with the sync's `override_config` merged over it.
+    public var config: JSONObject
+    public var progress: ProgressReporter
+}
+
+/// What a sync's work phase produced, committed in one short transaction with its history entry.
+public struct SyncResult: Sendable {
+    /// Units to associate with the repository, by unit type.
+    public var units: [String: [String]]
+    /// The history entry's `summary`.
+    public var summary: JSONObject
+
+    public init(units: [String: [String]] = [:], summary: JSONObject = [:]) {
+        self.units = units
+        self.summary = summary
+    }
+}
+
+/// What a publish's work phase is given: a snapshot read before it began.
+public struct PublishRequest: Sendable {
+    public var repoId: String
+    public var distributorId: String
+    public var distributorTypeId: String
+    /// The distributor's config with the publish's `override_config` merged over it.
+    public var config: JSONObject
+    /// The repository's units, by id.
+    public var unitIds: [String]
+    public var progress: ProgressReporter
+}
+
+/// What a publish's work phase produced.
+public struct PublishResult: Sendable {
+    /// The history entry's `summary`.
+    public var summary: JSONObject
+
+    public init(summary: JSONObject = [:]) { self.summary = summary }
+}
+
+/// An importer type's behaviour. `sync` is the work phase of a sync task: it runs outside any store
+/// transaction, may take as long as it needs, reports progress, and must stop when its task is cancelled
+/// (`Task.checkCancellation()`); its result is committed whole, or not at all.
+public protocol ImporterPlugin: Sendable {
+    var typeId: String { get }
+    func sync(_ request: SyncRequest) async throws -> SyncResult
+}
+
+/// A distributor type's behaviour; `publish` is the work phase of a publish task, as `ImporterPlugin.sync`.
+public protocol DistributorPlugin: Sendable {
+    var typeId: String { get }
+    func publish(_ request: PublishRequest) async throws -> PublishResult
+}
+
+/// The plugins by type id. A type of the catalog with no plugin of its own records history only.
+public struct PluginRegistry: Sendable {
+    private var importers: [String: any ImporterPlugin] = [:]
+    private var distributors: [String: any DistributorPlugin] = [:]
+
+    public init() {}
+
+    public mutating func register(_ plugin: any ImporterPlugin) { importers[plugin.typeId] = plugin }
+    public mutating func register(_ plugin: any DistributorPlugin) { distributors[plugin.typeId] = plugin }
+
+    public func importer(_ typeId: String) -> any ImporterPlugin { importers[typeId] ?? RecordOnlyImporter(typeId: typeId) }
+    public func distributor(_ typeId: String) -> any DistributorPlugin {
+        distributors[typeId] ?? RecordOnlyDistributor(typeId: typeId)
+    }
+
+    /// The plugins pulpform ships. A new content type is a folder under `Plugins/` and a line here.
+    public static var builtin: PluginRegistry {
+        var r = PluginRegistry()
+        r.register(HarnessImporter())
+        r.register(HarnessDistributor())
+        return r
+    }
+}

@@ -18,12 +18,12 @@ final class Served: @unchecked Sendable {
     let pulp: LocalPulp
     let clock: ManualClock
 
-    init() throws {
+    init(catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
         clock = ManualClock(PulpDateTime(epoch: 1_456_826_400))
-        pulp = LocalPulp(store: store, clock: clock)
+        pulp = LocalPulp(store: store, catalog: catalog, plugins: plugins, clock: clock)
     }
 
     deinit { try? FileManager.default.removeItem(at: dir) }

@@ -144,3 +144,45 @@ struct ServeTests {
         #expect(server.stop() == 0)
     }
 }
+
+@Suite("pulpform serve and a task killed in its work phase")
+struct KilledWorkTests {
+    @Test("SIGKILL while a sync works, then a restart: the sync runs again and finishes exactly once")
+    func killedDuringWork() throws {
+        let tmp = try TempDir()
+        let signal = tmp.path("go")
+        var server = try ServeProcess(store: tmp.path("pulpform.db"))
+        let create = try curl(["-X", "POST", server.base + "repositories/", "-H", "Content-Type: application/json", "-d",
+                               #"{"id": "slow", "importer_type_id": "harness_importer", "importer_config": {"num_units": "4", "wait_for_file": "\#(signal)"}}"#])
+        #expect(create.status == 0 && create.out.contains("\"slow\""), "\(create)")
+        let sync = try JSONValue.parse(try curl(["-X", "POST", server.base + "repositories/slow/actions/sync/"]).out)
+        let href = try #require(sync["spawned_tasks"]?.arrayValue?.first?["_href"]?.stringValue)
+        let taskURL = "http://127.0.0.1:\(server.port)\(href)"
+        // Wait until the work phase reports that it is waiting.
+        var state: JSONValue = .null
+        for _ in 0..<300 {
+            state = (try? JSONValue.parse(try curl([taskURL]).out)) ?? .null
+            if state["progress_report"]?["harness_importer"]?["state"] == "waiting" { break }
+            usleep(20_000)
+        }
+        #expect(state["state"] == "running", "\(state)")
+        kill(server.process.processIdentifier, SIGKILL)
+        server.process.waitUntilExit()
+
+        server = try ServeProcess(store: tmp.path("pulpform.db"))
+        #expect(FileManager.default.createFile(atPath: signal, contents: Data()))
+        var task: JSONValue = .null
+        for _ in 0..<500 {
+            task = (try? JSONValue.parse(try curl(["http://127.0.0.1:\(server.port)\(href)"]).out)) ?? .null
+            if task["state"] == "finished" || task["state"] == "error" { break }
+            usleep(20_000)
+        }
+        #expect(task["state"] == "finished", "\(task)")
+        #expect(task["result"]?["added_count"] == 4)
+        let history = try JSONValue.parse(try curl([server.base + "repositories/slow/history/sync/"]).out)
+        #expect(history.arrayValue?.count == 1, "one sync recorded: \(history)")
+        let repo = try JSONValue.parse(try curl([server.base + "repositories/slow/"]).out)
+        #expect(repo["content_unit_counts"]?["harness_type_one"] == 4)
+        #expect(server.stop() == 0)
+    }
+}

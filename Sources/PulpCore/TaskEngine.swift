@@ -22,14 +22,7 @@ public actor TaskEngine {
     public let workerCount: Int
     let hostname: String
 
-    private struct Entry {
-        let id: String
-        let resource: String?
-    }
-
-    private var queue: [Entry] = []
-    private var busy: Set<String> = []
-    private var freeWorkers: [Int]
+    private var reservations: ReservationQueue
     /// Tasks this engine has queued or is running.
     private var active: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
@@ -47,7 +40,7 @@ public actor TaskEngine {
         self.clock = clock
         self.willRun = willRun
         self.workerCount = max(1, workerCount)
-        self.freeWorkers = Array(0..<max(1, workerCount))
+        self.reservations = ReservationQueue(workers: workerCount)
         self.hostname = ProcessInfo.processInfo.hostName
     }
 
@@ -62,7 +55,7 @@ public actor TaskEngine {
     func enqueue(_ tasks: [StoredTask]) {
         for t in tasks where !active.contains(t.report.taskId) {
             active.insert(t.report.taskId)
-            queue.append(Entry(id: t.report.taskId, resource: t.resource))
+            reservations.add(.init(id: t.report.taskId, resource: t.resource))
         }
         pump()
     }
@@ -76,7 +69,7 @@ public actor TaskEngine {
     }
 
     /// How many tasks are queued here and not yet started.
-    public var queuedCount: Int { queue.count }
+    public var queuedCount: Int { reservations.queued.count }
 
     /// Waits until none of the tasks is queued or running here.
     public func wait(for ids: [String]) async {
@@ -88,7 +81,7 @@ public actor TaskEngine {
     /// Waits until no task is running here (queued ones may remain, e.g. while paused).
     public func waitForRunning() async {
         while true {
-            let running = active.filter { id in !queue.contains { $0.id == id } }
+            let running = active.filter { !reservations.isQueued($0) }
             if running.isEmpty { return }
             await wait(for: Array(running))
         }
@@ -112,10 +105,7 @@ public actor TaskEngine {
             try db.updateTask(t.report)
         }
         working[id]?.cancel()
-        if let i = queue.firstIndex(where: { $0.id == id }) {
-            queue.remove(at: i)
-            finish(id)
-        }
+        if reservations.remove(id: id) { finish(id) }
     }
 
     /// Picks up tasks a stopped process left `waiting` or `running`. A running task's work had not
@@ -143,16 +133,7 @@ public actor TaskEngine {
 
     private func pump() {
         guard !paused else { return }
-        var i = 0
-        while !freeWorkers.isEmpty, i < queue.count {
-            let entry = queue[i]
-            if let r = entry.resource, busy.contains(r) {
-                i += 1
-                continue
-            }
-            queue.remove(at: i)
-            if let r = entry.resource { busy.insert(r) }
-            let worker = freeWorkers.removeFirst()
+        for (entry, worker) in reservations.start() {
             Task { await self.run(entry, worker: worker) }
         }
     }
@@ -164,7 +145,7 @@ public actor TaskEngine {
 
     private struct Canceled: Error {}
 
-    private func run(_ entry: Entry, worker: Int) async {
+    private func run(_ entry: ReservationQueue.Entry, worker: Int) async {
         let id = entry.id
         let workerName = "reserved_resource_worker-\(worker)@\(hostname)"
         let clock = self.clock
@@ -257,8 +238,7 @@ public actor TaskEngine {
             }
         }
 
-        if let r = entry.resource { busy.remove(r) }
-        freeWorkers.append(worker)
+        reservations.finished(entry, worker: worker)
         enqueue(spawned)
         finish(id)
         pump()

@@ -12,32 +12,42 @@ struct MalformedInputTests {
             try await api.harnessRepo()
             let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
             let longId = String(repeating: "a", count: 100_000)
-            let bodies: [(String, String)] = [
-                ("repositories/", "{not json"), ("repositories/", ""), ("repositories/", "null"), ("repositories/", "42"),
-                ("repositories/", #"{"id": 5}"#), ("repositories/", #"{"id": ["a"]}"#), ("repositories/", #"{"id": "a", "notes": "x"}"#),
-                ("repositories/", #"{"id": "a", "distributors": [{"distributor_type_id": 7}]}"#),
-                ("repositories/", #"{"id": 1e999}"#), ("repositories/", #"{"id": 123456789012345678901234567890}"#),
-                ("repositories/", deep), ("repositories/", #"{"id": "\#(longId)!"}"#),
-                ("repositories/", "\u{FEFF}{}"), ("repositories/", #"{"id": "\ud800"}"#),
-                ("repositories/search/", #"{"criteria": {"filters": {"id": {"$where": "1"}}}}"#),
-                ("repositories/search/", #"{"criteria": {"limit": 1e400}}"#),
-                ("repositories/search/", #"{"criteria": {"limit": 99999999999999999999}}"#),
-                ("repositories/harness_repo_1/actions/sync/", #"{"override_config": "x"}"#),
-                ("repositories/harness_repo_1/actions/publish/", #"{"id": {"x": 1}}"#),
-                ("repositories/harness_repo_1/importers/", #"{"importer_type_id": ["x"]}"#),
-                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "PT1H", "failure_threshold": 1e300}"#),
-                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "P99999999999999999999Y/2014-01-01T00:00:00Z"}"#),
-                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "PT1H", "mystery": true}"#),
-                ("repositories/harness_repo_1/distributors/", #"{"distributor_type_id": "yum_distributor", "distributor_id": "\#(longId)"}"#),
-                ("consumers/", #"{"id": null}"#), ("consumers/", #"{"id": {"a": 1}}"#), ("tasks/search/", #"{"criteria": []}"#),
+            // Each malformed body gets its own 400 and Pulp code: not JSON is PLP1009, not an object PLP1015,
+            // a bad value PLP0015 (or PLP1010 for a wrong type, PLP0016 for a missing one), an unknown key PLP0017.
+            let bodies: [(String, String, String)] = [
+                ("repositories/", "{not json", "PLP1009"),
+                ("repositories/", "", "PLP0015"),
+                ("repositories/", "null", "PLP1015"),
+                ("repositories/", "42", "PLP1015"),
+                ("repositories/", #"{"id": 5}"#, "PLP0015"),
+                ("repositories/", #"{"id": ["a"]}"#, "PLP0015"),
+                ("repositories/", #"{"id": "a", "notes": "x"}"#, "PLP0015"),
+                ("repositories/", #"{"id": "a", "distributors": [{"distributor_type_id": 7}]}"#, "PLP0015"),
+                ("repositories/", #"{"id": 1e999}"#, "PLP1009"),
+                ("repositories/", #"{"id": 123456789012345678901234567890}"#, "PLP0015"),
+                ("repositories/", deep, "PLP1009"),
+                ("repositories/", #"{"id": "\#(longId)!"}"#, "PLP0015"),
+                ("repositories/", "\u{FEFF}{}", "PLP1009"),
+                ("repositories/", #"{"id": "\ud800"}"#, "PLP1009"),
+                ("repositories/search/", #"{"criteria": {"filters": {"id": {"$where": "1"}}}}"#, "PLP0015"),
+                ("repositories/search/", #"{"criteria": {"limit": 1e400}}"#, "PLP1009"),
+                ("repositories/search/", #"{"criteria": {"limit": 99999999999999999999}}"#, "PLP0015"),
+                ("repositories/harness_repo_1/actions/sync/", #"{"override_config": "x"}"#, "PLP1010"),
+                ("repositories/harness_repo_1/actions/publish/", #"{"id": {"x": 1}}"#, "PLP0015"),
+                ("repositories/harness_repo_1/importers/", #"{"importer_type_id": ["x"]}"#, "PLP0015"),
+                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "PT1H", "failure_threshold": 1e300}"#, "PLP0015"),
+                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "P99999999999999999999Y/2014-01-01T00:00:00Z"}"#, "PLP0015"),
+                ("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", #"{"schedule": "PT1H", "mystery": true}"#, "PLP0017"),
+                ("repositories/harness_repo_1/distributors/", #"{"distributor_type_id": "yum_distributor", "distributor_id": "\#(longId)"}"#, "PLP0015"),
+                ("consumers/", #"{"id": null}"#, "PLP0016"),
+                ("consumers/", #"{"id": {"a": 1}}"#, "PLP0015"),
+                ("tasks/search/", #"{"criteria": []}"#, "PLP0015"),
             ]
-            for (path, body) in bodies {
+            for (path, body, code) in bodies {
                 let r = try await api.call(.post, path, raw: body)
-                #expect((400..<500).contains(r.status) || r.status == 201, "\(path) \(body.prefix(60)): \(r.status) \(r.text.prefix(200))")
-                if r.status >= 400 {
-                    #expect(r.object["http_status"] == .int(r.status), "\(path) \(body.prefix(60))")
-                    #expect(r.object["error"]?["code"]?.stringValue?.hasPrefix("PLP") == true, "\(path) \(body.prefix(60))")
-                }
+                #expect(r.status == 400, "\(path) \(body.prefix(60)): \(r.status) \(r.text.prefix(200))")
+                #expect(r.object["http_status"] == 400, "\(path) \(body.prefix(60))")
+                #expect(r.object["error"]?["code"]?.stringValue == code, "\(path) \(body.prefix(60)): \(r.text.prefix(200))")
             }
             // A long id works up to 512 characters; past that it is refused, and a long path segment is a 404.
             let long = String(repeating: "b", count: 512)

@@ -192,18 +192,57 @@ struct StreamingDecoderTests {
         #expect(!diagnostics(try ManifestDir(["a.yaml": "repositories:\n  - id: a\n", "b.yaml": "repositories:\n  - {id: a}\n"])).isEmpty)
     }
 
-    @Test("the shipped examples decode the same both ways")
+    /// A repository as a plain manifest item, in JSON (which is YAML): the shape the fast path takes.
+    static func plainItem(_ r: DesiredRepository) -> JSONValue {
+        func config(_ c: [String: ConfigValue]) -> JSONValue {
+            .object(c.mapValues { value -> JSONValue in
+                switch value {
+                case .plain(let v): return v
+                case .secret(.env(let n)): return ["env": .string(n)]
+                case .secret(.file(let p)): return ["file": .string(p)]
+                }
+            })
+        }
+        func schedules(_ list: [DesiredSchedule]) -> JSONValue {
+            .array(list.map { s in
+                var o: JSONObject = ["schedule": .string(s.schedule), "enabled": .bool(s.enabled), "override_config": .object(s.overrideConfig)]
+                if let f = s.failureThreshold { o["failure_threshold"] = .int(f) }
+                return .object(o)
+            })
+        }
+        var o: JSONObject = ["id": .string(r.id), "notes": .object(r.notes)]
+        if let d = r.displayName { o["display_name"] = .string(d) }
+        if let d = r.description { o["description"] = .string(d) }
+        if let i = r.importer { o["importer"] = ["type": .string(i.type), "config": config(i.config)] }
+        o["distributors"] = .array(r.distributors.map { d in
+            ["id": .string(d.id), "type": .string(d.type), "auto_publish": .bool(d.autoPublish), "config": config(d.config),
+             "publish_schedules": schedules(d.schedules)]
+        })
+        if !r.syncSchedules.isEmpty { o["sync_schedules"] = schedules(r.syncSchedules) }
+        return .object(o)
+    }
+
+    @Test("the shipped examples' repositories, written out plain, take the fast path and decode as the tree decoder does")
     func examples() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for example in ["quickstart", "rhui"] {
             let path = root.appendingPathComponent("examples/\(example)").path
-            func run(_ streaming: Bool) throws -> Manifest {
-                try ManifestLoader(secrets: SecretResolver(environment: ["RHUI_PROXY_PASSWORD": "pw"], baseDirectory: path),
-                                   streaming: streaming).load(paths: [path])
+            let secrets = SecretResolver(environment: ["RHUI_PROXY_PASSWORD": "pw"], baseDirectory: path)
+            // The examples use defaults and matrices, which only the tree decoder reads.
+            let original = try ManifestLoader(secrets: secrets, streaming: false).load(paths: [path])
+            #expect(original.repositories.count >= 3)
+            let text = "repositories:\n" + original.repositories.map { "  - " + Self.plainItem($0).serialized() + "\n" }.joined()
+            let file = path + "/plain.yaml"
+            let loader = ManifestLoader(secrets: secrets)
+            guard case .success(let fast) = StreamingDecoder.decode(Array(text.utf8), file: file, loader: loader) else {
+                Issue.record("the fast path gave up on the plain form of \(example)")
+                continue
             }
-            let fast = try run(true), tree = try run(false)
+            let tree = try ManifestLoader(secrets: secrets, streaming: false).decode(Array(text.utf8), file: file)
             #expect(fast.repositories == tree.repositories)
-            #expect(fast.consumers == tree.consumers)
+            // And both hold what the example declares, places aside.
+            func unplaced(_ r: DesiredRepository) -> JSONValue { Self.plainItem(r) }
+            #expect(fast.repositories.map(unplaced) == original.repositories.map(unplaced))
         }
     }
 

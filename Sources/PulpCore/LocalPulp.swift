@@ -14,16 +14,22 @@ public struct LocalPulp: PulpService {
     public let clock: any PulpClock
     /// Tasks dispatched through this value belong to this group.
     public let groupId: String?
+    /// The reconciler's notes that record what a repository holds; nil keeps no content hashes up to date.
+    public let contentHashNotes: ContentHashNotes?
 
     /// - Parameters:
     ///   - workers: how many tasks may run at once (on different repositories).
     ///   - willRunTask: called as each task starts, before its work; a test seam.
     ///   - plugins: the importer and distributor behaviours, by type id (a catalog type without one records
     ///     history only).
+    ///   - contentHashNotes: the reconciler's bookkeeping notes: a notes update that only records what was applied
+    ///     sets the repository's content hash, so that plans read it no more until something else changes it.
     public init(store: PulpStore, catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin,
-                clock: any PulpClock = SystemClock(), workers: Int = 4, willRunTask: (@Sendable (TaskReport) async -> Void)? = nil)
+                clock: any PulpClock = SystemClock(), workers: Int = 4, contentHashNotes: ContentHashNotes? = nil,
+                willRunTask: (@Sendable (TaskReport) async -> Void)? = nil)
     {
         self.store = store
+        self.contentHashNotes = contentHashNotes
         self.catalog = catalog
         self.clock = clock
         self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog, plugins: plugins), clock: clock, workerCount: workers,
@@ -36,6 +42,7 @@ public struct LocalPulp: PulpService {
         engine = other.engine
         catalog = other.catalog
         clock = other.clock
+        contentHashNotes = other.contentHashNotes
         self.groupId = groupId
     }
 
@@ -124,7 +131,7 @@ public struct LocalPulp: PulpService {
             let hashBefore = try db.contentHash(id)
             try LocalPulp.apply(delta: delta, to: &repo)
             try db.updateRepository(repo)
-            try LocalPulp.keepContentHash(delta: delta, request: request, before: hashBefore, repoId: id, db: db)
+            try keepContentHash(delta: delta, request: request, before: hashBefore, repoId: id, db: db)
         }
         if let config = request.importerConfig {
             guard var importer = try db.importer(repoId: id) else { throw PulpError.missingResource(["repo_id": id]) }
@@ -137,27 +144,18 @@ public struct LocalPulp: PulpService {
         return (repo, ops)
     }
 
-    /// The content hash across a notes-only update: recording `pulpform_applied` sets it to that fingerprint
-    /// (the reconciler has just brought the repository there), and lease notes leave it as it was. Any other
-    /// change has cleared it already (the store's triggers).
-    static func keepContentHash(delta: JSONObject, request: RepositoryUpdate, before: String?, repoId: String, db: StoreDB) throws {
-        guard request.importerConfig == nil, request.distributorConfigs == nil, delta.count == 1,
-              case .object(let notes)? = delta["notes"]
+    /// The content hash across a notes-only update: recording what was applied (`contentHashNotes`) sets it to
+    /// that fingerprint (the reconciler has just brought the repository there), and transient notes (leases)
+    /// leave it as it was. Any other change has cleared it already (the store's triggers).
+    func keepContentHash(delta: JSONObject, request: RepositoryUpdate, before: String?, repoId: String, db: StoreDB) throws {
+        guard let bookkeeping = contentHashNotes, request.importerConfig == nil, request.distributorConfigs == nil,
+              delta.count == 1, case .object(let notes)? = delta["notes"]
         else { return }
-        if let applied = recordedFingerprint(notes) {
+        if let applied = bookkeeping.recordedFingerprint(notes) {
             try db.setContentHash(repoId, applied)
-        } else if notes.keys.allSatisfy({ $0.hasPrefix(RepositoryContentHash.leasePrefix) }) {
+        } else if bookkeeping.isTransient(notes) {
             try db.setContentHash(repoId, before)
         }
-    }
-
-    /// The fingerprint a notes delta records when it is the reconciler's bookkeeping alone (`pulpform_applied`,
-    /// with `pulpform_managed` or not): the repository holds that configuration from now on.
-    static func recordedFingerprint(_ notes: JSONObject) -> String? {
-        guard case .string(let applied)? = notes[RepositoryContentHash.note],
-              notes.keys.allSatisfy({ $0 == RepositoryContentHash.note || $0 == "pulpform_managed" })
-        else { return nil }
-        return applied
     }
 
     /// Notes merge: a null removes the key, anything else sets it.
@@ -658,7 +656,7 @@ public struct LocalPulp: PulpService {
             case .updateRepository(let id, let delta):
                 // Only the reconciler's record of what it applied, on notes this sequence wrote.
                 guard let known = notes[id], delta.count == 1, case .object(let change)? = delta["notes"],
-                      let applied = LocalPulp.recordedFingerprint(change)
+                      let applied = contentHashNotes?.recordedFingerprint(change)
                 else {
                     notes[id] = nil
                     return .call(call)
@@ -700,7 +698,7 @@ public struct LocalPulp: PulpService {
                 // Notes alone (the reconciler's bookkeeping): only the notes are read and written.
                 guard let (current, hashBefore) = try db.repositoryNotes(id) else { throw PulpError.missingResource(["repository": id]) }
                 try db.setRepositoryNotes(id, LocalPulp.merge(notes: notes, into: current))
-                try LocalPulp.keepContentHash(delta: delta, request: RepositoryUpdate(delta: delta), before: hashBefore, repoId: id, db: db)
+                try keepContentHash(delta: delta, request: RepositoryUpdate(delta: delta), before: hashBefore, repoId: id, db: db)
             } else {
                 // A delta alone spawns no task.
                 _ = try updateRepository(id, RepositoryUpdate(delta: delta), in: db)

@@ -55,7 +55,7 @@ public struct LeaseOptions: Sendable {
         self.now = now
     }
 
-    public static let prefix = RepositoryContentHash.leasePrefix
+    public static let prefix = OwnershipNotes.leasePrefix
 
     /// The note key: the prefix and the holder, with anything but letters, digits, `-` and `_` made `_`.
     var key: String { Self.prefix + String(holder.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") ? $0 : "_" }) }

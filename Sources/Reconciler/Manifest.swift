@@ -1,4 +1,5 @@
 import Foundation
+public import PulpContract
 public import PulpModel
 
 /// One problem in a manifest, as `file:line:column: message`.
@@ -138,12 +139,17 @@ public struct Manifest: Sendable {
     }
 }
 
-/// The notes pulpform keeps on the repositories and consumers it manages.
+/// The notes pulpform keeps on the repositories and consumers it manages: the reconciler's bookkeeping.
 public enum OwnershipNotes {
     /// Present (`"true"`) on every managed repository and consumer.
     public static let managed = "pulpform_managed"
     /// The fingerprint of the configuration pulpform last applied.
-    public static let applied = RepositoryContentHash.note
+    public static let applied = "pulpform_applied"
+    /// Leases on live servers (`LeaseOptions`): notes that come and go while an apply holds a repository.
+    public static let leasePrefix = "pulpform_lease_"
 
     public static let all: Set<String> = [managed, applied]
+
+    /// The bookkeeping as a target that keeps content hashes follows it (`LocalPulp(contentHashNotes:)`).
+    public static let contentHash = ContentHashNotes(recorded: applied, alongside: [managed], transientPrefix: leasePrefix)
 }

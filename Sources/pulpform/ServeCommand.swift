@@ -6,6 +6,7 @@ import Logging
 import PulpContract
 import PulpCore
 import PulpServer
+import Reconciler
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try storeOptions.open()
         var logger = Logger(label: "pulpform")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let pulp = LocalPulp(store: store, workers: workers)
+        let pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash)
         let path = store.path
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
         runner.scheduler = scheduler

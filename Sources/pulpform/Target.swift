@@ -19,7 +19,7 @@ struct EmbeddedTarget {
 
     init(store: PulpStore, workers: Int = 4, readOnly: Bool = false) {
         self.store = store
-        pulp = LocalPulp(store: store, workers: workers)
+        pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash)
         state = EmbeddedState(store: store, readOnly: readOnly)
     }
 

@@ -83,7 +83,7 @@ struct BatchTests {
     }
 
     static let applied = ImmediateCall.updateRepository(
-        id: "r1", delta: ["notes": [RepositoryContentHash.note: "h1", "pulpform_managed": "true"]])
+        id: "r1", delta: ["notes": [bookkeeping.recorded: "h1", "pulpform_managed": "true"]])
 
     @Test("calls are made ready before the write: rows built, and owners made earlier in the sequence not looked up")
     func readyCalls() throws {
@@ -119,11 +119,11 @@ struct BatchTests {
              Self.applied],
             // An owner of another type than the one created is looked up, and is missing.
             [Self.create("r2"), .createSchedule(.importer(repoId: "r2", importerId: "iso_importer"), ScheduleCreate(schedule: "PT1H")),
-             .updateRepository(id: "r2", delta: ["notes": [RepositoryContentHash.note: "h2"]])],
+             .updateRepository(id: "r2", delta: ["notes": [bookkeeping.recorded: "h2"]])],
             // Recorded on a repository this sequence did not create.
-            [.updateRepository(id: "r1", delta: ["notes": [RepositoryContentHash.note: "h3", "pulpform_managed": nil]])],
+            [.updateRepository(id: "r1", delta: ["notes": [bookkeeping.recorded: "h3", "pulpform_managed": nil]])],
             [.createSchedule(.importer(repoId: "r1", importerId: "yum_importer"), ScheduleCreate(schedule: "PT2H"))],
-            [Self.create("r3"), .updateRepository(id: "r3", delta: ["notes": [RepositoryContentHash.note: "h4"]]),
+            [Self.create("r3"), .updateRepository(id: "r3", delta: ["notes": [bookkeeping.recorded: "h4"]]),
              .createSchedule(.importer(repoId: "r3", importerId: "yum_importer"), ScheduleCreate(schedule: "P1X"))],
         ])
         #expect(outcomes.map(\.completed) == [4, 1, 1, 1, 2])
@@ -135,13 +135,13 @@ struct BatchTests {
     func contentHash() async throws {
         let t = try TestPulp()
         _ = await t.pulp.perform([[Self.create("r1"),
-                                   .updateRepository(id: "r1", delta: ["notes": [RepositoryContentHash.note: "h1", "pulpform_managed": "true"]])]])
+                                   .updateRepository(id: "r1", delta: ["notes": [bookkeeping.recorded: "h1", "pulpform_managed": "true"]])]])
         #expect(try t.store.readSync { db in try db.contentHash("r1") } == "h1", "recording the fingerprint sets the hash")
-        _ = await t.pulp.perform([[.updateRepository(id: "r1", delta: ["notes": [RepositoryContentHash.leasePrefix + "x": "lease"]])]])
+        _ = await t.pulp.perform([[.updateRepository(id: "r1", delta: ["notes": [bookkeeping.transientPrefix + "x": "lease"]])]])
         #expect(try t.store.readSync { db in try db.contentHash("r1") } == "h1", "a lease note keeps it")
         _ = await t.pulp.perform([[.updateRepository(id: "r1", delta: ["notes": ["team": "b"]])]])
         #expect(try t.store.readSync { db in try db.contentHash("r1") } == nil, "any other note clears it")
         let notes = try await t.pulp.repository("r1", include: .none).repository.notes
-        #expect(notes == ["team": "b", RepositoryContentHash.note: "h1", "pulpform_managed": "true", RepositoryContentHash.leasePrefix + "x": "lease"])
+        #expect(notes == ["team": "b", bookkeeping.recorded: "h1", "pulpform_managed": "true", bookkeeping.transientPrefix + "x": "lease"])
     }
 }

@@ -51,7 +51,8 @@ final class TestPulp: @unchecked Sendable {
         store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
         clock = ManualClock(PulpDateTime(epoch: start))
         let gate = self.gate
-        pulp = LocalPulp(store: store, clock: clock, workers: workers, willRunTask: { await gate.arrive($0) })
+        pulp = LocalPulp(store: store, clock: clock, workers: workers, contentHashNotes: bookkeeping,
+                         willRunTask: { await gate.arrive($0) })
     }
 
     deinit { try? FileManager.default.removeItem(at: dir) }
@@ -108,3 +109,6 @@ func expectPulpError(_ code: String, status: Int? = nil, sourceLocation: SourceL
         Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// The reconciler's bookkeeping notes, as PulpCore is given them: PulpCore keeps the mechanism only.
+let bookkeeping = ContentHashNotes(recorded: "pulpform_applied", alongside: ["pulpform_managed"], transientPrefix: "pulpform_lease_")

@@ -18,7 +18,7 @@ final class Rig: @unchecked Sendable {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-rig-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
-        pulp = LocalPulp(store: store)
+        pulp = LocalPulp(store: store, contentHashNotes: OwnershipNotes.contentHash)
     }
 
     deinit { try? FileManager.default.removeItem(at: dir) }

@@ -1,0 +1,49 @@
+import Foundation
+import PulpContract
+import PulpModel
+
+/// Resolves secrets and builds the plan for a target.
+struct Reconciliation {
+    let manifest: Manifest
+    let plan: Plan
+    let planner: Planner
+    let actual: ActualState
+
+    let drift: DriftReport
+
+    /// `--detailed-exitcode` and `drift`: 0 in sync, 2 pending, 3 changed outside pulpform, 5 both.
+    var detailedExitCode: Int32 {
+        let code = drift.exitCode
+        return code == 0 && plan.hasChanges ? 2 : code
+    }
+
+    /// `drift`: whether to classify the differences too (`apply` only needs the plan).
+    static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
+                     catalog: PluginCatalog = .builtin, drift withDrift: Bool = true) async throws -> Reconciliation
+    {
+        let resolver = SecretResolver()
+        var values: [SecretSource: String] = [:]
+        for (source, _) in manifest.secretReferences {
+            if case .success(let v) = resolver.resolve(source) { values[source] = v }
+        }
+        let canon = try await Trace.phase("state") {
+            Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
+                          recorded: try await state.secretFingerprints(), secretValues: values)
+        }
+        let planner = Planner(catalog: catalog, canon: canon, prune: prune)
+        // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
+        let hashes = Trace.phase("fingerprint manifests") { planner.desiredHashes(manifest) }
+        var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
+        actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes) }
+        let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
+        let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])
+        return Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
+    }
+
+    /// A planner for checking a saved plan's guards: the same canonical form, without manifests.
+    static func guardPlanner(state: any ReconcilerState, catalog: PluginCatalog = .builtin) async throws -> Planner {
+        let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
+                                  recorded: try await state.secretFingerprints(), secretValues: [:])
+        return Planner(catalog: catalog, canon: canon, prune: false)
+    }
+}

@@ -66,14 +66,14 @@ struct ApplyCommand: AsyncParsableCommand {
         let manifest = saved == nil ? try manifests.load() : Manifest()
         let target = try targetOptions.open(readOnly: false, workers: units, manifests: manifests.paths)
         // One apply at a time per embedded store.
-        var lock: ApplyLock?
+        let lock: ApplyLock?
+        do {
+            lock = try target.locker.lockApply()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
         if let embedded = target.embedded {
-            do {
-                lock = try ApplyLock(storePath: embedded.store.path)
-            } catch {
-                printError("error: \(error)")
-                throw ExitCode(1)
-            }
             if let dead = try await embedded.state.abandonedApply() {
                 // A previous apply was killed: its tasks that never ran will never run.
                 try? await embedded.pulp.cancelTaskGroup(dead)
@@ -136,9 +136,7 @@ struct ApplyCommand: AsyncParsableCommand {
         try await target.embedded?.state.beginApply(groupId)
         let progress = ApplyProgress(total: plan.steps.count, live: Terminal.stderrIsTerminal)
         // On a live server several applies may run at once: each repository is leased while it is written.
-        let leases = target.embedded == nil
-            ? LeaseOptions(holder: "pulpform-\(ProcessInfo.processInfo.processIdentifier)-\(ProcessInfo.processInfo.hostName)-\(groupId.prefix(8))")
-            : nil
+        let leases = target.locker.leases(groupId: groupId)
         let report = await Trace.phase("apply") {
             await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: units, leases: leases)
                 .apply(plan, groupId: groupId, progress: progress.handle)

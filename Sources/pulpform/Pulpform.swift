@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reconciler
 import PulpStore
 
 @main

@@ -75,8 +75,8 @@ struct TargetOptions: ParsableArguments {
         guard let target else {
             let store = try StoreOptions(store: store).open(readOnly: readOnly)
             let embedded = EmbeddedTarget(store: store, workers: workers, readOnly: readOnly)
-            return ReconcileTarget(pulp: embedded.pulp, state: embedded.state, description: embedded.description, embedded: embedded,
-                                   client: nil)
+            return ReconcileTarget(pulp: embedded.pulp, state: embedded.state, locker: StoreLocker(storePath: store.path),
+                                   description: embedded.description, embedded: embedded, client: nil)
         }
         let (user, password) = try loadCredentials()
         let client: PulpClient
@@ -89,7 +89,7 @@ struct TargetOptions: ParsableArguments {
         }
         let key = FileReconcilerState.key(for: target)
         let path = state ?? FileReconcilerState.defaultPath(beside: manifests)
-        return ReconcileTarget(pulp: client, state: FileReconcilerState(path: path, target: key, readOnly: readOnly),
+        return ReconcileTarget(pulp: client, state: FileReconcilerState(path: path, target: key, readOnly: readOnly), locker: LeaseLocker(),
                                description: "Pulp v2 server \(key)", embedded: nil, client: client)
     }
 }
@@ -98,6 +98,8 @@ struct TargetOptions: ParsableArguments {
 struct ReconcileTarget {
     let pulp: any PulpService
     let state: any ReconcilerState
+    /// One apply at a time on the embedded store; leases per repository on a live server.
+    let locker: any Locker
     let description: String
     let embedded: EmbeddedTarget?
     let client: PulpClient?

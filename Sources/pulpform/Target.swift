@@ -15,12 +15,12 @@ import Glibc
 struct EmbeddedTarget {
     let store: PulpStore
     let pulp: LocalPulp
-    let state: EmbeddedState
+    let state: StoreReconcilerState
 
     init(store: PulpStore, workers: Int = 4, readOnly: Bool = false) {
         self.store = store
         pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash)
-        state = EmbeddedState(store: store, readOnly: readOnly)
+        state = StoreReconcilerState(store: pulp, readOnly: readOnly)
     }
 
     var description: String { "embedded store \(EmbeddedTarget.absolute(store.path))" }

@@ -31,16 +31,14 @@ final class Rig: @unchecked Sendable {
         return try ManifestLoader(secrets: resolver).load(paths: [file.path])
     }
 
+    /// The plan of the pipeline the CLI runs (`Reconciliation.make`), checked against plans made from a full read.
     func plan(_ yaml: String, prune: Bool = false) async throws -> Plan {
         let m = try manifest(yaml)
-        var values: [SecretSource: String] = [:]
-        for (s, _) in m.secretReferences { if case .success(let v) = resolver.resolve(s) { values[s] = v } }
-        let canon = Canonicalizer(catalog: .builtin, fingerprinter: Fingerprinter(salt: await state.salt()),
-                                  recorded: await state.secretFingerprints(), secretValues: values)
-        let planner = Planner(catalog: .builtin, canon: canon, prune: prune)
+        let reconciliation = try await Reconciliation.make(manifest: m, pulp: pulp, state: state, prune: prune, drift: false,
+                                                           secrets: resolver)
+        let planner = reconciliation.planner
         // The fast path (content hashes) must plan the same changes as a full read.
-        let hashes = planner.desiredHashes(m)
-        let fast = planner.plan(m, try await ActualState.read(from: pulp, expecting: hashes), hashes: hashes)
+        let fast = reconciliation.plan
         var read = try await ActualState.read(from: pulp)
         let full = planner.plan(m, read)
         read.hashes = planner.actualHashes(read)

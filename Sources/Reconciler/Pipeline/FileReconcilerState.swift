@@ -1,5 +1,4 @@
 import Foundation
-import PulpContract
 import PulpModel
 
 #if canImport(Glibc)
@@ -8,18 +7,24 @@ import Glibc
 
 /// The reconciler's state for a live server, kept in a local JSON file: per target URL, a salt and the
 /// fingerprints of the secrets pulpform applied. Writes are atomic and serialised with `flock`.
-struct FileReconcilerState: ReconcilerState {
-    let path: String
-    let target: String
-    let readOnly: Bool
+public struct FileReconcilerState: ReconcilerState {
+    public let path: String
+    public let target: String
+    public let readOnly: Bool
 
-    static func key(for url: String) -> String {
+    public init(path: String, target: String, readOnly: Bool) {
+        self.path = path
+        self.target = target
+        self.readOnly = readOnly
+    }
+
+    public static func key(for url: String) -> String {
         var k = url
         while k.hasSuffix("/") { k.removeLast() }
         return k + "/"
     }
 
-    static func defaultPath(beside manifests: [String]) -> String {
+    public static func defaultPath(beside manifests: [String]) -> String {
         let first = manifests.first ?? "."
         var isDir: ObjCBool = false
         let dir = FileManager.default.fileExists(atPath: first, isDirectory: &isDir) && isDir.boolValue
@@ -58,7 +63,7 @@ struct FileReconcilerState: ReconcilerState {
 
     func mine() throws -> JSONObject { try load()["targets"]?[target]?.objectValue ?? [:] }
 
-    func salt() async throws -> String {
+    public func salt() async throws -> String {
         if let s = try mine()["salt"]?.stringValue { return s }
         let s = Fingerprinter.newSalt()
         if readOnly { return s }
@@ -69,7 +74,7 @@ struct FileReconcilerState: ReconcilerState {
         return result
     }
 
-    func secretFingerprints() async throws -> [SecretKey: String] {
+    public func secretFingerprints() async throws -> [SecretKey: String] {
         var out: [SecretKey: String] = [:]
         for (k, v) in try mine()["secret_fingerprints"]?.objectValue ?? [:] {
             let parts = k.split(separator: "/", maxSplits: 2).map(String.init)
@@ -78,7 +83,7 @@ struct FileReconcilerState: ReconcilerState {
         return out
     }
 
-    func recordSecretFingerprints(_ changes: [SecretKey: String?]) async throws {
+    public func recordSecretFingerprints(_ changes: [SecretKey: String?]) async throws {
         guard !readOnly else { return }
         try update { t in
             var fps = t["secret_fingerprints"]?.objectValue ?? [:]

@@ -1,27 +1,27 @@
 import Foundation
-import PulpContract
-import PulpModel
+public import PulpContract
+public import PulpModel
 
-/// Resolves secrets and builds the plan for a target.
-struct Reconciliation {
-    let manifest: Manifest
-    let plan: Plan
-    let planner: Planner
-    let actual: ActualState
-
-    let drift: DriftReport
+/// Resolves secrets and builds the plan for a target: the reconcile pipeline.
+public struct Reconciliation: Sendable {
+    public let manifest: Manifest
+    public let plan: Plan
+    public let planner: Planner
+    public let actual: ActualState
+    public let drift: DriftReport
 
     /// `--detailed-exitcode` and `drift`: 0 in sync, 2 pending, 3 changed outside pulpform, 5 both.
-    var detailedExitCode: Int32 {
+    public var detailedExitCode: Int32 {
         let code = drift.exitCode
         return code == 0 && plan.hasChanges ? 2 : code
     }
 
     /// `drift`: whether to classify the differences too (`apply` only needs the plan).
-    static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
-                     catalog: PluginCatalog = .builtin, drift withDrift: Bool = true) async throws -> Reconciliation
+    /// Read manifests → read target → plan (→ drift): the pipeline `plan`, `apply` and `drift` run, and the tests.
+    public static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
+                            catalog: PluginCatalog = .builtin, drift withDrift: Bool = true,
+                            secrets resolver: SecretResolver = SecretResolver()) async throws -> Reconciliation
     {
-        let resolver = SecretResolver()
         var values: [SecretSource: String] = [:]
         for (source, _) in manifest.secretReferences {
             if case .success(let v) = resolver.resolve(source) { values[source] = v }
@@ -41,7 +41,7 @@ struct Reconciliation {
     }
 
     /// A planner for checking a saved plan's guards: the same canonical form, without manifests.
-    static func guardPlanner(state: any ReconcilerState, catalog: PluginCatalog = .builtin) async throws -> Planner {
+    public static func guardPlanner(state: any ReconcilerState, catalog: PluginCatalog = .builtin) async throws -> Planner {
         let canon = Canonicalizer(catalog: catalog, fingerprinter: Fingerprinter(salt: try await state.salt()),
                                   recorded: try await state.secretFingerprints(), secretValues: [:])
         return Planner(catalog: catalog, canon: canon, prune: false)

@@ -54,7 +54,7 @@ public struct LocalPulp: PulpService {
     // MARK: - Helpers
 
     /// Runs `body` in one transaction; the tasks it returns are stored there and then queued.
-    private func dispatch<T: Sendable>(_ body: @escaping @Sendable (StoreDB, PulpDateTime) throws -> (T, [TaskOperation]))
+    func dispatch<T: Sendable>(_ body: @escaping @Sendable (StoreDB, PulpDateTime) throws -> (T, [TaskOperation]))
         async throws -> (T, [String])
     {
         let now = clock.now()
@@ -69,7 +69,7 @@ public struct LocalPulp: PulpService {
         return (value, tasks.map(\.report.taskId))
     }
 
-    private func requireRepository(_ db: StoreDB, _ id: String) throws -> Repository {
+    func requireRepository(_ db: StoreDB, _ id: String) throws -> Repository {
         guard let r = try db.repository(id) else { throw PulpError.missingResource(["repository": id]) }
         return r
     }
@@ -245,7 +245,7 @@ public struct LocalPulp: PulpService {
         return CallReport(spawnedTasks: tasks)
     }
 
-    private func requireImporter(_ db: StoreDB, _ repoId: String, _ importerId: String) throws -> Importer {
+    func requireImporter(_ db: StoreDB, _ repoId: String, _ importerId: String) throws -> Importer {
         _ = try requireRepository(db, repoId)
         guard let i = try db.importer(repoId: repoId), i.typeId == importerId else {
             throw PulpError.missingResource(["importer_id": importerId])
@@ -297,7 +297,7 @@ public struct LocalPulp: PulpService {
         return dist
     }
 
-    private func requireDistributor(_ db: StoreDB, _ repoId: String, _ id: String) throws -> Distributor {
+    func requireDistributor(_ db: StoreDB, _ repoId: String, _ id: String) throws -> Distributor {
         _ = try requireRepository(db, repoId)
         guard let d = try db.distributor(repoId: repoId, id: id) else {
             throw PulpError.missingResource(["repo_id": repoId, "distributor_id": id])
@@ -364,7 +364,7 @@ public struct LocalPulp: PulpService {
     // MARK: - Schedules
 
     /// 404s in Pulp's order: the repository, then the importer or distributor; or the consumer.
-    private func requireOwner(_ db: StoreDB, _ owner: ScheduleOwner, consumerKey: String = "consumer") throws {
+    func requireOwner(_ db: StoreDB, _ owner: ScheduleOwner, consumerKey: String = "consumer") throws {
         // Existence checks only: nothing is decoded.
         switch owner {
         case .importer(let r, let t):
@@ -385,7 +385,7 @@ public struct LocalPulp: PulpService {
         try await store.read { db in try requireOwner(db, owner, consumerKey: consumerKey) }
     }
 
-    private func requireSchedule(_ db: StoreDB, _ owner: ScheduleOwner, _ id: String) throws -> Schedule {
+    func requireSchedule(_ db: StoreDB, _ owner: ScheduleOwner, _ id: String) throws -> Schedule {
         try requireOwner(db, owner, consumerKey: "consumer_id")
         guard PulpIDs.isObjectId(id), let s = try db.schedule(id: id), s.owner == owner else {
             throw PulpError.missingResource(["schedule_id": id])
@@ -823,7 +823,7 @@ public struct LocalPulp: PulpService {
         return out
     }
 
-    private func completedReports(_ ids: [String]) async throws -> [TaskReport] {
+    func completedReports(_ ids: [String]) async throws -> [TaskReport] {
         var delay: UInt64 = 10_000_000
         while true {
             await engine.wait(for: ids)

@@ -86,22 +86,6 @@ public struct LocalPulp: PulpService {
                            config: ConfigRules.clean(req.config), autoPublish: req.autoPublish)
     }
 
-    // MARK: - History
-
-    public func syncHistory(repoId: String, query: HistoryQuery) async throws -> [SyncHistoryEntry] {
-        try await store.read { db in
-            _ = try requireRepository(db, repoId)
-            return try db.syncHistory(repoId: repoId, query: query)
-        }
-    }
-
-    public func publishHistory(repoId: String, distributorId: String, query: HistoryQuery) async throws -> [PublishHistoryEntry] {
-        try await store.read { db in
-            _ = try requireDistributor(db, repoId, distributorId)
-            return try db.publishHistory(repoId: repoId, distributorId: distributorId, query: query)
-        }
-    }
-
     // MARK: - Consumers
 
     public func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer {

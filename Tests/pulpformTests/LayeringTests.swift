@@ -35,7 +35,7 @@ struct LayeringTests {
                 #expect(!deps.contains(forbidden), "\(target) depends on \(forbidden)")
             }
             let files = try Self.sources(target)
-            #expect(files.count >= 3, "\(target) has sources")
+            #expect(!files.isEmpty, "\(target) has sources")
             for (file, text) in files {
                 for forbidden in ["import PulpStore", "import PulpCore", "import GRDB"] {
                     #expect(!text.contains(forbidden), "\(target)/\(file): \(forbidden)")

@@ -80,7 +80,7 @@ public final class PulpClient: PulpService, Sendable {
 
     /// A circuit breaker: after `breakerThreshold` connection failures in a row, requests fail at once for
     /// `breakerCooldown` seconds instead of waiting and retrying against a server that is gone.
-    private let breaker = Mutex<(failures: Int, openedAt: Double)>((0, 0))
+    let breaker = Mutex<(failures: Int, openedAt: Double)>((0, 0))
     static let breakerThreshold = 3
     static let breakerCooldown = 2.0
 

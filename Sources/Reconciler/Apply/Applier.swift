@@ -2,44 +2,6 @@ public import Foundation
 public import PulpContract
 public import PulpModel
 
-/// How a step ended.
-public enum StepState: String, Sendable {
-    case finished, error, skipped
-}
-
-public struct StepResult: Sendable {
-    public var step: PlanStep
-    public var state: StepState
-    /// The Pulp tasks the step ran (none for synchronous calls).
-    public var tasks: [TaskReport]
-    /// Why it failed or was skipped.
-    public var message: String?
-}
-
-/// What `apply` did.
-public struct ApplyReport: Sendable {
-    public var groupId: String
-    public var results: [StepResult]
-    public var summary: TaskGroupSummary
-
-    public init(groupId: String, results: [StepResult], summary: TaskGroupSummary) {
-        self.groupId = groupId
-        self.results = results
-        self.summary = summary
-    }
-
-    /// Every step finished (and so every task).
-    public var succeeded: Bool { results.allSatisfy { $0.state == .finished } }
-}
-
-/// Progress of an apply, for live output.
-public enum ApplyEvent: Sendable {
-    case started(PlanStep)
-    case ended(StepResult)
-    /// Steps that ran together, in one batch (they were never reported as started).
-    case endedTogether([StepResult])
-}
-
 /// Leases on live servers: before writing an existing repository, an apply adds a claim to its notes
 /// (`pulpform_lease_<holder>` = `<acquired> <expires> <holder>`), reads the notes back, and goes on only if
 /// its claim is the oldest valid one. Expired claims are removed by whoever sees them. Two applies never

@@ -1,0 +1,42 @@
+import CDispatch
+import ArgumentParser
+import Foundation
+import PulpContract
+import PulpCore
+import PulpModel
+import PulpStore
+import Reconciler
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options of the commands that read manifests.
+struct ManifestOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Manifest files or directories (every *.yaml and *.yml below them).", valueName: "path"))
+    var paths: [String] = ["."]
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The most repositories that matrix entries may expand to, in all the manifests together.", valueName: "n"))
+    var matrixLimit: Int = ManifestLimits.defaultMatrixRepositories
+
+    func validate() throws {
+        guard matrixLimit > 0 else { throw ValidationError("--matrix-limit must be a whole number above 0") }
+    }
+
+    /// Loads the manifests, or prints every problem as `file:line:column: message` and exits 1.
+    func load(catalog: PluginCatalog = .builtin) throws -> Manifest {
+        do {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var loader = ManifestLoader(catalog: catalog)
+            loader.fingerprinting = true
+            loader.limits.matrixRepositories = matrixLimit
+            let manifest = try loader.load(paths: paths)
+            if Trace.enabled { Trace.report("load manifests", since: t0) }
+            return manifest
+        } catch {
+            for d in error.diagnostics { printError("\(d)") }
+            printError("\(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s") in the manifests")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -92,12 +92,14 @@ let package = Package(
             ],
             path: "Benchmarks/PulpformBench"
         ),
+        // What every suite shares: temporary directories and stores, the CLI runner, the live servers.
+        .target(name: "PulpformTestKit", dependencies: ["PulpStore"], path: "Tests/PulpformTestKit"),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
-        .testTarget(name: "PulpStoreTests", dependencies: ["PulpStore", "PulpModel"]),
-        .testTarget(name: "PulpCoreTests", dependencies: ["PulpCore", "PulpContract", "PulpStore", "PulpModel"]),
+        .testTarget(name: "PulpStoreTests", dependencies: ["PulpformTestKit", "PulpStore", "PulpModel"]),
+        .testTarget(name: "PulpCoreTests", dependencies: ["PulpformTestKit", "PulpCore", "PulpContract", "PulpStore", "PulpModel"]),
         .testTarget(
             name: "PulpServerTests",
-            dependencies: [
+            dependencies: ["PulpformTestKit", 
                 "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PulpClientTests",
-            dependencies: [
+            dependencies: ["PulpformTestKit", 
                 "PulpClient", "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -114,11 +116,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcilerTests",
-            dependencies: ["Reconciler", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "ManifestFuzzing"]
+            dependencies: ["PulpformTestKit", "Reconciler", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "ManifestFuzzing"]
         ),
         .testTarget(
             name: "pulpformTests",
-            dependencies: ["pulpform", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler", "ChildProcess"]
+            dependencies: ["PulpformTestKit", "pulpform", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler", "ChildProcess"]
         ),
     ]
 )

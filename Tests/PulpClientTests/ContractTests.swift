@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import Testing
+import PulpformTestKit
 @testable import PulpClient
 import PulpContract
 @testable import PulpCore
@@ -51,6 +52,7 @@ enum Implementation: String, CaseIterable, Sendable, CustomTestStringConvertible
 
 /// A fresh store and the service under test over it.
 final class ContractRig: @unchecked Sendable {
+    let temp: TempStore
     let dir: URL
     let local: LocalPulp
     let service: any PulpService
@@ -58,9 +60,9 @@ final class ContractRig: @unchecked Sendable {
     let client: PulpClient?
 
     init(_ impl: Implementation, pageSize: Int = 1000) async throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-contract-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        local = LocalPulp(store: try PulpStore(path: dir.appendingPathComponent("pulpform.db").path))
+        temp = try TempStore("pulpform-contract")
+        dir = temp.dir
+        local = LocalPulp(store: temp.store)
         switch impl {
         case .inProcess:
             server = nil

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -39,6 +40,7 @@ actor TaskGate {
 
 /// A LocalPulp over a real SQLite file in a fresh directory.
 final class TestPulp: @unchecked Sendable {
+    let temp: TempStore
     let dir: URL
     let store: PulpStore
     let pulp: LocalPulp
@@ -46,16 +48,14 @@ final class TestPulp: @unchecked Sendable {
     let clock: ManualClock
 
     init(workers: Int = 4, start: Double = 1_456_826_400) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-core-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
+        temp = try TempStore("pulpform-core")
+        dir = temp.dir
+        store = temp.store
         clock = ManualClock(PulpDateTime(epoch: start))
         let gate = self.gate
         pulp = LocalPulp(store: store, clock: clock, workers: workers, contentHashNotes: bookkeeping,
                          willRunTask: { await gate.arrive($0) })
     }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
 
     var publishDir: String { dir.appendingPathComponent("publish").path }
 

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -13,20 +14,19 @@ import PulpContract
 
 /// A served store: a real SQLite file, LocalPulp with a manual clock, the API on 127.0.0.1 with an ephemeral port.
 final class Served: @unchecked Sendable {
+    let temp: TempStore
     let dir: URL
     let store: PulpStore
     let pulp: LocalPulp
     let clock: ManualClock
 
     init(catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
+        temp = try TempStore("pulpform-server")
+        dir = temp.dir
+        store = temp.store
         clock = ManualClock(PulpDateTime(epoch: 1_456_826_400))
         pulp = LocalPulp(store: store, catalog: catalog, plugins: plugins, clock: clock)
     }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
 
     var publishDir: String { dir.appendingPathComponent("publish").path }
 

@@ -1,22 +1,11 @@
 import Synchronization
 import Foundation
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 @testable import PulpStore
 
 /// A fresh store file in a temporary directory, removed afterwards.
-final class TempStore {
-    let dir: URL
-    let store: PulpStore
-
-    init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: dir) }
-}
 
 struct Boom: Error {}
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 @testable import Reconciler
 

@@ -1,24 +1,11 @@
 import Foundation
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 @testable import Reconciler
 
 /// Manifest files written into a fresh directory.
-final class ManifestDir {
-    let url: URL
-    init(_ files: [String: String]) throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-manifests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        for (name, text) in files {
-            let file = url.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: file)
-        }
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    var path: String { url.path }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-}
+typealias ManifestDir = TempDir
 
 func load(_ dir: ManifestDir, env: [String: String] = [:]) throws -> Manifest {
     try ManifestLoader(secrets: SecretResolver(environment: env, baseDirectory: dir.path)).load(paths: [dir.path])

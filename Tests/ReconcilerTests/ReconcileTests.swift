@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -8,6 +9,7 @@ import PulpContract
 
 /// A real store, a LocalPulp over it, and manifests in a directory.
 final class Rig: @unchecked Sendable {
+    let temp: TempStore
     let dir: URL
     let store: PulpStore
     let pulp: LocalPulp
@@ -15,13 +17,12 @@ final class Rig: @unchecked Sendable {
     var env: [String: String] = [:]
 
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-rig-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        store = try PulpStore(path: dir.appendingPathComponent("pulpform.db").path)
+        temp = try TempStore("pulpform-rig")
+        dir = temp.dir
+        store = temp.store
         pulp = LocalPulp(store: store, contentHashNotes: OwnershipNotes.contentHash)
     }
 
-    deinit { try? FileManager.default.removeItem(at: dir) }
 
     var resolver: SecretResolver { SecretResolver(environment: env, baseDirectory: dir.path) }
 

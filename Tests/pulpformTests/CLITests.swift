@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 
 /// Runs the built `pulpform` binary, as a user would.
 struct CLI {
@@ -61,16 +62,6 @@ struct CLI {
         let e = (try? Data(contentsOf: errURL)) ?? Data()
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }
-}
-
-final class TempDir {
-    let url: URL
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(at: url) }
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 }
 
 @Suite("The pulpform binary")

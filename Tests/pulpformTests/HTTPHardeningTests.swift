@@ -1,6 +1,7 @@
 import ChildProcess
 import Foundation
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 #if canImport(Glibc)
 import Glibc

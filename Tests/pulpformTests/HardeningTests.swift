@@ -1,6 +1,7 @@
 import ChildProcess
 import Foundation
 import Testing
+import PulpformTestKit
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 
 /// `PULPFORM_STATS`: what the benchmark reads to prove a plan wrote nothing.

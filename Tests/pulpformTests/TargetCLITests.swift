@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 
 @Suite("plan, apply, drift and import with --target against pulpform serve")

@@ -64,7 +64,6 @@ public enum Spawn {
     public static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
 }
 
-
 /// TCP connections to a child on the loopback address.
 public enum Loopback {
     /// A connected socket to 127.0.0.1:`port` (with TCP_NODELAY), or a failure naming the call that failed.

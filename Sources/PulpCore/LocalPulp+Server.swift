@@ -5,6 +5,9 @@ import PulpStore
 /// What the server needs of LocalPulp beyond the contract: paged reads for its fast search paths, and the task
 /// engine's start and stop. The server reaches the store and the engine only through these.
 extension LocalPulp {
+    /// The store's file.
+    public var storePath: String { store.path }
+
     /// A page of repository ids, sorted by id (or in creation order when `ascending` is nil).
     public func repositoryIds(ascending: Bool?, limit: Int?, offset: Int) async throws -> [String] {
         try await store.read { db in try db.repositoryIds(ascending: ascending, limit: limit, offset: offset) }
@@ -14,9 +17,6 @@ extension LocalPulp {
     public func tasksInDispatchOrder(ids: [String]) async throws -> [TaskReport] {
         try await store.read { db in try db.tasksInDispatchOrder(ids: ids).map(\.report) }
     }
-
-    /// The store's file.
-    public var storePath: String { store.path }
 
     /// Every task, in the order they were dispatched.
     public func allTasks() async throws -> [TaskReport] {

@@ -180,18 +180,11 @@ public actor TaskEngine {
                 }
                 let work = Task { try await runner.work(op, store: store, progress: progress) }
                 working[id] = work
-                let done: TaskWork
-                do {
-                    done = try await work.value
-                    working[id] = nil
-                } catch {
-                    working[id] = nil
-                    // A cancelled work phase ends here; the task is already `canceled`.
-                    if error is CancellationError, try await store.read({ db in try db.task(id)?.report.state }) == .canceled {
-                        throw Canceled()
-                    }
-                    throw error
-                }
+                let outcome = await work.result
+                working[id] = nil
+                // Only `cancel` cancels the work, once the task is `canceled`: whatever the work did, nothing commits.
+                if work.isCancelled { throw Canceled() }
+                let done = try outcome.get()
                 // Phase 3: the commit and the move to finished, in one short transaction.
                 spawned = try await store.write { db in
                     guard var cur = try db.task(id), cur.report.state == .running else { throw Canceled() }

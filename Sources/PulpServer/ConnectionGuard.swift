@@ -133,12 +133,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     final class ByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = ByteBuffer
         typealias InboundOut = ByteBuffer
-        unowned let owner: ConnectionGuard
+        weak var owner: ConnectionGuard?
 
         init(owner: ConnectionGuard) { self.owner = owner }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            owner.bytesArrived()
+            owner?.bytesArrived()
             context.fireChannelRead(data)
         }
     }
@@ -150,8 +150,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var timeouts: ConnectionTimeouts
     private var context: ChannelHandlerContext?
+    /// The one pending timer, and when it fires: it is replaced only when a deadline moves earlier.
     private var timer: Scheduled<Void>?
-    private var watcher: ByteWatcher?
+    private var timerDeadline: ContinuousClock.Instant?
     private var closeAfterResponse = false
     private var closing = false
 
@@ -161,18 +162,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let watcher = ByteWatcher(owner: self)
-        self.watcher = watcher
-        try? context.pipeline.syncOperations.addHandler(watcher, position: .first)
-        timeouts = ConnectionTimeouts(headerTimeout: timeouts.headerTimeout, idleTimeout: timeouts.idleTimeout, now: .now)
+        try? context.pipeline.syncOperations.addHandler(ByteWatcher(owner: self), position: .first)
         schedule()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        timerDeadline = nil
         self.context = nil
-        watcher = nil
     }
 
     fileprivate func bytesArrived() {
@@ -237,22 +235,31 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !closing else { return }
         closing = true
         timer?.cancel()
+        timerDeadline = nil
         context.close(mode: .output, promise: nil)
         timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: Self.linger) { [weak self] in
             self?.context?.close(promise: nil)
         }
     }
 
+    /// Makes sure a timer fires by the current deadline. Reads and writes call this for every part, so it
+    /// keeps the pending timer whenever that fires no later than the deadline: `fire` looks again then.
     private func schedule() {
         guard !closing, let context else { return }
-        timer?.cancel()
-        timer = nil
-        guard case .notYet(let at?) = timeouts.expiry(now: .now) else {
-            if timeouts.expiry(now: .now) != .notYet(nil) { fire() }
+        switch timeouts.expiry(now: .now) {
+        case .notYet(nil):
             return
-        }
-        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .init(at - .now)) { [weak self] in
-            self?.fire()
+        case .notYet(let at?):
+            if let pending = timerDeadline, pending <= at { return }
+            timer?.cancel()
+            timerDeadline = at
+            timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .init(at - .now)) { [weak self] in
+                self?.timer = nil
+                self?.timerDeadline = nil
+                self?.fire()
+            }
+        case .headTimedOut, .idleTimedOut:
+            fire()
         }
     }
 

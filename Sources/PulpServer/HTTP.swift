@@ -48,19 +48,19 @@ func json(_ object: JSONObject, status: HTTPResponse.Status = .ok, location: Str
 
 /// The largest request body accepted (16 MiB).
 let maximumBodySize = 16 * 1024 * 1024
+let bodyTooLarge = PulpError(code: "PLP0000", httpStatus: 413, message: "The request body is larger than \(maximumBodySize) bytes",
+                             extra: ["args": []])
 
 extension Request {
     /// The body as JSON: not JSON is PLP1009; an empty body is `{}` where `emptyIsObject`.
     func jsonBody(emptyIsObject: Bool = true) async throws -> JSONValue {
-        let tooLarge = PulpError(code: "PLP0000", httpStatus: 413, message: "The request body is larger than \(maximumBodySize) bytes",
-                                 extra: ["args": []])
         // A declared length over the limit is refused before a byte of the body is read.
-        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > maximumBodySize { throw tooLarge }
+        if let declared = headers[.contentLength].flatMap({ Int($0) }), declared > maximumBodySize { throw bodyTooLarge }
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: maximumBodySize)
         } catch {
-            throw tooLarge
+            throw bodyTooLarge
         }
         if buffer.readableBytes == 0 || String(buffer: buffer).allSatisfy(\.isWhitespace) {
             if emptyIsObject { return .object([:]) }

@@ -62,7 +62,6 @@ extension StoreDB {
         try db.execute(cached: "DELETE FROM importers WHERE repo_id = ?", arguments: [repoId])
     }
 
-
     static func distributor(_ row: Row) throws -> Distributor {
         let repoId = try string(row, "repo_id")
         return Distributor(repoId: repoId, id: try string(row, "dist_id"), typeId: try string(row, "type_id"),

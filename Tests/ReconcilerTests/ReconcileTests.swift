@@ -23,7 +23,6 @@ final class Rig: @unchecked Sendable {
         pulp = LocalPulp(store: store, contentHashNotes: OwnershipNotes.contentHash)
     }
 
-
     var resolver: SecretResolver { SecretResolver(environment: env, baseDirectory: dir.path) }
 
     func manifest(_ yaml: String) throws -> Manifest {

@@ -79,7 +79,6 @@ struct EventStream {
         }
     }
 
-
     var scalarBytes: UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(start: event.data.scalar.value, count: Int(event.data.scalar.length))
     }

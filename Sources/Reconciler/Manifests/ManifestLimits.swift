@@ -33,8 +33,9 @@ public struct ManifestLimits: Sendable, Equatable {
 
     /// YAML nodes that expanded repositories may hold, for manifests of `bytes` bytes in all.
     public func expandedNodes(forBytes bytes: Int) -> Int {
-        let (product, overflow) = matrixRepositories.multipliedReportingOverflow(by: nodesPerRepository)
-        return overflow ? .max : product.addingReportingOverflow(bytes).overflow ? .max : product + bytes
+        let (perMatrix, overflow) = matrixRepositories.multipliedReportingOverflow(by: nodesPerRepository)
+        let (total, overflowed) = perMatrix.addingReportingOverflow(bytes)
+        return overflow || overflowed ? .max : total
     }
 
     /// The longest value echoed in a message, in characters.

@@ -53,15 +53,11 @@ public struct ManifestLoader: Sendable {
                 decodeFile(bytes, file: file, into: &manifest, reader: &reader, background: background)
             }
         }
-        checkUnique(manifest, reader: &reader)
         if let background {
             manifest.fingerprints = background.finish()
             manifest.fingerprintCatalog = catalog
         }
-        if !reader.diagnostics.isEmpty {
-            throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())
-        }
-        return manifest
+        return try checked(manifest, reader: &reader)
     }
 
     /// Decodes one file's bytes as if it were the only manifest: the entry point for fuzzing.
@@ -70,6 +66,11 @@ public struct ManifestLoader: Sendable {
         var manifest = Manifest()
         manifest.files = [file]
         decodeFile(bytes, file: file, into: &manifest, reader: &reader, background: nil)
+        return try checked(manifest, reader: &reader)
+    }
+
+    /// The manifest once the checks across files pass, or every problem found, sorted by place.
+    func checked(_ manifest: Manifest, reader: inout NodeReader) throws(ManifestErrors) -> Manifest {
         checkUnique(manifest, reader: &reader)
         if !reader.diagnostics.isEmpty {
             throw ManifestErrors(diagnostics: Array(Set(reader.diagnostics)).sorted())

@@ -93,25 +93,32 @@ let package = Package(
             path: "Benchmarks/PulpformBench"
         ),
         // What every suite shares: temporary directories and stores, the CLI runner, the live servers.
-        .target(name: "PulpformTestKit", dependencies: ["PulpStore"], path: "Tests/PulpformTestKit"),
+        .target(
+            name: "PulpformTestKit",
+            dependencies: [
+                "PulpServer", "PulpCore", "PulpContract", "PulpStore", "PulpModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PulpformTestKit"
+        ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpformTestKit", "PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpformTestKit", "PulpCore", "PulpContract", "PulpStore", "PulpModel"]),
         .testTarget(
             name: "PulpServerTests",
-            dependencies: ["PulpformTestKit", 
-                "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
+            dependencies: [
+                "PulpformTestKit", "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel", "Reconciler",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "PulpClientTests",
-            dependencies: ["PulpformTestKit", 
-                "PulpClient", "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel",
+            dependencies: [
+                "PulpformTestKit", "PulpClient", "PulpServer", "PulpContract", "PulpCore", "PulpStore", "PulpModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -1,7 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
-import ServiceLifecycle
 import Testing
 import PulpformTestKit
 @testable import PulpClient
@@ -11,87 +9,40 @@ import PulpContract
 @testable import PulpServer
 @testable import PulpStore
 
-/// An application on 127.0.0.1 with an ephemeral port, in-process.
-final class LiveServer: @unchecked Sendable {
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
-    let port: Int
-
-    init(router: Router<BasicRequestContext>) async throws {
-        var logger = Logger(label: "test-server")
-        logger.logLevel = .critical
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        self.group = group
-        task = Task { try await group.run() }
-        var bound = 0
-        for await p in ports {
-            bound = p
-            break
-        }
-        port = bound
-    }
-
-    /// `pulpform serve`'s API over a LocalPulp.
-    convenience init(pulp: LocalPulp) async throws {
-        try await self.init(router: PulpAPI(pulp: pulp).router())
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
-}
-
 enum Implementation: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case inProcess, http
     var testDescription: String { rawValue }
 }
 
-/// A fresh store and the service under test over it.
+/// The kit's rig and the service under test over it: `LocalPulp` itself, or `PulpClient` over the kit's live server.
 final class ContractRig: @unchecked Sendable {
-    let temp: TempStore
-    let dir: URL
-    let local: LocalPulp
+    let rig: TestPulp
     let service: any PulpService
     let server: LiveServer?
     let client: PulpClient?
 
     init(_ impl: Implementation, pageSize: Int = 1000) async throws {
-        temp = try TempStore("pulpform-contract")
-        dir = temp.dir
-        local = LocalPulp(store: temp.store)
+        rig = try TestPulp("pulpform-contract", realTime: true)
         switch impl {
         case .inProcess:
             server = nil
             client = nil
-            service = local
+            service = rig.pulp
         case .http:
-            let s = try await LiveServer(pulp: local)
-            let c = try PulpClient(.init(baseURL: "http://127.0.0.1:\(s.port)/", pageSize: pageSize))
+            let s = try await LiveServer(pulp: rig.pulp)
+            let c = try PulpClient(.init(baseURL: s.baseURL, pageSize: pageSize))
             server = s
             client = c
             service = c
         }
     }
 
+    var dir: URL { rig.dir }
+    var local: LocalPulp { rig.pulp }
+
     func close() async {
         try? await client?.shutdown()
         await server?.stop()
-        try? FileManager.default.removeItem(at: dir)
-    }
-}
-
-func expectPulp(_ code: String, _ status: Int, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws -> Void) async {
-    do {
-        try await body()
-        Issue.record("expected \(code)", sourceLocation: sourceLocation)
-    } catch let e as PulpError {
-        #expect(e.code == code && e.httpStatus == status, "\(e)", sourceLocation: sourceLocation)
-    } catch {
-        Issue.record("expected \(code), got \(error)", sourceLocation: sourceLocation)
     }
 }
 
@@ -114,12 +65,12 @@ struct ContractTests {
         #expect(details.importers?.first?.config["proxy_host"] == nil, "nulls cleaned")
         #expect(details.importers?.first?.config["proxy_password"] != nil)
         #expect(details.distributors?.map(\.id) == ["yum"])
-        await expectPulp("PLP0018", 409) { _ = try await pulp.createRepository(RepositoryCreate(id: "zoo")) }
-        await expectPulp("PLP0015", 400) { _ = try await pulp.createRepository(RepositoryCreate(id: "bad id")) }
-        await expectPulp("PLP0015", 400) {
+        await expectPulpError("PLP0018", status: 409) { _ = try await pulp.createRepository(RepositoryCreate(id: "zoo")) }
+        await expectPulpError("PLP0015", status: 400) { _ = try await pulp.createRepository(RepositoryCreate(id: "bad id")) }
+        await expectPulpError("PLP0015", status: 400) {
             _ = try await pulp.createRepository(RepositoryCreate(id: "half", distributors: [DistributorCreate(distributorId: "d.x", typeId: "yum_distributor")]))
         }
-        await expectPulp("PLP0009", 404) { _ = try await pulp.repository("half", include: .none) }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.repository("half", include: .none) }
         let updated = try await pulp.updateRepository("zoo", RepositoryUpdate(delta: ["description": "d", "notes": ["team": nil, "x": "1"]]))
         #expect(updated.spawnedTasks.isEmpty)
         #expect(updated.result["notes"] == ["x": "1"])
@@ -130,8 +81,8 @@ struct ContractTests {
         let del = try await pulp.deleteRepository("r0")
         let done = try await pulp.waitForTasks(del.spawnedTasks, followSpawned: true)
         #expect(done.map(\.state) == [.finished])
-        await expectPulp("PLP0009", 404) { _ = try await pulp.repository("r0", include: .none) }
-        await expectPulp("PLP0009", 404) { _ = try await pulp.deleteRepository("r0") }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.repository("r0", include: .none) }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.deleteRepository("r0") }
     }
 
     @Test("importers, distributors, sync, publish and tasks", arguments: Implementation.allCases)
@@ -153,8 +104,8 @@ struct ContractTests {
                                                                           config: ["num_units": "6", "x": 1]).spawnedTasks, followSpawned: false)
         #expect(upd.first?.state == .finished)
         #expect(try await pulp.importer(repoId: "h", importerId: "harness_importer").config == ["num_units": "6", "x": 1])
-        await expectPulp("PLP0009", 404) { _ = try await pulp.importer(repoId: "h", importerId: "yum_importer") }
-        await expectPulp("PLP1008", 400) { _ = try await pulp.setImporter(repoId: "h", typeId: "nope", config: [:]) }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.importer(repoId: "h", importerId: "yum_importer") }
+        await expectPulpError("PLP1008", status: 400) { _ = try await pulp.setImporter(repoId: "h", typeId: "nope", config: [:]) }
         let bad = try await pulp.waitForTasks(try await pulp.updateDistributor(repoId: "h", distributorId: "d",
                                                                               DistributorUpdate(delta: ["auto_publish": "yes"])).spawnedTasks, followSpawned: false)
         #expect(bad.first?.state == .error)
@@ -167,12 +118,12 @@ struct ContractTests {
         #expect(try await pulp.tasks(tags: ["pulp:repository:h", "pulp:action:sync"]).count == 1)
         try await pulp.cancelTask(sync[0].taskId)
         #expect(try await pulp.task(sync[0].taskId).state == .finished, "canceling a complete task changes nothing")
-        await expectPulp("PLP1012", 403) { try await pulp.purgeTasks(states: []) }
-        await expectPulp("PLP1011", 400) { try await pulp.purgeTasks(states: ["running"]) }
+        await expectPulpError("PLP1012", status: 403) { try await pulp.purgeTasks(states: []) }
+        await expectPulpError("PLP1011", status: 400) { try await pulp.purgeTasks(states: ["running"]) }
         try await pulp.purgeTasks(states: ["finished", "error"])
-        await expectPulp("PLP0009", 404) { _ = try await pulp.task(sync[0].taskId) }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.task(sync[0].taskId) }
         #expect(try await pulp.taskGroupSummary("none").total == 0)
-        await expectPulp("PLP0009", 404) { try await pulp.cancelTaskGroup("none") }
+        await expectPulpError("PLP0009", status: 404) { try await pulp.cancelTaskGroup("none") }
     }
 
     @Test("schedules and consumers", arguments: Implementation.allCases)
@@ -192,8 +143,8 @@ struct ContractTests {
         #expect(!u.enabled)
         #expect(try await pulp.schedule(syncOwner, id: s.id).id == s.id)
         let p = try await pulp.createSchedule(.distributor(repoId: "h", distributorId: "d"), ScheduleCreate(schedule: "PT6H"))
-        await expectPulp("PLP0015", 400) { _ = try await pulp.createSchedule(syncOwner, ScheduleCreate(schedule: "P1M")) }
-        await expectPulp("PLP0009", 404) { _ = try await pulp.schedules(.importer(repoId: "h", importerId: "yum_importer")) }
+        await expectPulpError("PLP0015", status: 400) { _ = try await pulp.createSchedule(syncOwner, ScheduleCreate(schedule: "P1M")) }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.schedules(.importer(repoId: "h", importerId: "yum_importer")) }
         let c = try await pulp.registerConsumer(ConsumerRegister(id: "web1", notes: ["rack": "4"]))
         #expect(c.notes == ["rack": "4"])
         #expect(try await pulp.updateConsumer("web1", delta: ["display_name": "Web 1"]).displayName == "Web 1")
@@ -204,10 +155,10 @@ struct ContractTests {
         #expect(Set(all.map(\.id)) == [s.id, p.id, cs.id])
         #expect(Set(all.map(\.kind)) == [.sync, .publish, .update])
         try await pulp.deleteSchedule(syncOwner, id: s.id)
-        await expectPulp("PLP0009", 404) { _ = try await pulp.schedule(syncOwner, id: s.id) }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.schedule(syncOwner, id: s.id) }
         #expect(try await pulp.consumers().map(\.id) == ["web1"])
         try await pulp.unregisterConsumer("web1")
-        await expectPulp("PLP0009", 404) { _ = try await pulp.consumer("web1") }
+        await expectPulpError("PLP0009", status: 404) { _ = try await pulp.consumer("web1") }
     }
 }
 

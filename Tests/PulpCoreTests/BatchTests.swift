@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -17,8 +18,8 @@ struct BatchTests {
 
     /// Runs the sequences as one batch in one store, and one call at a time in another; both must end alike.
     static func compare(_ sequences: [[ImmediateCall]]) async throws -> [ImmediateOutcome] {
-        let batched = try TestPulp()
-        let single = try TestPulp()
+        let batched = try TestPulp.core()
+        let single = try TestPulp.core()
         #expect(batched.pulp.batchesImmediateCalls)
         let outcomes = await batched.pulp.perform(sequences)
         for (calls, outcome) in zip(sequences, outcomes) {
@@ -87,7 +88,7 @@ struct BatchTests {
 
     @Test("calls are made ready before the write: rows built, and owners made earlier in the sequence not looked up")
     func readyCalls() throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         let ready = t.pulp.ready([
             Self.create("r1"),
             .createSchedule(Self.sync, ScheduleCreate(schedule: "PT6H")),
@@ -133,7 +134,7 @@ struct BatchTests {
 
     @Test("notes written in a batch keep the content hash rules of a single update")
     func contentHash() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = await t.pulp.perform([[Self.create("r1"),
                                    .updateRepository(id: "r1", delta: ["notes": [bookkeeping.recorded: "h1", "pulpform_managed": "true"]])]])
         #expect(try t.store.readSync { db in try db.contentHash("r1") } == "h1", "recording the fingerprint sets the hash")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -9,7 +10,7 @@ import PulpContract
 struct OperationTests {
     @Test("create is all or nothing: a bad second distributor leaves the store unchanged")
     func createAllOrNothing() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo("existing")
         let before = try t.store.dump()
         let request = RepositoryCreate(
@@ -35,7 +36,7 @@ struct OperationTests {
 
     @Test("ids: invalid repository ids are PLP0015 repo_id, duplicates PLP0018")
     func ids() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         for bad in [nil, "", "bad id!", "a/b"] as [String?] {
             do {
                 _ = try await t.pulp.createRepository(RepositoryCreate(id: bad))
@@ -53,7 +54,7 @@ struct OperationTests {
 
     @Test("configs are cleaned of nulls on create and on replace")
     func cleaning() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.pulp.createRepository(RepositoryCreate(
             id: "r", importerTypeId: "yum_importer", importerConfig: ["feed": "x", "proxy_host": nil],
             distributors: [DistributorCreate(distributorId: "d", typeId: "yum_distributor", config: ["relative_url": nil, "http": true])]))
@@ -65,7 +66,7 @@ struct OperationTests {
 
     @Test("repository update: notes merge with null removal, read-only keys ignored, bad keys rejected")
     func repositoryUpdate() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.pulp.createRepository(RepositoryCreate(id: "r", notes: ["keep": "1", "drop": "2"]))
         let report = try await t.pulp.updateRepository("r", RepositoryUpdate(delta: [
             "notes": ["drop": nil, "new": "3", "absent": nil], "description": "d", "content_unit_counts": ["rpm": 9],
@@ -87,7 +88,7 @@ struct OperationTests {
 
     @Test("distributor_configs spawn one task per distributor that merges with null removal")
     func distributorConfigs() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.pulp.createRepository(RepositoryCreate(id: "r", distributors: [
             DistributorCreate(distributorId: "a", typeId: "yum_distributor", config: ["relative_url": "a", "checksum_type": "sha1"]),
             DistributorCreate(distributorId: "b", typeId: "yum_distributor", config: ["relative_url": "b"]),
@@ -104,7 +105,7 @@ struct OperationTests {
 
     @Test("a non-bool auto_publish fails the task with PLP0015 and changes nothing")
     func autoPublishType() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         let before = try await t.pulp.distributor(repoId: "harness_repo_1", distributorId: "dist_1")
         let task = try #require(try await t.wait(try await t.pulp.updateDistributor(
@@ -119,7 +120,7 @@ struct OperationTests {
 
     @Test("importer replace deletes the old importer's sync schedules; 404s name the importer")
     func importerReplace() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         let owner = ScheduleOwner.importer(repoId: "harness_repo_1", importerId: "harness_importer")
         _ = try await t.pulp.createSchedule(owner, ScheduleCreate(schedule: "PT1H"))
@@ -141,7 +142,7 @@ struct OperationTests {
 
     @Test("adding a distributor with an existing id replaces it and its publish schedules")
     func distributorReplace() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         let owner = ScheduleOwner.distributor(repoId: "harness_repo_1", distributorId: "dist_1")
         _ = try await t.pulp.createSchedule(owner, ScheduleCreate(schedule: "PT1H"))
@@ -172,7 +173,7 @@ struct OperationTests {
 
     @Test("sync adds units, records history, sets last_sync and spawns auto-publishes")
     func syncAndPublish() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo(autoPublish: true)
         let tasks = try await t.wait(try await t.pulp.sync(repoId: "harness_repo_1", overrides: ["num_units": "3"]))
         #expect(tasks.map(\.state) == [.finished, .finished])
@@ -202,7 +203,7 @@ struct OperationTests {
 
     @Test("a sync that fails half-way leaves units and importer as they were, and records an error entry")
     func syncFailsHalfWay() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         try await t.finished(try await t.pulp.sync(repoId: "harness_repo_1", overrides: [:]))
         let unitsBefore = try await t.store.read { db in try db.unitIds(repoId: "harness_repo_1") }
@@ -219,7 +220,7 @@ struct OperationTests {
 
     @Test("a publish that cannot write fails with PLP0034")
     func publishFails() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         let blocker = t.dir.appendingPathComponent("file")
         try Data("x".utf8).write(to: blocker)
         _ = try await t.pulp.createRepository(RepositoryCreate(id: "r", distributors: [
@@ -235,7 +236,7 @@ struct OperationTests {
 
     @Test("delete cascades to importer, distributors, schedules and history; a second delete is 404")
     func deleteCascades() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         _ = try await t.createHarnessRepo("other")
         let before = try t.store.dump().filter { !$0.contains("harness_repo_1") && !$0.hasPrefix("tasks:") }
@@ -251,7 +252,7 @@ struct OperationTests {
 
     @Test("schedules: 404s come before validation, in Pulp's order")
     func scheduleErrors() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         let good = ScheduleOwner.importer(repoId: "harness_repo_1", importerId: "harness_importer")
         await expectPulpError("PLP0009") { _ = try await t.pulp.createSchedule(.importer(repoId: "nope", importerId: "harness_importer"), ScheduleCreate(schedule: "bad")) }
@@ -283,7 +284,7 @@ struct OperationTests {
 
     @Test("consumers and their content schedules; fired content tasks end skipped")
     func consumers() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         let me = try await t.pulp.registerConsumer(ConsumerRegister(id: "me", notes: ["site": "a"]))
         #expect(me.json()["_ns"] == "consumers")
         await expectPulpError("PLP0018", status: 409) { _ = try await t.pulp.registerConsumer(ConsumerRegister(id: "me")) }
@@ -318,7 +319,7 @@ struct OperationTests {
 
     @Test("purge: 403 without a state, 400 for a state outside finished/error/skipped")
     func purge() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         await expectPulpError("PLP1012", status: 403) { try await t.pulp.purgeTasks(states: []) }
         for bad in ["canceled", "running", "nope"] {
             await expectPulpError("PLP1011", status: 400) { try await t.pulp.purgeTasks(states: ["finished", bad]) }

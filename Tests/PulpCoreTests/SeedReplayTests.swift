@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -9,29 +10,6 @@ import PulpContract
 /// the seed's sample response body.
 @Suite("Seed 000 replay")
 struct SeedReplayTests {
-    // Keys of the seed's sample response bodies.
-    static let repoKeys = ["scratchpad", "display_name", "description", "_ns", "notes", "content_unit_counts", "_id", "id", "_href"]
-    static let importerTaskResultKeys = ["scratchpad", "_ns", "importer_type_id", "last_sync", "repo_id", "_id", "config", "id"]
-    static let updatedImporterKeys = importerTaskResultKeys + ["scheduled_syncs"]
-    static let distributorKeys = ["scratchpad", "_ns", "last_publish", "auto_publish", "distributor_type_id", "repo_id",
-                                  "publish_in_progress", "_id", "config", "id"]
-    static let detailsKeys = ["display_name", "description", "distributors", "notes", "scratchpad", "content_unit_counts",
-                              "last_unit_added", "last_unit_removed", "importers", "id", "total_repository_units",
-                              "locally_stored_units"]
-    static let detailsImporterKeys = ["scratchpad", "_ns", "importer_type_id", "last_sync", "repo_id", "sync_in_progress",
-                                      "_id", "config", "id"]
-    static let importerGetKeys = ["_href", "_id", "_ns", "config", "id", "importer_type_id", "last_sync", "repo_id", "scratchpad"]
-    static let scheduleKeys = ["next_run", "task", "last_updated", "first_run", "schedule", "args", "enabled", "last_run_at",
-                               "_id", "total_run_count", "failure_threshold", "kwargs", "resource", "remaining_runs",
-                               "consecutive_failures", "_href"]
-    static let syncHistoryKeys = ["result", "importer_id", "exception", "repo_id", "traceback", "started", "completed",
-                                  "importer_type_id", "error_message"]
-    static let publishHistoryKeys = ["result", "distributor_id", "distributor_type_id", "exception", "repo_id", "traceback",
-                                     "started", "completed", "error_message"]
-    static let taskReportKeys = ["_href", "state", "worker_name", "task_id", "task_type", "progress_report", "result",
-                                 "start_time", "finish_time", "exception", "traceback", "tags", "spawned_tasks", "error"]
-    static let callReportKeys = ["result", "error", "spawned_tasks"]
-    static let summaryKeys = ["accepted", "finished", "running", "canceled", "waiting", "skipped", "suspended", "error", "total"]
 
     func body(_ text: String) throws -> JSONObject {
         // The seed's samples carry trailing commas; the JSON a client sends does not.
@@ -41,7 +19,7 @@ struct SeedReplayTests {
 
     @Test("every sample request of the seed, in order")
     func replay() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         let pulp = t.pulp
         let now = t.clock.now()
 
@@ -71,7 +49,7 @@ struct SeedReplayTests {
                                    "distributor_config": ["publish_dir": .string(t.publishDir), "write_files": "true"],
                                    "auto_publish": false]]
         let repo = try await pulp.createRepository(try RepositoryCreate.parse(create))
-        expectKeys(Self.repoKeys, in: repo.json(), "D.1.1.1 create")
+        expectKeys(SeedKeys.repository, in: repo.json(), "D.1.1.1 create")
         #expect(repo.json()["display_name"] == "Harness Repository: harness_repo_1")
         #expect(repo.json()["description"] == .null)
 
@@ -93,8 +71,8 @@ struct SeedReplayTests {
             }
             """))
         let updated = try await pulp.updateRepository("harness_repo_1", update)
-        expectKeys(Self.callReportKeys, in: updated.json(), "D.1.1.2 call report")
-        expectKeys(Self.repoKeys, in: updated.result.objectValue, "D.1.1.2 result")
+        expectKeys(SeedKeys.callReport, in: updated.json(), "D.1.1.2 call report")
+        expectKeys(SeedKeys.repository, in: updated.result.objectValue, "D.1.1.2 result")
         #expect(updated.result["display_name"] == "Updated")
         #expect(updated.spawnedTasks.count == 1)
         let failedDist = try #require(try await t.wait(updated).first)
@@ -119,7 +97,7 @@ struct SeedReplayTests {
         let setTask = try await t.finished(try await pulp.setImporter(
             repoId: "harness_repo_1", typeId: try #require(associate["importer_type_id"]?.stringValue),
             config: try #require(associate["importer_config"]?.objectValue)))
-        expectKeys(Self.importerTaskResultKeys, in: setTask.result.objectValue, "D.1.1.3 task result")
+        expectKeys(SeedKeys.importer, in: setTask.result.objectValue, "D.1.1.3 task result")
         #expect(setTask.result["config"] == ["num_units": "5", "write_files": "true"], "replaced, so demo_key is gone")
         #expect(setTask.tags == ["pulp:repository:harness_repo_1", "pulp:action:add_importer"])
 
@@ -138,14 +116,14 @@ struct SeedReplayTests {
         var ownDir = addDist
         ownDir.config["publish_dir"] = .string(t.publishDir)
         let dist = try await pulp.addDistributor(repoId: "harness_repo_1", ownDir)
-        expectKeys(Self.distributorKeys, in: dist.json(), "D.1.1.4 response")
+        expectKeys(SeedKeys.distributor, in: dist.json(), "D.1.1.4 response")
         #expect(dist.config["demo_key"] == nil, "replaced")
 
         // D.1.1.5 Update an Importer.
         let updImp = try await t.finished(try await pulp.updateImporter(
             repoId: "harness_repo_1", importerId: "harness_importer",
             config: try #require(try body(#"{"importer_config": {"demo_key": "demo_value"}}"#)["importer_config"]?.objectValue)))
-        expectKeys(Self.updatedImporterKeys, in: updImp.result.objectValue, "D.1.1.5 task result")
+        expectKeys(SeedKeys.importerUpdated, in: updImp.result.objectValue, "D.1.1.5 task result")
         #expect(updImp.result["config"] == ["num_units": "5", "write_files": "true", "demo_key": "demo_value"])
         #expect(updImp.tags == ["pulp:repository:harness_repo_1", "pulp:repository_importer:harness_importer",
                                 "pulp:action:update_importer"])
@@ -162,7 +140,7 @@ struct SeedReplayTests {
             }
             """))
         let updDist = try await t.finished(try await pulp.updateDistributor(repoId: "harness_repo_1", distributorId: "dist_1", updDistBody))
-        expectKeys(Self.distributorKeys, in: updDist.result.objectValue, "D.1.1.7 task result")
+        expectKeys(SeedKeys.distributor, in: updDist.result.objectValue, "D.1.1.7 task result")
         #expect(updDist.result["auto_publish"] == true)
         #expect(updDist.tags == ["pulp:repository:harness_repo_1", "pulp:repository_distributor:dist_1",
                                  "pulp:action:update_distributor"])
@@ -175,7 +153,7 @@ struct SeedReplayTests {
             }
             """)
         let syncReport = try await pulp.sync(repoId: "harness_repo_1", overrides: try #require(syncBody["override_config"]?.objectValue))
-        expectKeys(Self.callReportKeys, in: syncReport.json(), "D.1.3.1 call report")
+        expectKeys(SeedKeys.callReport, in: syncReport.json(), "D.1.3.1 call report")
         let syncTasks = try await t.wait(syncReport)
         let syncTask = try #require(syncTasks.first)
         #expect(syncTask.state == .finished)
@@ -184,7 +162,7 @@ struct SeedReplayTests {
         #expect(syncTask.result["added_count"] == 5)
         #expect(syncTask.spawnedTasks.count == 1)
         #expect(syncTasks.count == 2 && syncTasks[1].state == .finished, "the auto-publish ran")
-        expectKeys(Self.taskReportKeys, in: syncTask.json(includeQueue: true), "D.2.1 task report")
+        expectKeys(SeedKeys.taskReport, in: syncTask.json(includeQueue: true), "D.2.1 task report")
 
         // D.1.3.2 Download a Repository.
         try await t.finished(try await pulp.download(repoId: "harness_repo_1",
@@ -192,21 +170,21 @@ struct SeedReplayTests {
 
         // D.1.2.1 Retrieve a Single Repository (details).
         let details = try await pulp.repository("harness_repo_1", include: .all).json(include: .all, single: true)
-        expectKeys(Self.detailsKeys, in: details, "D.1.2.1")
-        expectKeys(Self.detailsImporterKeys, in: details["importers"]?.arrayValue?.first?.objectValue, "D.1.2.1 importer")
-        expectKeys(Self.distributorKeys, in: details["distributors"]?.arrayValue?.first?.objectValue, "D.1.2.1 distributor")
+        expectKeys(SeedKeys.details, in: details, "D.1.2.1")
+        expectKeys(SeedKeys.importerDetails, in: details["importers"]?.arrayValue?.first?.objectValue, "D.1.2.1 importer")
+        expectKeys(SeedKeys.distributor, in: details["distributors"]?.arrayValue?.first?.objectValue, "D.1.2.1 distributor")
         #expect(details["total_repository_units"] == 5)
         #expect(details["importers"]?.arrayValue?.first?["last_sync"]?.stringValue != nil)
 
         // D.1.2.2 Retrieve All Repositories; D.1.2.4–D.1.2.7 importers and distributors.
         let all = try await pulp.repositories(include: .all)
         #expect(all.count == 1)
-        expectKeys(Self.detailsKeys.filter { $0 != "total_repository_units" && $0 != "locally_stored_units" },
+        expectKeys(SeedKeys.details.filter { $0 != "total_repository_units" && $0 != "locally_stored_units" },
                    in: all.first?.json(include: .all, single: false), "D.1.2.2")
-        expectKeys(Self.importerGetKeys, in: try await pulp.importers(repoId: "harness_repo_1").first?.json(), "D.1.2.4")
-        expectKeys(Self.importerGetKeys, in: try await pulp.importer(repoId: "harness_repo_1", importerId: "harness_importer").json(), "D.1.2.5")
-        expectKeys(Self.distributorKeys, in: try await pulp.distributors(repoId: "harness_repo_1").first?.json(), "D.1.2.6")
-        expectKeys(Self.distributorKeys, in: try await pulp.distributor(repoId: "harness_repo_1", distributorId: "dist_1").json(), "D.1.2.7")
+        expectKeys(SeedKeys.importerGet, in: try await pulp.importers(repoId: "harness_repo_1").first?.json(), "D.1.2.4")
+        expectKeys(SeedKeys.importerGet, in: try await pulp.importer(repoId: "harness_repo_1", importerId: "harness_importer").json(), "D.1.2.5")
+        expectKeys(SeedKeys.distributor, in: try await pulp.distributors(repoId: "harness_repo_1").first?.json(), "D.1.2.6")
+        expectKeys(SeedKeys.distributor, in: try await pulp.distributor(repoId: "harness_repo_1", distributorId: "dist_1").json(), "D.1.2.7")
 
         // D.1.3.3 Scheduling a Sync: the docs' own sample schedule has no `T` and is rejected.
         let schedBody = try body("""
@@ -222,23 +200,23 @@ struct SeedReplayTests {
         validSched["schedule"] = "PT1H"  // the schedule of the sample response
         let sched = try await pulp.createSchedule(syncOwner, try ScheduleCreate.parse(validSched, kind: .sync))
         let schedJSON = sched.json(now: now)
-        expectKeys(Self.scheduleKeys, in: schedJSON, "D.1.3.3 response")
+        expectKeys(SeedKeys.schedule, in: schedJSON, "D.1.3.3 response")
         #expect(schedJSON["failure_threshold"] == 3)
         #expect(schedJSON["task"] == "pulp.server.tasks.repository.sync_with_auto_publish")
 
         // D.1.3.4 Updating, D.1.3.6 Listing all, D.1.3.7 Listing one, D.1.3.5 Deleting a Scheduled Sync.
         let updSched = try await pulp.updateSchedule(syncOwner, id: sched.id, try ScheduleUpdate.parse(["schedule": "PT1M"], kind: .sync))
-        expectKeys(Self.scheduleKeys, in: updSched.json(now: now), "D.1.3.4")
+        expectKeys(SeedKeys.schedule, in: updSched.json(now: now), "D.1.3.4")
         #expect(updSched.schedule == "PT1M")
         #expect(try await pulp.schedules(syncOwner).map(\.id) == [sched.id])
-        expectKeys(Self.scheduleKeys, in: try await pulp.schedule(syncOwner, id: sched.id).json(now: now), "D.1.3.7")
+        expectKeys(SeedKeys.schedule, in: try await pulp.schedule(syncOwner, id: sched.id).json(now: now), "D.1.3.7")
         try await pulp.deleteSchedule(syncOwner, id: sched.id)
         #expect(try await pulp.schedules(syncOwner).isEmpty)
 
         // D.1.3.8 Retrieving Sync History.
         let syncHistory = try await pulp.syncHistory(repoId: "harness_repo_1", query: HistoryQuery())
         #expect(syncHistory.count == 1)
-        expectKeys(Self.syncHistoryKeys, in: syncHistory.first?.json(), "D.1.3.8")
+        expectKeys(SeedKeys.syncHistory, in: syncHistory.first?.json(), "D.1.3.8")
 
         // D.1.4.1 Publish a Repository: the sample's `distributor_1` does not exist, so the task fails.
         let pubBody = try body("""
@@ -265,26 +243,26 @@ struct SeedReplayTests {
             }
             """), kind: .publish))
         let pubJSON = pubSched.json(now: now)
-        expectKeys(Self.scheduleKeys, in: pubJSON, "D.1.4.2")
+        expectKeys(SeedKeys.schedule, in: pubJSON, "D.1.4.2")
         #expect(pubJSON["args"] == ["harness_repo_1", "dist_1"])
         #expect(pubJSON["resource"] == "pulp:distributor:harness_repo_1:dist_1")
-        expectKeys(Self.scheduleKeys, in: try await pulp.updateSchedule(pubOwner, id: pubSched.id,
+        expectKeys(SeedKeys.schedule, in: try await pulp.updateSchedule(pubOwner, id: pubSched.id,
                                                                         ScheduleUpdate(enabled: false)).json(now: now), "D.1.4.3")
-        expectKeys(Self.scheduleKeys, in: try await pulp.schedules(pubOwner).first?.json(now: now), "D.1.4.5")
-        expectKeys(Self.scheduleKeys, in: try await pulp.schedule(pubOwner, id: pubSched.id).json(now: now), "D.1.4.6")
+        expectKeys(SeedKeys.schedule, in: try await pulp.schedules(pubOwner).first?.json(now: now), "D.1.4.5")
+        expectKeys(SeedKeys.schedule, in: try await pulp.schedule(pubOwner, id: pubSched.id).json(now: now), "D.1.4.6")
         try await pulp.deleteSchedule(pubOwner, id: pubSched.id)
 
         // D.1.4.7 Retrieving Publish History: the auto-publish, the failed-then-absent one is not here, the manual one.
         let pubHistory = try await pulp.publishHistory(repoId: "harness_repo_1", distributorId: "dist_1", query: HistoryQuery())
         #expect(pubHistory.count == 2)
-        expectKeys(Self.publishHistoryKeys, in: pubHistory.first?.json(), "D.1.4.7")
+        expectKeys(SeedKeys.publishHistory, in: pubHistory.first?.json(), "D.1.4.7")
 
         // D.2.2 Polling, D.2.4 Listing by tag, D.2.6 search by id.
-        expectKeys(Self.taskReportKeys, in: try await pulp.task(syncTask.taskId).json(includeQueue: true), "D.2.2")
+        expectKeys(SeedKeys.taskReport, in: try await pulp.task(syncTask.taskId).json(includeQueue: true), "D.2.2")
         #expect(try await pulp.tasks(tags: ["pulp:repository:harness_repo_1", "pulp:action:sync"]).map(\.taskId) == [syncTask.taskId])
 
         // D.3.2 Task Group Summary.
-        expectKeys(Self.summaryKeys, in: try await pulp.taskGroupSummary("unknown").json(), "D.3.2")
+        expectKeys(SeedKeys.summary, in: try await pulp.taskGroupSummary("unknown").json(), "D.3.2")
 
         // D.1.1.6 Disassociate an Importer, D.1.1.8 a Distributor.
         let rmImp = try await t.finished(try await pulp.removeImporter(repoId: "harness_repo_1", importerId: "harness_importer"))

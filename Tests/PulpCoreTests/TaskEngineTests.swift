@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -9,7 +10,7 @@ import PulpContract
 struct TaskEngineTests {
     @Test("a task goes waiting → running → finished, with times and a worker")
     func lifecycle() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         await t.gate.hold("pulp:repository:harness_repo_1")
         let report = try await t.pulp.sync(repoId: "harness_repo_1", overrides: [:])
@@ -27,7 +28,7 @@ struct TaskEngineTests {
 
     @Test("tasks on one repository run one at a time, in order; other repositories run in parallel")
     func reservations() async throws {
-        let t = try TestPulp(workers: 4)
+        let t = try TestPulp.core(workers: 4)
         _ = try await t.createHarnessRepo("a")
         _ = try await t.createHarnessRepo("b")
         await t.gate.hold("pulp:repository:a")
@@ -50,7 +51,7 @@ struct TaskEngineTests {
 
     @Test("the worker pool bounds how many tasks run at once")
     func workerPool() async throws {
-        let t = try TestPulp(workers: 2)
+        let t = try TestPulp.core(workers: 2)
         for r in ["a", "b", "c"] { _ = try await t.pulp.createRepository(RepositoryCreate(id: r)) }
         for r in ["a", "b", "c"] { await t.gate.hold("pulp:repository:\(r)") }
         let reports = try await [t.pulp.download(repoId: "a", verifyAllUnits: false),
@@ -65,7 +66,7 @@ struct TaskEngineTests {
 
     @Test("canceling a waiting task: it ends canceled and never runs")
     func cancelWaiting() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         await t.gate.hold("pulp:repository:harness_repo_1")
         let first = try await t.pulp.sync(repoId: "harness_repo_1", overrides: [:])
@@ -87,7 +88,7 @@ struct TaskEngineTests {
 
     @Test("canceling a running task rolls its work back; it stays canceled")
     func cancelRunning() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         let before = try t.store.dump().filter { !$0.hasPrefix("tasks:") }
         await t.gate.hold("pulp:repository:harness_repo_1")
@@ -102,7 +103,7 @@ struct TaskEngineTests {
 
     @Test("task groups: tasks carry the group, the summary counts all 8 states, cancel cancels the rest")
     func groups() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         let grouped = t.pulp.inGroup("g1")
         await t.gate.hold("pulp:repository:harness_repo_1")
@@ -126,7 +127,7 @@ struct TaskEngineTests {
 
     @Test("a restarted process picks up waiting and interrupted tasks from the store")
     func restart() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo()
         await t.pulp.engine.pause()
         let report = try await t.pulp.sync(repoId: "harness_repo_1", overrides: [:])
@@ -149,7 +150,7 @@ struct TaskEngineTests {
 
     @Test("a task run by another process on the same store is awaited by polling")
     func crossProcessWait() async throws {
-        let t = try TestPulp()
+        let t = try TestPulp.core()
         _ = try await t.createHarnessRepo(autoPublish: true)
         await t.gate.hold("pulp:repository:harness_repo_1")
         let report = try await t.pulp.sync(repoId: "harness_repo_1", overrides: [:])

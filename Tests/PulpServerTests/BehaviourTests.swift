@@ -2,6 +2,7 @@ import PulpStore
 import Foundation
 import HTTPTypes
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -11,7 +12,7 @@ import PulpContract
 struct BehaviourTests {
     @Test("1–2: paths under /pulp/api/v2/ with //, JSON everywhere, literal null bodies")
     func paths() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             let double = try await api.get("/pulp/api/v2/repositories//harness_repo_1//importers/")
             #expect(double.status == 200)
@@ -28,7 +29,7 @@ struct BehaviourTests {
 
     @Test("3, 9: create returns 201, Location and the repo; GET agrees on every key")
     func create() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             let r = try await api.post("repositories/", ["id": "zoo", "description": "d", "display_name": "Zoo", "notes": ["k": "v", "n": nil]])
             #expect(r.status == 201)
             #expect(r.location == "/pulp/api/v2/repositories/zoo/")
@@ -47,7 +48,7 @@ struct BehaviourTests {
 
     @Test("4–7: bad ids, duplicates, non-JSON and non-object bodies, the error body")
     func createErrors() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             for body: JSONValue in [["id": "bad id!"], [:], ["id": nil], ["missing_required_keys": "id"]] {
                 let r = try await api.post("repositories/", body)
                 expectErrorBody(r, status: 400, code: "PLP0015", method: "POST")
@@ -69,7 +70,7 @@ struct BehaviourTests {
 
     @Test("8: GET, PUT, DELETE of an unknown repo are 404 naming it")
     func unknownRepo() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             for (method, name) in [(HTTPMethodName.get, "GET"), (.put, "PUT"), (.delete, "DELETE")] {
                 let r = try await api.call(method.method, "repositories/nope/", method == .put ? [:] : nil)
                 expectErrorBody(r, status: 404, code: "PLP0009", method: name)
@@ -83,7 +84,7 @@ struct BehaviourTests {
 
     @Test("10: importers, distributors and details flags, case-insensitive")
     func flags() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             _ = try await api.post("repositories/", ["id": "bare"])
             for (flag, keys) in [("importers=True", ["importers"]), ("distributors=true", ["distributors"]),
                                  ("details=TRUE", ["importers", "distributors", "total_repository_units", "locally_stored_units"])] {
@@ -99,7 +100,7 @@ struct BehaviourTests {
 
     @Test("11–13: inline importer and distributors; extra keys ignored; all or nothing; nulls cleaned; passwords masked")
     func inlinePlugins() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             let r = try await api.post("repositories/", [
                 "id": "zoo", "relative_path": "ignored", "importer_type_id": "yum_importer",
                 "importer_config": ["feed": "https://x/", "proxy_password": "hunter2", "basic_auth_password": "pw", "proxy_host": nil],
@@ -114,7 +115,7 @@ struct BehaviourTests {
             #expect(try await api.get("repositories/zoo/importers/yum_importer/").object["config"]?["proxy_password"] == "*****")
             let search = try await api.post("repositories/search/", ["criteria": [:], "importers": true])
             #expect(search.json.arrayValue?.first?["importers"]?.arrayValue?.first?["config"]?["proxy_password"] == "*****")
-            #expect(try api.served.store.readSync { db in try db.importer(repoId: "zoo")?.config["proxy_password"] } == "hunter2")
+            #expect(try api.rig.store.readSync { db in try db.importer(repoId: "zoo")?.config["proxy_password"] } == "hunter2")
             // All or nothing.
             let bad = try await api.post("repositories/", ["id": "half", "importer_type_id": "yum_importer",
                                                            "distributors": [["distributor_id": "bad.id", "distributor_type_id": "yum_distributor"]]])
@@ -127,7 +128,7 @@ struct BehaviourTests {
 
     @Test("14–15: PUT delta is 200 with the repo; notes merge; distributor_configs spawn tasks that merge")
     func update() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             _ = try await api.put("repositories/harness_repo_1/", ["delta": ["notes": ["a": "1", "b": "2"]]])
             let r = try await api.put("repositories/harness_repo_1/", [
@@ -153,7 +154,7 @@ struct BehaviourTests {
 
     @Test("16–17: importer association replaces and drops sync schedules; importer ids are types")
     func importers() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             _ = try await api.post("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", ["schedule": "PT1H"])
             expectErrorBody(try await api.post("repositories/harness_repo_1/importers/", ["importer_type_id": "nope"]), status: 400, code: "PLP1008")
@@ -182,7 +183,7 @@ struct BehaviourTests {
 
     @Test("18–19: distributors: 201 with Location, id rules, replace, 202 updates, non-bool auto_publish fails the task")
     func distributors() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             _ = try await api.post("repositories/", ["id": "zoo"])
             let r = try await api.post("repositories/zoo/distributors/", ["distributor_id": "d1", "distributor_type_id": "yum_distributor",
                                                                          "distributor_config": ["relative_url": "z"]])
@@ -211,7 +212,7 @@ struct BehaviourTests {
 
     @Test("20–22: sync and publish are 202; publish needs id; last_publish and last_sync; auto-publish spawns")
     func actions() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo(autoPublish: true)
             let sync = try await api.post("repositories/harness_repo_1/actions/sync/", ["override_config": [:]])
             #expect(sync.status == 202)
@@ -235,7 +236,7 @@ struct BehaviourTests {
 
     @Test("23: DELETE is 202; afterwards everything is gone and a second DELETE is 404")
     func delete() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             _ = try await api.post("repositories/harness_repo_1/importers/harness_importer/schedules/sync/", ["schedule": "PT1H"])
             _ = try await api.waitTasks(try await api.post("repositories/harness_repo_1/actions/sync/"))
@@ -244,13 +245,13 @@ struct BehaviourTests {
             _ = try await api.waitTasks(del)
             #expect(try await api.get("repositories/harness_repo_1/").status == 404)
             expectErrorBody(try await api.delete("repositories/harness_repo_1/"), status: 404, code: "PLP0009", method: "DELETE")
-            #expect(try api.served.store.dump().allSatisfy { $0.hasPrefix("tasks:") || $0.hasPrefix("reconciler_meta") })
+            #expect(try api.rig.store.dump().allSatisfy { $0.hasPrefix("tasks:") || $0.hasPrefix("reconciler_meta") })
         }
     }
 
     @Test("24–26: task reports, states, failures and tags")
     func taskReports() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             _ = try await api.post("repositories/", ["id": "bare"])
             let failed = try await api.waitTasks(try await api.post("repositories/bare/actions/sync/"))
             let t = try #require(failed.first)
@@ -268,7 +269,7 @@ struct BehaviourTests {
 
     @Test("27–28: task search by id and tag membership; GET /tasks/?tag= needs every tag")
     func taskSearch() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             let a = try await api.waitTasks(try await api.post("repositories/harness_repo_1/actions/sync/"))
             let b = try await api.waitTasks(try await api.post("repositories/harness_repo_1/actions/publish/", ["id": "dist_1"]))
@@ -287,16 +288,16 @@ struct BehaviourTests {
 
     @Test("29–31: cancel, purge and task groups")
     func cancelPurgeGroups() async throws {
-        let served = try Served()
-        try await served.run { api in
+        let served = try TestPulp()
+        try await served.serve { api in
             try await api.harnessRepo()
-            await api.served.pulp.engine.pause()
+            await api.rig.pulp.engine.pause()
             let waiting = try await api.post("repositories/harness_repo_1/actions/sync/")
             let href = try #require(waiting.json["spawned_tasks"]?.arrayValue?.first?["_href"]?.stringValue)
             let cancel = try await api.delete(href)
             #expect(cancel.status == 200 && cancel.text == "null")
             #expect(try await api.get(href).object["state"] == "canceled")
-            await api.served.pulp.engine.resume()
+            await api.rig.pulp.engine.resume()
             #expect(try await api.delete(href).status == 200, "canceling a complete task is a no-op")
             #expect(try await api.get(href).object["state"] == "canceled", "and it never changes again")
             expectErrorBody(try await api.delete("tasks/nope/"), status: 404, code: "PLP0009")
@@ -311,7 +312,7 @@ struct BehaviourTests {
                                      "suspended": 0, "error": 0, "total": 0])
             expectErrorBody(try await api.get("task_groups/g/"), status: 404, code: "PLP0009")
             expectErrorBody(try await api.delete("task_groups/g/"), status: 404, code: "PLP0009")
-            _ = try await api.served.pulp.inGroup("g1").download(repoId: "harness_repo_1", verifyAllUnits: false)
+            _ = try await api.rig.pulp.inGroup("g1").download(repoId: "harness_repo_1", verifyAllUnits: false)
             #expect(try await api.delete("task_groups/g1/").status == 200)
             #expect(try await api.get("task_groups/g1/state_summary/").json["total"] == 1)
         }
@@ -319,7 +320,7 @@ struct BehaviourTests {
 
     @Test("32–36: repository and distributor search")
     func search() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             for id in ["r1", "r2", "r3", "r4", "r5"] {
                 _ = try await api.post("repositories/", ["id": .string(id), "notes": ["n": .string(id == "r3" ? "x" : "y")],
                                                          "distributors": [["distributor_id": "d", "distributor_type_id": "yum_distributor",
@@ -359,7 +360,7 @@ struct BehaviourTests {
 
     @Test("37–40: sync schedules: create, validation, 404s, arithmetic")
     func syncSchedules() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             let path = "repositories/harness_repo_1/importers/harness_importer/schedules/sync/"
             let r = try await api.post(path, ["schedule": "PT30S"])
@@ -399,17 +400,17 @@ struct BehaviourTests {
 
     @Test("41–42: firings count runs and disable; failures disable at the threshold (injectable clock)")
     func firings() async throws {
-        let served = try Served()
-        try await served.run { api in
+        let served = try TestPulp()
+        try await served.serve { api in
             try await api.harnessRepo()
             let path = "repositories/harness_repo_1/importers/harness_importer/schedules/sync/"
             let counted = try await api.post(path, ["schedule": "R2/PT1M"]).object
             let pt2m = try await api.post("repositories/harness_repo_1/distributors/dist_1/schedules/publish/", ["schedule": "PT2M"]).object
             for _ in 0...130 {
-                try await api.served.pulp.fireDueSchedules()
-                api.served.clock.advance(by: 1)
+                try await api.rig.pulp.fireDueSchedules()
+                api.rig.clock.advance(by: 1)
             }
-            await api.served.pulp.engine.waitForIdle()
+            await api.rig.pulp.engine.waitForIdle()
             let pub = try await api.get(try #require(pt2m["_href"]?.stringValue)).object
             #expect(pub["total_run_count"] == 2, "one immediate run and one at +120 s")
             #expect(pub["consecutive_failures"] == 0)
@@ -421,9 +422,9 @@ struct BehaviourTests {
             let failing = try await api.post("repositories/bad/importers/harness_importer/schedules/sync/",
                                              ["schedule": "PT1M", "failure_threshold": 2, "override_config": ["num_units": "lots"]]).object
             for _ in 0..<4 {
-                try await api.served.pulp.fireDueSchedules()
-                await api.served.pulp.engine.waitForIdle()
-                api.served.clock.advance(by: 60)
+                try await api.rig.pulp.fireDueSchedules()
+                await api.rig.pulp.engine.waitForIdle()
+                api.rig.clock.advance(by: 60)
             }
             let f = try await api.get(try #require(failing["_href"]?.stringValue)).object
             #expect(f["consecutive_failures"] == 2 && f["enabled"] == false && f["total_run_count"] == 2)
@@ -432,14 +433,14 @@ struct BehaviourTests {
 
     @Test("43–44: schedule PUT, DELETE, 404s; publish schedules and their removal with the distributor")
     func scheduleUpdates() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             let path = "repositories/harness_repo_1/distributors/dist_1/schedules/publish/"
             let created = try await api.post(path, ["schedule": "PT1H"]).object
             #expect(created["args"] == ["harness_repo_1", "dist_1"])
             #expect(created["resource"] == "pulp:distributor:harness_repo_1:dist_1")
             let href = try #require(created["_href"]?.stringValue)
-            api.served.clock.advance(by: 3600)
+            api.rig.clock.advance(by: 3600)
             let put = try await api.put(href, ["schedule": "PT1M", "failure_threshold": 4, "remaining_runs": 3])
             #expect(put.status == 200)
             #expect(Set(put.object.keys) == Set(created.keys))
@@ -453,13 +454,13 @@ struct BehaviourTests {
             #expect(try await api.get(path).json.arrayValue?.count == 1)
             let del = try await api.delete("repositories/harness_repo_1/distributors/dist_1/")
             _ = try await api.waitTasks(del)
-            #expect(try api.served.store.readSync { db in try db.allSchedules() }.isEmpty)
+            #expect(try api.rig.store.readSync { db in try db.allSchedules() }.isEmpty)
         }
     }
 
     @Test("45: consumer schedules need units, echo units and options, 404 for unknown consumers")
     func consumerSchedules() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             let reg = try await api.post("consumers/", ["id": "me"])
             #expect(reg.status == 201)
             let path = "consumers/me/schedules/content/update/"
@@ -475,8 +476,8 @@ struct BehaviourTests {
             #expect(try await api.get("consumers/ghost/schedules/content/install/").object["resources"] == ["consumer_id": "ghost"])
             expectErrorBody(try await api.get("consumers/me/schedules/content/reboot/"), status: 404, code: "PLP0009")
             // Fired, it ends skipped: there is no consumer agent.
-            let fired = try await api.served.pulp.fireDueSchedules()
-            await api.served.pulp.engine.waitForIdle()
+            let fired = try await api.rig.pulp.fireDueSchedules()
+            await api.rig.pulp.engine.waitForIdle()
             let task = try await api.get("tasks/\(try #require(fired.first))/").object
             #expect(task["state"] == "skipped")
             #expect(task["tags"]?.arrayValue?.first == "pulp:consumer:me")
@@ -486,11 +487,11 @@ struct BehaviourTests {
 
     @Test("46: history: newest first, sort, limit, dates, 400s and 404s")
     func history() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             for _ in 0..<3 {
                 _ = try await api.waitTasks(try await api.post("repositories/harness_repo_1/actions/sync/"))
-                api.served.clock.advance(by: 86400)
+                api.rig.clock.advance(by: 86400)
             }
             let all = try await api.get("repositories/harness_repo_1/history/sync/").json.arrayValue ?? []
             #expect(all.count == 3)

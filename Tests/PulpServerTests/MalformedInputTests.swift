@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 
 /// Malformed bodies get a 4xx Pulp error body, never a 5xx or a crash.
@@ -8,7 +9,7 @@ import Testing
 struct MalformedInputTests {
     @Test("not JSON, wrong types, huge numbers, deep nesting, very long ids, unknown keys")
     func malformed() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             try await api.harnessRepo()
             let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
             let longId = String(repeating: "a", count: 100_000)
@@ -70,7 +71,7 @@ struct MalformedInputTests {
 struct MethodAndPathTests {
     @Test("a known path asked with another method is 405 with Allow and Pulp's body; an unknown path stays 404")
     func methodNotAllowed() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             let r = try await api.call(.patch, "repositories/")
             #expect(r.status == 405)
             #expect(r.headers[.allow] == "GET, POST")
@@ -86,7 +87,7 @@ struct MethodAndPathTests {
 
     @Test("path segments are percent-decoded, as Pulp decodes them")
     func percentDecoded() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             #expect(try await api.post("repositories/", ["id": "pct.test"]).status == 201)
             let r = try await api.get("repositories/pct%2Etest/")
             #expect(r.status == 200)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -18,7 +19,7 @@ struct OpenAPITests {
         for (path, ops) in doc["paths"]?.objectValue ?? [:] {
             for method in (ops.objectValue ?? [:]).keys { documented.insert("\(method.uppercased()) \(path)") }
         }
-        let served = try Served()
+        let served = try TestPulp()
         let routed = Set(PulpAPI(pulp: served.pulp).routes.map(\.description))
         #expect(routed.count >= 50)
         #expect(routed.subtracting(documented).isEmpty, "served but not documented: \(routed.subtracting(documented).sorted())")

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Testing
+import PulpformTestKit
 @testable import PulpModel
 @testable import PulpServer
 
@@ -12,7 +13,7 @@ import Testing
 struct SearchPageTests {
     @Test("a page read from the store equals the same page of the full search")
     func pagesMatchFullSearch() async throws {
-        try await Served().run { api in
+        try await TestPulp().serve { api in
             // Created out of id order, so creation order and id order differ.
             let ids = (0..<23).map { "repo-\(String(($0 * 7) % 23).count == 1 ? "0" : "")\(($0 * 7) % 23)" }
             for id in ids {

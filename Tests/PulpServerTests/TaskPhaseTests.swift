@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import PulpformTestKit
 import PulpContract
 @testable import PulpCore
 @testable import PulpModel
@@ -36,10 +37,10 @@ final class SignalImporter: ImporterPlugin, @unchecked Sendable {
 
 @Suite("Tasks in three phases")
 struct TaskPhaseTests {
-    func served(_ plugin: SignalImporter) throws -> Served {
+    func served(_ plugin: SignalImporter) throws -> TestPulp {
         var plugins = PluginRegistry.builtin
         plugins.register(plugin)
-        return try Served(catalog: SignalImporter.catalog, plugins: plugins)
+        return try TestPulp(catalog: SignalImporter.catalog, plugins: plugins)
     }
 
     /// Starts a sync of a signal repository and waits until its work phase runs.
@@ -55,7 +56,7 @@ struct TaskPhaseTests {
     @Test("while a task works, other repositories' tasks finish, API writes succeed, and its progress_report changes")
     func worksOutsideTheWriter() async throws {
         let plugin = SignalImporter()
-        try await served(plugin).run { api in
+        try await served(plugin).serve { api in
             let href = try await startSignalSync(api, plugin)
             // Another repository's task and plain API writes go through meanwhile.
             try await api.harnessRepo()
@@ -89,7 +90,7 @@ struct TaskPhaseTests {
     @Test("a cancel during the work ends the task canceled, with nothing of its work in the store")
     func cancelDuringWork() async throws {
         let plugin = SignalImporter()
-        try await served(plugin).run { api in
+        try await served(plugin).serve { api in
             let href = try await startSignalSync(api, plugin)
             #expect(try await api.delete(href).status == 200)
             var task = try await api.get(href).object

@@ -9,19 +9,17 @@ import PulpContract
 
 /// A real store, a LocalPulp over it, and manifests in a directory.
 final class Rig: @unchecked Sendable {
-    let temp: TempStore
-    let dir: URL
-    let store: PulpStore
-    let pulp: LocalPulp
+    let kit: TestPulp
     let state = MemoryReconcilerState(salt: "test-salt")
     var env: [String: String] = [:]
 
     init() throws {
-        temp = try TempStore("pulpform-rig")
-        dir = temp.dir
-        store = temp.store
-        pulp = LocalPulp(store: store, contentHashNotes: OwnershipNotes.contentHash)
+        kit = try TestPulp("pulpform-rig", realTime: true, contentHashNotes: OwnershipNotes.contentHash)
     }
+
+    var dir: URL { kit.dir }
+    var store: PulpStore { kit.store }
+    var pulp: LocalPulp { kit.pulp }
 
     var resolver: SecretResolver { SecretResolver(environment: env, baseDirectory: dir.path) }
 

@@ -2,68 +2,6 @@ import Foundation
 import Testing
 import PulpformTestKit
 
-/// Runs the built `pulpform` binary, as a user would.
-struct CLI {
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    /// The binary next to the test bundle (`.build/<config>/pulpform`).
-    static func binary() throws -> URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = dir.appendingPathComponent("pulpform")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        throw CLIError(message: "pulpform binary not found near \(CommandLine.arguments[0]); run `swift build` first")
-    }
-
-    struct CLIError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
-    }
-
-    /// The package root, for the shipped examples.
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    static func run(_ args: [String], environment: [String: String] = [:], cwd: URL? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = try binary()
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["NO_COLOR"] = "1"
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        p.currentDirectoryURL = cwd ?? packageRoot
-        // Files, not pipes: a child that fills one pipe while we drain the other would hang.
-        let dir = FileManager.default.temporaryDirectory
-        let outURL = dir.appendingPathComponent("pulpform-out-\(UUID().uuidString)")
-        let errURL = dir.appendingPathComponent("pulpform-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        try out.close()
-        try err.close()
-        let o = (try? Data(contentsOf: outURL)) ?? Data()
-        let e = (try? Data(contentsOf: errURL)) ?? Data()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-}
-
 @Suite("The pulpform binary")
 struct CLITests {
     @Test("--help lists the commands; version prints the version")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import PulpformTestKit
 
 /// The layers that the compiler alone cannot hold: which targets may depend on the store, and what the
 /// server's sources may touch.

@@ -10,65 +10,6 @@ import Glibc
 #endif
 
 /// `pulpform serve` as a real process on 127.0.0.1 with an ephemeral port.
-final class ServeProcess {
-    let process = Process()
-    let log: URL
-    private(set) var port = 0
-
-    init(store: String, extra: [String] = []) throws {
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-serve-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = try CLI.binary()
-        process.arguments = ["serve", "--store", store, "--bind", "127.0.0.1:0"] + extra
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardError = handle
-        process.standardOutput = handle
-        try process.run()
-        for _ in 0..<500 {
-            if let text = try? String(contentsOf: log, encoding: .utf8),
-               let range = text.range(of: "on http://127.0.0.1:"),
-               let p = Int(text[range.upperBound...].prefix { $0.isNumber })
-            {
-                port = p
-                return
-            }
-            usleep(20_000)
-        }
-        throw CLI.CLIError(message: "pulpform serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-    }
-
-    var base: String { "http://127.0.0.1:\(port)/pulp/api/v2/" }
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-    /// SIGTERM, then wait; returns the exit status.
-    func stop() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
-        try? FileManager.default.removeItem(at: log)
-    }
-}
-
-/// curl, as in the README.
-func curl(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["curl", "-sS"] + args
-    let tmp = try TempDir()
-    let o = tmp.path("out"), e = tmp.path("err")
-    _ = FileManager.default.createFile(atPath: o, contents: nil)
-    _ = FileManager.default.createFile(atPath: e, contents: nil)
-    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: o))
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: e))
-    try p.run()
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOfFile: o, encoding: .utf8)) ?? "", (try? String(contentsOfFile: e, encoding: .utf8)) ?? "")
-}
-
 @Suite("pulpform serve")
 struct ServeTests {
     @Test("the README's curl session: create a repository, sync it, poll the task; keep-alive; SIGTERM")

@@ -1,0 +1,124 @@
+public import Foundation
+
+/// Runs the built `pulpform` binary, as a user would.
+public struct CLI {
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The binary next to the test bundle (`.build/<config>/pulpform`).
+    public static func binary() throws -> URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("pulpform")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        throw CLIError(message: "pulpform binary not found near \(CommandLine.arguments[0]); run `swift build` first")
+    }
+
+    public struct CLIError: Error, CustomStringConvertible {
+        public let message: String
+        public init(message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    /// The package root, for the shipped examples.
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    public static func run(_ args: [String], environment: [String: String] = [:], cwd: URL? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = try binary()
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        p.currentDirectoryURL = cwd ?? packageRoot
+        // Files, not pipes: a child that fills one pipe while we drain the other would hang.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("pulpform-out-\(UUID().uuidString)")
+        let errURL = dir.appendingPathComponent("pulpform-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL)
+        let err = try FileHandle(forWritingTo: errURL)
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        try out.close()
+        try err.close()
+        let o = (try? Data(contentsOf: outURL)) ?? Data()
+        let e = (try? Data(contentsOf: errURL)) ?? Data()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+public final class ServeProcess {
+    public let process = Process()
+    public let log: URL
+    public private(set) var port = 0
+
+    public init(store: String, extra: [String] = []) throws {
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-serve-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = try CLI.binary()
+        process.arguments = ["serve", "--store", store, "--bind", "127.0.0.1:0"] + extra
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardError = handle
+        process.standardOutput = handle
+        try process.run()
+        for _ in 0..<500 {
+            if let text = try? String(contentsOf: log, encoding: .utf8),
+               let range = text.range(of: "on http://127.0.0.1:"),
+               let p = Int(text[range.upperBound...].prefix { $0.isNumber })
+            {
+                port = p
+                return
+            }
+            usleep(20_000)
+        }
+        throw CLI.CLIError(message: "pulpform serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
+    public var base: String { "http://127.0.0.1:\(port)/pulp/api/v2/" }
+    public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, then wait; returns the exit status.
+    public func stop() -> Int32 {
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: log)
+    }
+}
+
+/// curl, as in the README.
+public func curl(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["curl", "-sS"] + args
+    let tmp = try TempDir()
+    let o = tmp.path("out"), e = tmp.path("err")
+    _ = FileManager.default.createFile(atPath: o, contents: nil)
+    _ = FileManager.default.createFile(atPath: e, contents: nil)
+    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: o))
+    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: e))
+    try p.run()
+    p.waitUntilExit()
+    return (p.terminationStatus, (try? String(contentsOfFile: o, encoding: .utf8)) ?? "", (try? String(contentsOfFile: e, encoding: .utf8)) ?? "")
+}
+

@@ -35,8 +35,26 @@ let package = Package(
         ),
         // The contract: the PulpService protocols, split by role, and the values they speak. No store.
         .target(name: "PulpContract", dependencies: ["PulpModel"]),
+        // zlib, liblzma, libbz2 and libzstd (Debian's -dev packages), for repodata.
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "liblzma-dev", "libbz2-dev", "libzstd-dev"])]
+        ),
+        // Content without a store: compression, checksums, the repodata readers and writers, downloads, the
+        // content directory.
+        .target(
+            name: "PulpContent",
+            dependencies: [
+                "CCompression", "PulpModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Pulp operations run as tasks over the store: LocalPulp, the contract's in-process implementation.
-        .target(name: "PulpCore", dependencies: ["PulpModel", "PulpContract", "PulpStore"]),
+        .target(name: "PulpCore", dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent"]),
         // The contract over HTTP, against live Pulp 2 servers.
         .target(
             name: "PulpClient",
@@ -105,6 +123,7 @@ let package = Package(
             path: "Tests/PulpformTestKit"
         ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
+        .testTarget(name: "PulpContentTests", dependencies: ["PulpContent", "PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpformTestKit", "PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpformTestKit", "PulpCore", "PulpContract", "PulpStore", "PulpModel"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+public import PulpContent
 public import PulpContract
 public import PulpModel
 public import PulpStore
@@ -16,6 +17,8 @@ public struct LocalPulp: PulpService {
     public let groupId: String?
     /// The reconciler's notes that record what a repository holds; nil keeps no content hashes up to date.
     public let contentHashNotes: ContentHashNotes?
+    /// Unit files and published trees (`serve --content-dir`; by default beside the store file).
+    public let content: ContentDirectory
 
     /// - Parameters:
     ///   - workers: how many tasks may run at once (on different repositories).
@@ -26,13 +29,14 @@ public struct LocalPulp: PulpService {
     ///     sets the repository's content hash, so that plans read it no more until something else changes it.
     public init(store: PulpStore, catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin,
                 clock: any PulpClock = SystemClock(), workers: Int = 4, contentHashNotes: ContentHashNotes? = nil,
-                willRunTask: (@Sendable (TaskReport) async -> Void)? = nil)
+                willRunTask: (@Sendable (TaskReport) async -> Void)? = nil, contentDirectory: ContentDirectory? = nil)
     {
         self.store = store
+        self.content = contentDirectory ?? ContentDirectory.beside(storePath: store.path)
         self.contentHashNotes = contentHashNotes
         self.catalog = catalog
         self.clock = clock
-        self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog, plugins: plugins), clock: clock, workerCount: workers,
+        self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog, plugins: plugins, content: content, clock: clock), clock: clock, workerCount: workers,
                                  willRun: willRunTask)
         self.groupId = nil
     }
@@ -43,6 +47,7 @@ public struct LocalPulp: PulpService {
         catalog = other.catalog
         clock = other.clock
         contentHashNotes = other.contentHashNotes
+        content = other.content
         self.groupId = groupId
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PulpContent
 import PulpContract
 import PulpModel
 import PulpStore
@@ -28,24 +29,40 @@ enum TaskWork: Sendable {
 struct TaskRunner: Sendable {
     let catalog: PluginCatalog
     let plugins: PluginRegistry
+    /// Where unit files and published trees live.
+    var content: ContentDirectory?
+    var clock: any PulpClock = SystemClock()
 
     func work(_ op: TaskOperation, store: PulpStore, progress: ProgressReporter) async throws -> TaskWork {
         switch op {
         case .sync(let r, let overrides):
-            let importer = try await store.read { db -> Importer in
-                guard try db.repositoryExists(r), let importer = try db.importer(repoId: r) else {
+            let (repository, importer) = try await store.read { db -> (Repository, Importer) in
+                guard let repository = try db.repository(r), let importer = try db.importer(repoId: r) else {
                     throw PulpError.missingResource(["repository": r])
                 }
-                return importer
+                return (repository, importer)
             }
-            let request = SyncRequest(repoId: r, importerTypeId: importer.typeId,
+            let clock = self.clock
+            var request = SyncRequest(repoId: r, importerTypeId: importer.typeId,
                                       config: ConfigRules.merge(importer.config, overrides), progress: progress)
+            request.repository = repository
+            request.importer = importer
+            request.store = store
+            request.content = content
+            request.now = { clock.now().epoch }
             let result = try await plugins.importer(importer.typeId).sync(request)
             return .synced(repoId: r, importerTypeId: importer.typeId, result)
         case .publish(let r, let d, let overrides):
-            let (dist, units) = try await store.read { db in (try requireDistributor(db, r, d), try db.unitIds(repoId: r)) }
-            let request = PublishRequest(repoId: r, distributorId: d, distributorTypeId: dist.typeId,
+            let (dist, units, repository) = try await store.read { db in
+                (try requireDistributor(db, r, d), try db.unitIds(repoId: r), try db.repository(r))
+            }
+            let clock = self.clock
+            var request = PublishRequest(repoId: r, distributorId: d, distributorTypeId: dist.typeId,
                                          config: ConfigRules.merge(dist.config, overrides), unitIds: units, progress: progress)
+            request.store = store
+            request.content = content
+            request.repository = repository
+            request.now = { clock.now().epoch }
             let result = try await plugins.distributor(dist.typeId).publish(request)
             return .published(repoId: r, distributorId: d, result)
         default:
@@ -173,19 +190,42 @@ struct TaskRunner: Sendable {
         guard var importer = try db.importer(repoId: r), importer.typeId == importerTypeId else {
             throw PulpError.missingResource(["repository": r])
         }
-        var added = 0
+        var added = 0, updated = 0, removed = 0
         for (typeId, ids) in result.units.sorted(by: { $0.key < $1.key }) {
             added += try db.addUnits(repoId: r, typeId: typeId, unitIds: ids)
         }
-        if added > 0 {
-            repo.contentUnitCounts = try db.unitCounts(repoId: r).mapValues(JSONValue.int)
-            repo.lastUnitAdded = now
-            try db.updateRepository(repo)
+        if !result.associate.isEmpty {
+            let counts = try db.associate(repoId: r, units: result.associate, now: now.epoch)
+            added += counts.added
+            updated += counts.updated
+        }
+        for (typeId, keep) in result.keepOnly.sorted(by: { $0.key < $1.key }) {
+            let gone = try db.repositoryUnitIds(repoId: r, typeId: typeId).filter { !keep.contains($0) }
+            removed += try db.disassociate(repoId: r, unitIds: gone)
+        }
+        var repoChanged = false
+        if added > 0 || removed > 0 {
+            repo.contentUnitCounts = try db.contentCounts(repoId: r).filter { $0.value > 0 }.mapValues(JSONValue.int)
+            if added > 0 { repo.lastUnitAdded = now }
+            if removed > 0 { repo.lastUnitRemoved = now }
+            repoChanged = true
+        }
+        for (k, v) in result.repositoryScratchpad where repo.scratchpad[k] != v {
+            repo.scratchpad[k] = v
+            repoChanged = true
+        }
+        if repoChanged { try db.updateRepository(repo) }
+        if !result.importerScratchpad.isEmpty {
+            var pad = importer.scratchpad.objectValue ?? [:]
+            for (k, v) in result.importerScratchpad { pad[k] = v }
+            importer.scratchpad = .object(pad)
         }
         let started = task.report.startTime ?? now
+        // pulpform reports removals as a positive count (Pulp 2.8's is negative: pulp2-compat.md).
         let entry = SyncHistoryEntry(oid: PulpIDs.objectId(now: now.epoch), repoId: r, importerTypeId: importer.typeId,
                                      started: started, completed: now, result: .success, addedCount: added,
-                                     summary: .object(result.summary))
+                                     updatedCount: updated, removedCount: removed,
+                                     summary: .object(result.summary), details: .object(result.details))
         try db.insertSyncHistory(entry)
         importer.lastSync = now
         try db.saveImporter(importer)
@@ -195,7 +235,8 @@ struct TaskRunner: Sendable {
             spawned.append(TaskEngine.newTask(.publish(repoId: r, distributorId: dist.id, overrides: [:]),
                                               groupId: task.report.groupId, now: now))
         }
-        return TaskOutcome(result: .object(entry.json()), spawned: spawned)
+        let report: JSONObject = result.details.isEmpty ? [:] : [importer.typeId: .object(result.details)]
+        return TaskOutcome(result: .object(entry.json()), progressReport: report, spawned: spawned)
     }
 
     func commitPublish(repoId r: String, distributorId d: String, _ result: PublishResult, task: StoredTask, db: StoreDB,
@@ -203,10 +244,12 @@ struct TaskRunner: Sendable {
         var dist = try requireDistributor(db, r, d)
         let entry = PublishHistoryEntry(oid: PulpIDs.objectId(now: now.epoch), repoId: r, distributorId: d,
                                         distributorTypeId: dist.typeId, started: task.report.startTime ?? now, completed: now,
-                                        result: .success, summary: .object(result.summary))
+                                        result: .success, summary: .object(result.summary), details: result.details)
         try db.insertPublishHistory(entry)
         dist.lastPublish = now
+        for (k, v) in result.configUpdates where dist.config[k] == nil { dist.config[k] = v }
         try db.saveDistributor(dist)
-        return TaskOutcome(result: .object(entry.json()))
+        let report: JSONObject = result.details == .null ? [:] : [d: result.details]
+        return TaskOutcome(result: .object(entry.json()), progressReport: report)
     }
 }

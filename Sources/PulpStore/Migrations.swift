@@ -223,6 +223,42 @@ extension PulpStore {
                 trigger("schedules_delete", "AFTER DELETE ON schedules WHEN OLD.repo_id IS NOT NULL", "OLD"),
             ].joined(separator: "\n"))
         }
+        // Real content: units with their key, metadata and repodata snippets; which repositories hold them, and since
+        // when (Pulp's association `created` and `updated`, for the sync counts).
+        m.registerMigration("v5-content") { db in
+            try db.execute(sql: """
+                CREATE TABLE content_units (
+                    unit_id TEXT PRIMARY KEY,
+                    type_id TEXT NOT NULL,
+                    key_digest TEXT NOT NULL,
+                    unit_key TEXT NOT NULL,
+                    metadata TEXT NOT NULL DEFAULT '{}',
+                    pkgid TEXT,
+                    file_sha256 TEXT,
+                    size INTEGER,
+                    downloaded INTEGER NOT NULL DEFAULT 0,
+                    last_updated REAL NOT NULL,
+                    UNIQUE (type_id, key_digest)
+                );
+                CREATE INDEX content_units_pkgid ON content_units(pkgid) WHERE pkgid IS NOT NULL;
+                CREATE TABLE unit_repodata (
+                    unit_id TEXT PRIMARY KEY REFERENCES content_units(unit_id) ON DELETE CASCADE,
+                    primary_xml BLOB,
+                    filelists_xml BLOB,
+                    other_xml BLOB
+                );
+                CREATE TABLE repo_content (
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    unit_id TEXT NOT NULL REFERENCES content_units(unit_id),
+                    type_id TEXT NOT NULL,
+                    created REAL NOT NULL,
+                    updated REAL NOT NULL,
+                    PRIMARY KEY (repo_id, unit_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX repo_content_unit ON repo_content(unit_id);
+                CREATE INDEX repo_content_type ON repo_content(repo_id, type_id);
+                """)
+        }
         return m
     }()
 }

@@ -1,4 +1,6 @@
+public import PulpContent
 public import PulpModel
+public import PulpStore
 
 /// Writes a running task's `progress_report`, each time in a short transaction of its own, so that
 /// `GET /tasks/<id>/` shows it changing while the work goes on.
@@ -13,13 +15,20 @@ public struct ProgressReporter: Sendable {
     public static let none = ProgressReporter { _ in }
 }
 
-/// What a sync's work phase is given: a snapshot read before it began.
+/// What a sync's work phase is given: a snapshot read before it began, and the stores it may add units to.
 public struct SyncRequest: Sendable {
     public var repoId: String
     public var importerTypeId: String
     /// The importer's config with the sync's `override_config` merged over it.
     public var config: JSONObject
     public var progress: ProgressReporter
+    /// The repository and its importer as they were when the sync began.
+    public var repository: Repository?
+    public var importer: Importer?
+    /// Content plugins add units (not associations) as they go, each batch in a short transaction of its own.
+    public var store: PulpStore?
+    public var content: ContentDirectory?
+    public var now: @Sendable () -> Double = { 0 }
 }
 
 /// What a sync's work phase produced, committed in one short transaction with its history entry.
@@ -28,6 +37,17 @@ public struct SyncResult: Sendable {
     public var units: [String: [String]]
     /// The history entry's `summary`.
     public var summary: JSONObject
+
+    /// Content units to associate with the repository (a unit it holds already has its `updated` bumped).
+    public var associate: [(unitId: String, typeId: String)] = []
+    /// For each type listed, the units the repository keeps: the others of that type are removed
+    /// (`remove_missing`, `retain_old_count`).
+    public var keepOnly: [String: Set<String>] = [:]
+    /// The history entry's `details` (the final progress report), and the task's last progress report.
+    public var details: JSONObject = [:]
+    /// Merged into the importer's and the repository's scratchpads.
+    public var importerScratchpad: JSONObject = [:]
+    public var repositoryScratchpad: JSONObject = [:]
 
     public init(units: [String: [String]] = [:], summary: JSONObject = [:]) {
         self.units = units
@@ -45,12 +65,21 @@ public struct PublishRequest: Sendable {
     /// The repository's units, by id.
     public var unitIds: [String]
     public var progress: ProgressReporter
+    public var store: PulpStore?
+    public var content: ContentDirectory?
+    public var repository: Repository?
+    public var now: @Sendable () -> Double = { 0 }
 }
 
 /// What a publish's work phase produced.
 public struct PublishResult: Sendable {
     /// The history entry's `summary`.
     public var summary: JSONObject
+
+    /// The history entry's `details` (the step reports), and the task's last progress report.
+    public var details: JSONValue = .null
+    /// Merged into the distributor's config (the first publish writes the checksum type it used).
+    public var configUpdates: JSONObject = [:]
 
     public init(summary: JSONObject = [:]) { self.summary = summary }
 }
@@ -89,6 +118,8 @@ public struct PluginRegistry: Sendable {
         var r = PluginRegistry()
         r.register(HarnessImporter())
         r.register(HarnessDistributor())
+        r.register(YumImporter())
+        r.register(YumDistributor())
         return r
     }
 }

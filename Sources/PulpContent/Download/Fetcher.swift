@@ -1,0 +1,231 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// How a feed is reached: the importer's downloader keys (`ssl_*`, `proxy_*`, `basic_auth_*`, `max_speed`,
+/// `num_retries`) as values.
+public struct FetchOptions: Sendable {
+    public var caCertificatePEM: String?
+    public var clientCertificatePEM: String?
+    public var clientKeyPEM: String?
+    public var validateTLS = true
+    /// `proxy_host` (a URL or a host name) and `proxy_port`.
+    public var proxyHost: String?
+    public var proxyPort: Int?
+    public var proxyUsername: String?
+    public var proxyPassword: String?
+    public var basicAuthUsername: String?
+    public var basicAuthPassword: String?
+    /// Bytes per second over all of a sync's downloads.
+    public var maxSpeed: Double?
+    /// Retries after the first try (Pulp documents 2).
+    public var retries = 2
+    /// nectar's: connect 6.05 s, read 27 s between bytes.
+    public var connectTimeout: Duration = .milliseconds(6050)
+    public var readTimeout: Duration = .seconds(27)
+    /// The first pause before a retry; it doubles, up to 8 s.
+    public var backoff: Duration = .seconds(1)
+
+    public init() {}
+}
+
+/// Why a download failed, as Pulp reports it in `error_details`.
+public struct FetchError: Error, CustomStringConvertible, Sendable {
+    public var url: String
+    public var responseCode: Int?
+    public var message: String
+    /// Whether trying again could help (connection problems, timeouts, 5xx, 429).
+    public var transient: Bool
+
+    public init(url: String, responseCode: Int? = nil, message: String, transient: Bool) {
+        self.url = url
+        self.responseCode = responseCode
+        self.message = message
+        self.transient = transient
+    }
+
+    public var description: String {
+        if let responseCode { return "\(url): HTTP \(responseCode) \(message)" }
+        return "\(url): \(message)"
+    }
+}
+
+/// Downloads over http, https and `file://`, streaming each body to a sink, with retries, backoff and a shared
+/// speed limit. One per sync; `shutdown` when done.
+public final class Fetcher: Sendable {
+    private let http: HTTPClient
+    private let options: FetchOptions
+    private let limiter: RateLimiter?
+    private let authorization: String?
+
+    public init(_ options: FetchOptions) throws {
+        self.options = options
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = options.caCertificatePEM {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
+        }
+        if let cert = options.clientCertificatePEM {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(cert.utf8)).map { .certificate($0) }
+        }
+        if let key = options.clientKeyPEM {
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
+        }
+        if !options.validateTLS { tls.certificateVerification = .none }
+        var config = HTTPClient.Configuration(tlsConfiguration: tls)
+        config.timeout = HTTPClient.Configuration.Timeout(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
+        config.decompression = .disabled
+        config.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        if let host = options.proxyHost {
+            let bare = host.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "http://", with: "")
+                .split(separator: "/").first.map(String.init) ?? host
+            var proxyHost = bare
+            var port = options.proxyPort ?? 3128
+            if options.proxyPort == nil, let colon = bare.lastIndex(of: ":"), let p = Int(bare[bare.index(after: colon)...]) {
+                proxyHost = String(bare[..<colon])
+                port = p
+            }
+            if let user = options.proxyUsername, let pass = options.proxyPassword {
+                config.proxy = .server(host: proxyHost, port: port, authorization: .basic(username: user, password: pass))
+            } else {
+                config.proxy = .server(host: proxyHost, port: port)
+            }
+        }
+        config.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+        limiter = options.maxSpeed.flatMap { $0 > 0 ? RateLimiter(bytesPerSecond: $0) : nil }
+        if let user = options.basicAuthUsername, let pass = options.basicAuthPassword {
+            authorization = "Basic " + Data("\(user):\(pass)".utf8).base64EncodedString()
+        } else {
+            authorization = nil
+        }
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// Fetches `url`, handing the body to `sink` chunk by chunk. On a transient failure it tries again (calling
+    /// `restart` first, so the sink can start over), up to `retries` times with backoff.
+    public func fetch(_ url: String, restart: () throws -> Void = {},
+                      sink: (UnsafeRawBufferPointer) throws -> Void) async throws
+    {
+        var attempt = 0
+        var pause = options.backoff
+        while true {
+            do {
+                try await fetchOnce(url, sink: sink)
+                return
+            } catch let e as FetchError where e.transient && attempt < options.retries {
+                attempt += 1
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(8))
+                try restart()
+            }
+        }
+    }
+
+    /// Fetches a small file whole (repomd.xml), at most `limit` bytes.
+    public func fetchAll(_ url: String, limit: Int = 64 << 20) async throws -> [UInt8] {
+        var out: [UInt8] = []
+        try await fetch(url, restart: { out.removeAll() }) { chunk in
+            out.append(contentsOf: chunk)
+            if out.count > limit { throw FetchError(url: url, message: "larger than \(limit) bytes", transient: false) }
+        }
+        return out
+    }
+
+    private func fetchOnce(_ url: String, sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+        if url.hasPrefix("file://") {
+            try await readFile(url, sink: sink)
+            return
+        }
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw FetchError(url: url, message: "not an http, https or file URL", transient: false)
+        }
+        var request = HTTPClientRequest(url: url)
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        request.headers.add(name: "User-Agent", value: "pulpform")
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: .hours(24))
+        } catch let e as HTTPClientError {
+            throw FetchError(url: url, message: Self.describe(e), transient: true)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw FetchError(url: url, message: "\(error)", transient: true)
+        }
+        let code = Int(response.status.code)
+        guard (200..<300).contains(code) else {
+            throw FetchError(url: url, responseCode: code, message: response.status.reasonPhrase,
+                             transient: code >= 500 || code == 429 || code == 408)
+        }
+        do {
+            for try await buffer in response.body {
+                try Task.checkCancellation()
+                if let limiter { await limiter.take(buffer.readableBytes) }
+                try buffer.withUnsafeReadableBytes { try sink($0) }
+            }
+        } catch let e as HTTPClientError {
+            throw FetchError(url: url, message: Self.describe(e), transient: true)
+        }
+    }
+
+    private func readFile(_ url: String, sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+        guard let path = URL(string: url)?.path, !path.isEmpty else {
+            throw FetchError(url: url, message: "not a file URL", transient: false)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw FetchError(url: url, responseCode: 404, message: "Not Found", transient: false)
+        }
+        defer { try? handle.close() }
+        while true {
+            try Task.checkCancellation()
+            let data: Data
+            do {
+                data = try handle.read(upToCount: 1 << 20) ?? Data()
+            } catch {
+                throw FetchError(url: url, message: "cannot read: \(error.localizedDescription)", transient: false)
+            }
+            if data.isEmpty { return }
+            if let limiter { await limiter.take(data.count) }
+            try data.withUnsafeBytes { try sink($0) }
+        }
+    }
+
+    static func describe(_ e: HTTPClientError) -> String {
+        switch e {
+        case .readTimeout: return "read timed out"
+        case .connectTimeout: return "connect timed out"
+        case .remoteConnectionClosed: return "the server closed the connection"
+        case .deadlineExceeded: return "timed out"
+        default: return "\(e)"
+        }
+    }
+}
+
+/// A token bucket shared by a sync's downloads (`max_speed`).
+actor RateLimiter {
+    let rate: Double
+    private var available: Double
+    private var last = ContinuousClock.now
+
+    init(bytesPerSecond: Double) {
+        rate = bytesPerSecond
+        available = bytesPerSecond
+    }
+
+    func take(_ bytes: Int) async {
+        let now = ContinuousClock.now
+        let elapsed = now - last
+        last = now
+        available = min(rate, available + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        available -= Double(bytes)
+        if available < 0 {
+            let wait = -available / rate
+            try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+        }
+    }
+}

@@ -1,0 +1,604 @@
+import Foundation
+import PulpContent
+import PulpModel
+import PulpStore
+
+/// pulp_rpm's yum_importer, `immediate` policy: reads the feed's repomd, primary, filelists, other, updateinfo
+/// and comps, stores the units with their repodata snippets, downloads the packages into the content directory,
+/// and returns the associations for the commit. See `YumSync` for the steps.
+struct YumImporter: ImporterPlugin {
+    let typeId = "yum_importer"
+
+    func sync(_ request: SyncRequest) async throws -> SyncResult {
+        let config = try YumImporterConfig(request.config)
+        guard let feed = config.feed else { throw PulpError.noFeed() }
+        guard let store = request.store, let content = request.content else {
+            throw PulpError.wrapped("yum_importer needs a store and a content directory")
+        }
+        try content.prepare()
+        content.sweepTemporary()
+        let sync = YumSync(request: request, config: config, feed: feed, store: store, content: content)
+        return try await sync.run()
+    }
+}
+
+/// One package the feed lists, as far as the sync needs it after reading primary.
+struct WantedPackage: Sendable {
+    var unitId: String
+    var typeId: String
+    var name: String
+    var arch: String
+    var evr: EVR
+    var href: String
+    var size: Int
+    var checksumType: String
+    var checksum: String
+    var downloaded: Bool
+    var fileSha256: String?
+    var isNew: Bool
+}
+
+/// One sync's state. It lives inside the sync's task only.
+final class YumSync {
+    let request: SyncRequest
+    let config: YumImporterConfig
+    let feed: String
+    let store: PulpStore
+    let content: ContentDirectory
+    var progress = YumSyncProgress()
+    var temporaries: [String] = []
+    /// Units this sync created that have no file yet: removed again if the sync fails or is cancelled.
+    var createdWithoutFile: Set<String> = []
+    var associate: [(unitId: String, typeId: String)] = []
+    var presentKeys: [String: Set<String>] = [:]
+
+    init(request: SyncRequest, config: YumImporterConfig, feed: String, store: PulpStore, content: ContentDirectory) {
+        self.request = request
+        self.config = config
+        self.feed = feed
+        self.store = store
+        self.content = content
+    }
+
+    deinit {
+        for t in temporaries { unlink(t) }
+    }
+
+    var repoId: String { request.repoId }
+    func now() -> Double { request.now() }
+
+    func report(force: Bool = false) async {
+        guard progress.due(force: force) else { return }
+        await request.progress.report(["yum_importer": .object(progress.report)])
+    }
+
+    func run() async throws -> SyncResult {
+        do {
+            return try await steps()
+        } catch {
+            if error is CancellationError || Task.isCancelled {
+                progress.cancel()
+            } else {
+                progress.fail((error as? PulpError)?.message ?? "\(error)")
+                await report(force: true)
+            }
+            await cleanUp()
+            throw error
+        }
+    }
+
+    /// Removes the units this sync created and never completed, whatever cancelled it.
+    func cleanUp() async {
+        let ids = Array(createdWithoutFile)
+        guard !ids.isEmpty else { return }
+        let store = self.store
+        _ = try? await Task.detached { try await store.write { db in try db.deleteUnassociatedUnits(ids) } }.value
+    }
+
+    private func steps() async throws -> SyncResult {
+        let fetcher = try Fetcher(config.fetch)
+        defer { Task { await fetcher.shutdown() } }
+
+        // 1. metadata
+        progress.state["metadata"] = "IN_PROGRESS"
+        await report(force: true)
+        let repomdBytes: [UInt8]
+        do {
+            repomdBytes = try await fetcher.fetchAll(feed + "repodata/repomd.xml", limit: 16 << 20)
+        } catch let e as FetchError {
+            throw PulpError.metadataUnavailable(e.responseCode == 404 ? "Not found" : e.description)
+        }
+        let repomd: Repomd
+        do { repomd = try Repomd.parse(repomdBytes) } catch { throw PulpError.unparsableMetadata("repomd.xml: \(error)") }
+
+        if try await unchanged(repomd) {
+            for step in YumSyncProgress.steps { progress.state[step] = "FINISHED" }
+            await report(force: true)
+            return result(repomd, clean: true)
+        }
+
+        var files: [String: String] = [:]
+        for entry in repomd.entries where !entry.type.hasSuffix("_db") && !entry.type.hasSuffix("_zck") {
+            files[entry.type] = try await fetchMetadata(entry, fetcher)
+        }
+        progress.state["metadata"] = "FINISHED"
+
+        // 2. content
+        if config.skip.contains("rpm") {
+            progress.state["content"] = "SKIPPED"
+        } else {
+            progress.state["content"] = "IN_PROGRESS"
+            await report(force: true)
+            guard let primary = repomd.entry("primary"), let primaryFile = files["primary"] else {
+                throw PulpError.unparsableMetadata("repomd.xml lists no primary metadata")
+            }
+            var wanted = try await readPrimary(primary, file: primaryFile)
+            wanted = retain(wanted)
+            let newIds = Set(wanted.filter(\.isNew).map(\.unitId))
+            if !newIds.isEmpty {
+                for kind in [RepodataKind.filelists, .other] {
+                    let type = kind == .filelists ? "filelists" : "other"
+                    if let entry = repomd.entry(type), let file = files[type] {
+                        try await readSnippets(entry, file: file, kind: kind, newIds: newIds, pkgids: Set(wanted.filter(\.isNew).map(\.checksum)))
+                    }
+                }
+            }
+            let failed = try await download(wanted, fetcher)
+            for p in wanted where !failed.contains(p.unitId) { associate.append((p.unitId, p.typeId)) }
+            presentKeys["rpm"] = Set(wanted.filter { $0.typeId == "rpm" }.map(\.unitId))
+            presentKeys["srpm"] = Set(wanted.filter { $0.typeId == "srpm" }.map(\.unitId))
+            progress.state["content"] = "FINISHED"
+        }
+        progress.state["distribution"] = "FINISHED"
+
+        // 3. errata
+        if config.skip.contains("erratum") {
+            progress.state["errata"] = "SKIPPED"
+        } else {
+            progress.state["errata"] = "IN_PROGRESS"
+            await report()
+            if let entry = repomd.entry("updateinfo"), let file = files["updateinfo"] {
+                try await readErrata(entry, file: file)
+            }
+            progress.state["errata"] = "FINISHED"
+        }
+
+        // 4. comps (never skipped)
+        progress.state["comps"] = "IN_PROGRESS"
+        if let entry = repomd.entry("group_gz") ?? repomd.entry("group_xz") ?? repomd.entry("group"), let file = files[entry.type] {
+            try await readComps(entry, file: file)
+        }
+        progress.state["comps"] = "FINISHED"
+
+        // Every other repomd type: a yum_repo_metadata_file.
+        for entry in repomd.entries where !Repomd.knownTypes.contains(entry.type) {
+            if let file = files[entry.type] { try await storeMetadataFile(entry, file: file) }
+        }
+        progress.state["purge_duplicates"] = "FINISHED"
+        await report(force: true)
+        return result(repomd, clean: progress.errorDetails.isEmpty)
+    }
+
+    /// Pulp's skip-if-unchanged: the revision is no newer than the last clean sync's, the skip list has not
+    /// shrunk, every package the repository holds has its file, and nothing was removed since.
+    private func unchanged(_ repomd: Repomd) async throws -> Bool {
+        guard let scratch = request.importer?.scratchpad.objectValue, let saved = scratch["repomd_revision"]?.intValue,
+              repomd.revision <= saved else { return false }
+        let previous = Set((scratch["previous_skip_list"]?.arrayValue ?? []).compactMap(\.stringValue))
+        guard previous.isSubset(of: config.skip) else { return false }
+        if let removed = request.repository?.lastUnitRemoved {
+            guard let synced = request.importer?.lastSync, removed <= synced else { return false }
+        }
+        let repoId = self.repoId
+        let missing = try await store.read { db in try db.packagesWithoutFile(repoId: repoId) }
+        return missing == 0
+    }
+
+    private func result(_ repomd: Repomd, clean: Bool) -> SyncResult {
+        var r = SyncResult(summary: progress.summary)
+        r.associate = associate
+        r.details = progress.report
+        if clean {
+            r.importerScratchpad = ["repomd_revision": .int(repomd.revision),
+                                    "previous_skip_list": .array(config.skip.sorted().map(JSONValue.string))]
+        }
+        if let first = repomd.entries.first, let t = ChecksumType(pulp: first.checksumType) {
+            r.repositoryScratchpad = ["checksum_type": .string(t.rawValue)]
+        }
+        if config.removeMissing || config.retainOldCount != nil {
+            r.keepOnly = presentKeys.merging(["erratum": Set(associate.filter { $0.typeId == "erratum" }.map(\.unitId))]) { a, _ in a }
+        }
+        return r
+    }
+
+    // MARK: - Metadata files
+
+    /// Downloads a metadata file to a temporary path, checking its size and checksum against repomd.
+    private func fetchMetadata(_ entry: RepomdEntry, _ fetcher: Fetcher) async throws -> String {
+        let path = content.temporaryPath(entry.type)
+        temporaries.append(path)
+        let writer = try FileWriter(path)
+        var checksum = ChecksumType(pulp: entry.checksumType).map(Checksummer.init)
+        var size = 0
+        do {
+            try await fetcher.fetch(feed + entry.href, restart: {
+                try writer.truncate()
+                checksum = ChecksumType(pulp: entry.checksumType).map(Checksummer.init)
+                size = 0
+            }) { chunk in
+                try writer.write(chunk)
+                checksum?.update(chunk)
+                size += chunk.count
+            }
+            try writer.close()
+        } catch let e as FetchError {
+            try? writer.close()
+            throw PulpError.metadataUnavailable(e.description)
+        }
+        if let expected = entry.size, expected != size {
+            throw PulpError.unparsableMetadata("\(entry.href): \(size) bytes where repomd.xml says \(expected)")
+        }
+        if let checksum, checksum.hex() != entry.checksum.lowercased() {
+            throw PulpError.unparsableMetadata("\(entry.href): the \(checksum.type.rawValue) checksum does not match repomd.xml")
+        }
+        return path
+    }
+
+    /// Streams a metadata file through its decompressor and the element splitter, checking `open-size` and
+    /// `open-checksum`. `handle` gets the elements (name and bytes) in batches, so memory holds one batch.
+    private func eachElement(_ entry: RepomdEntry, file: String, names: [String], batchSize: Int = 500,
+                             _ handle: ([(String, [UInt8])]) async throws -> Void) async throws
+    {
+        do {
+            let decompressor = try Decompressor(entry.compression)
+            var splitter = ElementSplitter(names: names)
+            var open = entry.openChecksumType.flatMap { ChecksumType(pulp: $0) }.map(Checksummer.init)
+            var openSize = 0
+            var collected: [(String, [UInt8])] = []
+            let input = try FileReader(file)
+            defer { input.close() }
+            let sink: (UnsafeRawBufferPointer) throws -> Void = { plain in
+                open?.update(plain)
+                openSize += plain.count
+                try splitter.feed(plain) { name, bytes in collected.append((name, Array(bytes))) }
+            }
+            while let chunk = try input.read(64 << 10) {
+                try Task.checkCancellation()
+                try chunk.withUnsafeBytes { try decompressor.feed($0, sink) }
+                if collected.count >= batchSize {
+                    let batch = collected
+                    collected = []
+                    try await handle(batch)
+                }
+            }
+            try decompressor.finish(sink)
+            try splitter.finish()
+            if !collected.isEmpty { try await handle(collected) }
+            if let expected = entry.openSize, expected != openSize {
+                throw XMLError("\(openSize) bytes once decompressed, where repomd.xml says \(expected)")
+            }
+            if let open, let expected = entry.openChecksum, open.hex() != expected.lowercased() {
+                throw XMLError("the decompressed \(open.type.rawValue) checksum does not match repomd.xml")
+            }
+        } catch let e as XMLError {
+            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
+        } catch let e as DecompressionError {
+            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
+        }
+    }
+
+    // MARK: - Packages
+
+    /// Reads primary; stores the packages not yet known (key, metadata, primary snippet), 500 at a time.
+    private func readPrimary(_ entry: RepomdEntry, file: String) async throws -> [WantedPackage] {
+        var wanted: [WantedPackage] = []
+        let skipSource = config.skip.contains("srpm")
+        try await eachElement(entry, file: file, names: ["package"]) { elements in
+            var batch: [(PrimaryPackage, [UInt8])] = []
+            for (_, bytes) in elements {
+                let p = try PrimaryPackage.parse(bytes)
+                if p.isSource && skipSource { continue }
+                batch.append((p, Snippet.relocate(bytes[...], filename: p.filename)))
+            }
+            wanted += try await resolve(batch)
+        }
+        progress.rpmTotal = wanted.count
+        return wanted
+    }
+
+    private func resolve(_ batch: [(PrimaryPackage, [UInt8])]) async throws -> [WantedPackage] {
+        let now = self.now()
+        let rows: [(ContentUnit, [UInt8])] = batch.map { p, snippet in
+            let key = p.unitKey
+            return (ContentUnit(unitId: UUID().uuidString.lowercased(), typeId: p.typeId, keyDigest: UnitKey.digest(key),
+                                unitKey: key, metadata: p.metadata, pkgid: p.checksum, size: p.size, lastUpdated: now), snippet)
+        }
+        let content = self.content
+        let resolved: [(ContentUnit, Bool)] = try await store.write { db in
+            var out: [(ContentUnit, Bool)] = []
+            for type in ["rpm", "srpm"] {
+                let ofType = rows.filter { $0.0.typeId == type }
+                guard !ofType.isEmpty else { continue }
+                let existing = try db.contentUnits(typeId: type, digests: ofType.map(\.0.keyDigest))
+                for (unit, snippet) in ofType {
+                    if let old = existing[unit.keyDigest] {
+                        out.append((old, false))
+                    } else {
+                        try db.insertContentUnit(unit, primary: snippet)
+                        out.append((unit, true))
+                    }
+                }
+            }
+            return out
+        }
+        var byDigest: [String: PrimaryPackage] = [:]
+        for (p, _) in batch { byDigest[UnitKey.digest(p.unitKey)] = p }
+        var out: [WantedPackage] = []
+        for (unit, isNew) in resolved {
+            guard let p = byDigest[unit.keyDigest] else { continue }
+            let onDisk = unit.downloaded && unit.fileSha256.map { content.hasUnit(sha256: $0) } == true
+            if isNew { createdWithoutFile.insert(unit.unitId) }
+            out.append(WantedPackage(unitId: unit.unitId, typeId: unit.typeId, name: p.name, arch: p.arch,
+                                     evr: EVR(epoch: p.epoch, version: p.version, release: p.release), href: p.locationHref,
+                                     size: p.size, checksumType: p.checksumType, checksum: p.checksum, downloaded: onDisk,
+                                     fileSha256: unit.fileSha256, isNew: isNew))
+        }
+        return out
+    }
+
+    /// `retain_old_count: N`: the N+1 newest of each name-arch, per type.
+    private func retain(_ wanted: [WantedPackage]) -> [WantedPackage] {
+        guard let n = config.retainOldCount else { return wanted }
+        var groups: [String: [WantedPackage]] = [:]
+        for p in wanted { groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []].append(p) }
+        var keep: Set<String> = []
+        for (_, g) in groups {
+            for p in g.sorted(by: { $0.evr > $1.evr }).prefix(n + 1) { keep.insert(p.unitId) }
+        }
+        return wanted.filter { keep.contains($0.unitId) }
+    }
+
+    /// Reads filelists or other, storing the snippets of the packages this sync created.
+    private func readSnippets(_ entry: RepomdEntry, file: String, kind: RepodataKind, newIds: Set<String>, pkgids: Set<String>) async throws {
+        let store = self.store
+        try await eachElement(entry, file: file, names: ["package"]) { elements in
+            let part = elements.compactMap { _, bytes -> (String, [UInt8])? in
+                guard let pkgid = Snippet.attribute("pkgid", of: bytes[...]), pkgids.contains(pkgid) else { return nil }
+                return (pkgid, bytes)
+            }
+            guard !part.isEmpty else { return }
+            try await store.write { db in
+                for (pkgid, bytes) in part { try db.setRepodata(kind, pkgid: pkgid, unitIds: newIds, bytes) }
+            }
+        }
+    }
+
+    // MARK: - Downloads
+
+    /// Downloads the packages whose files are not in the content directory, `max_downloads` at a time. Returns
+    /// the ids of those that failed (reported in `error_details`).
+    private func download(_ wanted: [WantedPackage], _ fetcher: Fetcher) async throws -> Set<String> {
+        let needed = wanted.filter { !$0.downloaded }
+        progress.itemsTotal = needed.count
+        progress.itemsLeft = needed.count
+        progress.sizeTotal = needed.reduce(0) { $0 + $1.size }
+        progress.sizeLeft = progress.sizeTotal
+        progress.rpmDone = wanted.count - needed.count
+        await report(force: true)
+        var failed: Set<String> = []
+        var done: [(String, String, Int)] = []
+        let feed = self.feed, content = self.content, validate = config.validate
+        try await withThrowingTaskGroup(of: DownloadOutcome.self) { group in
+            var next = 0
+            func start() {
+                guard next < needed.count else { return }
+                let p = needed[next]
+                next += 1
+                group.addTask { await Self.downloadOne(p, feed: feed, fetcher: fetcher, content: content, validate: validate) }
+            }
+            for _ in 0..<config.maxDownloads { start() }
+            while let outcome = try await group.next() {
+                try Task.checkCancellation()
+                progress.itemsLeft -= 1
+                progress.rpmDone += 1
+                switch outcome {
+                case .ok(let id, let sha, let size, let declared):
+                    progress.sizeLeft -= declared
+                    done.append((id, sha, size))
+                case .failed(let id, let declared, let detail):
+                    progress.sizeLeft -= declared
+                    failed.insert(id)
+                    progress.errorDetails.append(.object(detail))
+                }
+                if done.count >= 200 { try await flush(&done) }
+                await report()
+                start()
+            }
+        }
+        try await flush(&done)
+        // Units this sync created whose file never came are not kept.
+        let dropped = Array(failed.intersection(createdWithoutFile))
+        if !dropped.isEmpty {
+            try await store.write { db in try db.deleteUnassociatedUnits(dropped) }
+            createdWithoutFile.subtract(dropped)
+        }
+        return failed
+    }
+
+    private func flush(_ done: inout [(String, String, Int)]) async throws {
+        guard !done.isEmpty else { return }
+        let batch = done, now = self.now()
+        done = []
+        try await store.write { db in
+            for (id, sha, size) in batch { try db.markDownloaded(id, sha256: sha, size: size, now: now) }
+        }
+        createdWithoutFile.subtract(batch.map(\.0))
+    }
+
+    enum DownloadOutcome: Sendable {
+        case ok(String, String, Int, Int)
+        case failed(String, Int, JSONObject)
+    }
+
+    /// One package: to a temporary file, hashed as it arrives, checked, then renamed to its sha256 address.
+    static func downloadOne(_ p: WantedPackage, feed: String, fetcher: Fetcher, content: ContentDirectory, validate: Bool) async -> DownloadOutcome {
+        let url = feed + p.href
+        let path = content.temporaryPath("rpm")
+        defer { unlink(path) }
+        let declaredType = ChecksumType(pulp: p.checksumType)
+        if validate && declaredType == nil {
+            return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_type_unknown",
+                                              "checksum_type": .string(p.checksumType),
+                                              "accepted_checksum_types": .array(ChecksumType.accepted.map(JSONValue.string))])
+        }
+        do {
+            let writer = try FileWriter(path)
+            var sha = Checksummer(.sha256)
+            var declared = declaredType.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+            var size = 0
+            do {
+                try await fetcher.fetch(url, restart: {
+                    try writer.truncate()
+                    sha = Checksummer(.sha256)
+                    declared = declaredType.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+                    size = 0
+                }) { chunk in
+                    try writer.write(chunk)
+                    sha.update(chunk)
+                    declared?.update(chunk)
+                    size += chunk.count
+                }
+                try writer.close()
+            } catch {
+                try? writer.close()
+                throw error
+            }
+            let sha256 = sha.hex()
+            if validate {
+                if size != p.size {
+                    return .failed(p.unitId, p.size, ["unit_key": ["name": .string(p.name), "checksum": .string(p.checksum)],
+                                                      "error_code": "size_mismatch", "expected_size": .int(p.size), "actual_size": .int(size),
+                                                      "url": .string(url)])
+                }
+                let actual = declared?.hex() ?? sha256
+                if actual != p.checksum.lowercased() {
+                    return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_mismatch",
+                                                      "checksum_type": .string(p.checksumType), "expected_checksum": .string(p.checksum),
+                                                      "actual_checksum": .string(actual), "url": .string(url)])
+                }
+            }
+            try content.adopt(temporary: path, sha256: sha256)
+            return .ok(p.unitId, sha256, size, p.size)
+        } catch let e as FetchError {
+            var detail: JSONObject = ["url": .string(url), "name": .string(p.name), "error_message": .string(e.message)]
+            if let code = e.responseCode {
+                detail["response_code"] = .int(code)
+                detail["response_msg"] = .string(e.message)
+            }
+            return .failed(p.unitId, p.size, detail)
+        } catch {
+            return .failed(p.unitId, p.size, ["url": .string(url), "name": .string(p.name), "error_message": .string("\(error)")])
+        }
+    }
+
+    // MARK: - Errata, comps, other metadata
+
+    private func readErrata(_ entry: RepomdEntry, file: String) async throws {
+        let repoId = self.repoId
+        try await eachElement(entry, file: file, names: ["update"]) { elements in
+            var part: [(key: JSONObject, fields: JSONObject)] = []
+            for (_, bytes) in elements {
+                var e = try Erratum.parse(bytes)
+                e["pkglist"] = .array((e["pkglist"]?.arrayValue ?? []).map { c in
+                    var o = c.objectValue ?? [:]
+                    o["_pulp_repo_id"] = .string(repoId)
+                    return .object(o)
+                })
+                part.append((["id": e["id"] ?? .null], e))
+            }
+            try await upsert(part, typeId: "erratum") { old, new in Erratum.merge(old, new) }
+        }
+    }
+
+    private func readComps(_ entry: RepomdEntry, file: String) async throws {
+        let repoId = self.repoId
+        try await eachElement(entry, file: file, names: Array(Comps.elements.keys)) { elements in
+            var byType: [String: [(key: JSONObject, fields: JSONObject)]] = [:]
+            for (_, bytes) in elements {
+                var (type, f) = try Comps.parse(bytes)
+                f["repo_id"] = .string(repoId)
+                byType[type, default: []].append((["id": f["id"] ?? .null, "repo_id": .string(repoId)], f))
+            }
+            for (type, units) in byType.sorted(by: { $0.key < $1.key }) {
+                try await upsert(units, typeId: type) { _, new in new }
+            }
+        }
+    }
+
+    /// Adds units of a metadata-only type, or updates the ones that exist with `merge`; all are associated.
+    private func upsert(_ units: [(key: JSONObject, fields: JSONObject)], typeId: String,
+                        merge: @escaping @Sendable (JSONObject, JSONObject) -> JSONObject) async throws
+    {
+        let now = self.now()
+        let rows = units.map { u in
+            ContentUnit(unitId: UUID().uuidString.lowercased(), typeId: typeId, keyDigest: UnitKey.digest(u.key),
+                        unitKey: u.key, metadata: u.fields, downloaded: true, lastUpdated: now)
+        }
+        let ids: [String] = try await store.write { db in
+            let existing = try db.contentUnits(typeId: typeId, digests: rows.map(\.keyDigest))
+            var out: [String] = []
+            for row in rows {
+                if let old = existing[row.keyDigest] {
+                    let merged = merge(old.metadata, row.metadata)
+                    if merged != old.metadata { try db.updateContentUnitMetadata(old.unitId, merged, now: now) }
+                    out.append(old.unitId)
+                } else {
+                    try db.insertContentUnit(row)
+                    out.append(row.unitId)
+                }
+            }
+            return out
+        }
+        for id in ids { associate.append((id, typeId)) }
+        presentKeys[typeId, default: []].formUnion(ids)
+    }
+
+    /// A repomd type Pulp does not read itself (`productid`, ...): its file into the content directory, as a
+    /// `yum_repo_metadata_file` unit keyed by data type and repository.
+    private func storeMetadataFile(_ entry: RepomdEntry, file: String) async throws {
+        var sha = Checksummer(.sha256)
+        let input = try FileReader(file)
+        var size = 0
+        while let chunk = try input.read() {
+            chunk.withUnsafeBytes { sha.update($0) }
+            size += chunk.count
+        }
+        input.close()
+        let sha256 = sha.hex(), fileSize = size
+        if !content.hasUnit(sha256: sha256) {
+            let copy = content.temporaryPath("md")
+            try FileManager.default.copyItem(atPath: file, toPath: copy)
+            try content.adopt(temporary: copy, sha256: sha256)
+        }
+        let key: JSONObject = ["data_type": .string(entry.type), "repo_id": .string(repoId)]
+        let fields: JSONObject = ["checksum": .string(entry.checksum), "checksum_type": .string(entry.checksumType),
+                                  "relative_path": .string(entry.href.split(separator: "/").last.map(String.init) ?? entry.href),
+                                  "file_sha256": .string(sha256), "size": .int(size)]
+        let now = self.now()
+        let unit = ContentUnit(unitId: UUID().uuidString.lowercased(), typeId: "yum_repo_metadata_file", keyDigest: UnitKey.digest(key),
+                               unitKey: key, metadata: fields, fileSha256: sha256, size: size, downloaded: true, lastUpdated: now)
+        let id: String = try await store.write { db in
+            if let old = try db.contentUnits(typeId: unit.typeId, digests: [unit.keyDigest])[unit.keyDigest] {
+                if old.metadata != fields {
+                    try db.updateContentUnitMetadata(old.unitId, fields, now: now)
+                    try db.markDownloaded(old.unitId, sha256: sha256, size: fileSize, now: now)
+                }
+                return old.unitId
+            }
+            try db.insertContentUnit(unit)
+            return unit.unitId
+        }
+        associate.append((id, "yum_repo_metadata_file"))
+        presentKeys["yum_repo_metadata_file", default: []].insert(id)
+    }
+}

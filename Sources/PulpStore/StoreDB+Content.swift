@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+public import PulpModel
+
+/// A content unit as stored: its key, metadata, and where its file is.
+public struct ContentUnit: Sendable, Equatable {
+    public var unitId: String
+    public var typeId: String
+    /// The sha256 of the key's sorted `k1v1k2v2…` (Pulp's `unit_key_as_digest`): one unit per type and key.
+    public var keyDigest: String
+    public var unitKey: JSONObject
+    public var metadata: JSONObject
+    /// For rpm and srpm: the package checksum that filelists and other name.
+    public var pkgid: String?
+    /// The file's address in the content directory, once downloaded.
+    public var fileSha256: String?
+    public var size: Int?
+    public var downloaded: Bool
+    public var lastUpdated: Double
+
+    public init(unitId: String, typeId: String, keyDigest: String, unitKey: JSONObject, metadata: JSONObject = [:],
+                pkgid: String? = nil, fileSha256: String? = nil, size: Int? = nil, downloaded: Bool = false, lastUpdated: Double)
+    {
+        self.unitId = unitId
+        self.typeId = typeId
+        self.keyDigest = keyDigest
+        self.unitKey = unitKey
+        self.metadata = metadata
+        self.pkgid = pkgid
+        self.fileSha256 = fileSha256
+        self.size = size
+        self.downloaded = downloaded
+        self.lastUpdated = lastUpdated
+    }
+}
+
+/// The three repodata snippets of a package.
+public enum RepodataKind: String, Sendable, CaseIterable {
+    case primary = "primary_xml", filelists = "filelists_xml", other = "other_xml"
+}
+
+/// Content units, their repodata snippets, and their association with repositories.
+extension StoreDB {
+    static func contentUnit(_ row: Row) throws -> ContentUnit {
+        let id = try string(row, "unit_id")
+        return ContentUnit(
+            unitId: id, typeId: try string(row, "type_id"), keyDigest: try string(row, "key_digest"),
+            unitKey: try decodeObject(row["unit_key"], "unit_key of \(id)"),
+            metadata: try decodeObject(row["metadata"], "metadata of \(id)"), pkgid: row["pkgid"],
+            fileSha256: row["file_sha256"], size: row["size"], downloaded: (row["downloaded"] as Int?) == 1,
+            lastUpdated: row["last_updated"] ?? 0)
+    }
+
+    /// The units of one type with these key digests, by digest.
+    public func contentUnits(typeId: String, digests: [String]) throws -> [String: ContentUnit] {
+        var out: [String: ContentUnit] = [:]
+        for chunk in stride(from: 0, to: digests.count, by: 500) {
+            let part = Array(digests[chunk..<min(chunk + 500, digests.count)])
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM content_units WHERE type_id = ? AND key_digest IN (\(marks))",
+                                        arguments: StatementArguments([typeId] + part))
+            for row in rows {
+                let u = try StoreDB.contentUnit(row)
+                out[u.keyDigest] = u
+            }
+        }
+        return out
+    }
+
+    public func contentUnit(id: String) throws -> ContentUnit? {
+        try Row.fetchOne(db, cached: "SELECT * FROM content_units WHERE unit_id = ?", arguments: [id]).map(StoreDB.contentUnit)
+    }
+
+    /// Adds a unit (its snippets, if any, beside it).
+    public func insertContentUnit(_ u: ContentUnit, primary: [UInt8]? = nil) throws {
+        try db.execute(cached: """
+            INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, file_sha256, size, downloaded, last_updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [u.unitId, u.typeId, u.keyDigest, StoreDB.json(u.unitKey), StoreDB.json(u.metadata), u.pkgid,
+                             u.fileSha256, u.size, u.downloaded ? 1 : 0, u.lastUpdated])
+        if let primary {
+            try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml) VALUES (?, ?)",
+                           arguments: [u.unitId, Data(primary)])
+        }
+    }
+
+    /// Replaces a unit's metadata (an erratum merged, a comps group re-read).
+    public func updateContentUnitMetadata(_ unitId: String, _ metadata: JSONObject, now: Double) throws {
+        try db.execute(cached: "UPDATE content_units SET metadata = ?, last_updated = ? WHERE unit_id = ?",
+                       arguments: [StoreDB.json(metadata), now, unitId])
+    }
+
+    /// Sets one snippet of the unit whose package checksum is `pkgid`, if that unit has none yet. Returns whether
+    /// a row changed.
+    @discardableResult
+    public func setRepodata(_ kind: RepodataKind, pkgid: String, unitIds: Set<String>, _ bytes: [UInt8]) throws -> Bool {
+        let ids = try String.fetchAll(db, cached: "SELECT unit_id FROM content_units WHERE pkgid = ?", arguments: [pkgid])
+        var changed = false
+        for id in ids where unitIds.contains(id) {
+            try db.execute(sql: "UPDATE unit_repodata SET \(kind.rawValue) = ? WHERE unit_id = ?", arguments: [Data(bytes), id])
+            changed = changed || db.changesCount > 0
+        }
+        return changed
+    }
+
+    /// Records that a unit's file is in the content directory.
+    public func markDownloaded(_ unitId: String, sha256: String, size: Int, now: Double) throws {
+        try db.execute(cached: "UPDATE content_units SET downloaded = 1, file_sha256 = ?, size = ?, last_updated = ? WHERE unit_id = ?",
+                       arguments: [sha256, size, now, unitId])
+    }
+
+    /// Deletes units that no repository holds (a sync's units whose download failed or was cancelled).
+    public func deleteUnassociatedUnits(_ unitIds: [String]) throws {
+        for id in unitIds {
+            try db.execute(cached: """
+                DELETE FROM content_units WHERE unit_id = ? AND NOT EXISTS (SELECT 1 FROM repo_content WHERE unit_id = ?)
+                """, arguments: [id, id])
+        }
+    }
+
+    /// Associates units with a repository. A unit it already holds has its `updated` bumped. Returns how many were
+    /// added and how many were already there.
+    public func associate(repoId: String, units: [(unitId: String, typeId: String)], now: Double) throws -> (added: Int, updated: Int) {
+        var added = 0, updated = 0
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO repo_content (repo_id, unit_id, type_id, created, updated) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (repo_id, unit_id) DO UPDATE SET updated = excluded.updated
+            """)
+        let exists = try db.cachedStatement(sql: "SELECT 1 FROM repo_content WHERE repo_id = ? AND unit_id = ?")
+        for u in units {
+            let had = try Bool.fetchOne(exists, arguments: [repoId, u.unitId]) ?? false
+            try insert.execute(arguments: [repoId, u.unitId, u.typeId, now, now])
+            if had { updated += 1 } else { added += 1 }
+        }
+        return (added, updated)
+    }
+
+    /// Removes units from a repository; returns how many it held.
+    public func disassociate(repoId: String, unitIds: [String]) throws -> Int {
+        var removed = 0
+        let statement = try db.cachedStatement(sql: "DELETE FROM repo_content WHERE repo_id = ? AND unit_id = ?")
+        for id in unitIds {
+            try statement.execute(arguments: [repoId, id])
+            removed += db.changesCount
+        }
+        return removed
+    }
+
+    /// The units a repository holds, of these types (all types if nil).
+    public func repositoryContent(repoId: String, typeIds: [String]? = nil) throws -> [ContentUnit] {
+        var sql = "SELECT u.* FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
+        var args: [(any DatabaseValueConvertible)?] = [repoId]
+        if let typeIds {
+            sql += " AND r.type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
+            args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        sql += " ORDER BY u.type_id, u.unit_id"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(StoreDB.contentUnit)
+    }
+
+    /// How many units of each type a repository holds (legacy harness units included).
+    public func contentCounts(repoId: String) throws -> [String: Int] {
+        var out = try unitCounts(repoId: repoId)
+        for row in try Row.fetchAll(db, cached: "SELECT type_id, COUNT(*) AS n FROM repo_content WHERE repo_id = ? GROUP BY type_id",
+                                    arguments: [repoId]) {
+            if let t = row["type_id"] as String?, let n = row["n"] as Int?, n > 0 { out[t, default: 0] += n }
+        }
+        return out
+    }
+
+    /// Calls `body` with each package the repository holds and its snippets, in a stable order, reading the rows
+    /// as it goes (a publish of 50,000 packages does not hold them all).
+    public func eachPackageSnippet(repoId: String, _ body: (ContentUnit, [RepodataKind: [UInt8]]) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT u.*, d.primary_xml, d.filelists_xml, d.other_xml FROM repo_content r
+            JOIN content_units u ON u.unit_id = r.unit_id LEFT JOIN unit_repodata d ON d.unit_id = r.unit_id
+            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') ORDER BY u.type_id, u.unit_id
+            """, arguments: [repoId])
+        while let row = try cursor.next() {
+            let unit = try StoreDB.contentUnit(row)
+            var snippets: [RepodataKind: [UInt8]] = [:]
+            for kind in RepodataKind.allCases {
+                if let data = row[kind.rawValue] as Data? { snippets[kind] = [UInt8](data) }
+            }
+            try body(unit, snippets)
+        }
+    }
+}
+
+extension StoreDB {
+    /// How many of the repository's packages have no file (skip-if-unchanged needs none).
+    public func packagesWithoutFile(repoId: String) throws -> Int {
+        try Int.fetchOne(db, cached: """
+            SELECT COUNT(*) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
+            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND u.downloaded = 0
+            """, arguments: [repoId]) ?? 0
+    }
+
+    /// The ids of the repository's units of one type.
+    public func repositoryUnitIds(repoId: String, typeId: String) throws -> [String] {
+        try String.fetchAll(db, cached: "SELECT unit_id FROM repo_content WHERE repo_id = ? AND type_id = ?", arguments: [repoId, typeId])
+    }
+}

@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "pulpform",
             dependencies: [
-                "PulpModel", "PulpContract", "PulpStore", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
+                "PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

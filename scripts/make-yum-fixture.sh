@@ -57,6 +57,8 @@ if ((${#missing[@]})); then
 fi
 
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1793491200}
+# The feed with the update is a newer revision of the same feed, as a real feed's next publish is.
+revision=$((SOURCE_DATE_EPOCH + with_update))
 export TZ=UTC LC_ALL=C
 
 top=$(mktemp -d "${TMPDIR:-/tmp}/pulpform-yum-fixture.XXXXXX")
@@ -181,7 +183,7 @@ EOF
 # given, which keeps comps.xml out of the feed itself.
 createrepo_c -q --no-database --workers 1 \
     --general-compress-type "$compress" \
-    --revision "$SOURCE_DATE_EPOCH" --set-timestamp-to-revision \
+    --revision "$revision" --set-timestamp-to-revision \
     -g "$top/comps.xml" "$outdir"
 modifyrepo_c --mdtype=updateinfo --compress-type "$compress" \
     "$top/md/updateinfo.xml" "$outdir/repodata" >/dev/null

@@ -65,6 +65,7 @@ public struct PulpAPI: Sendable {
         addHistoryRoutes(table)
         addTaskRoutes(table)
         addConsumerRoutes(table)
+        addContentRoutes(router)
         allowed.set(table.routes)
         return table
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reconciler
+import PulpContent
 import PulpStore
 
 @main
@@ -48,11 +49,21 @@ struct StoreOptions: ParsableArguments {
                                             valueName: "path"))
     var store: String?
 
+    @Option(name: .long, help: ArgumentHelp("Where unit files and published trees live.",
+                                            discussion: "Defaults to <store name>-content beside the store file.",
+                                            valueName: "dir"))
+    var contentDir: String?
+
     init() {}
 
     init(store: String?) { self.store = store }
 
     var path: String { store ?? PulpStore.defaultPath() }
+
+    /// The content directory: `--content-dir`, or beside the store.
+    var contentDirectory: ContentDirectory {
+        contentDir.map { ContentDirectory(root: URL(fileURLWithPath: $0)) } ?? ContentDirectory.beside(storePath: path)
+    }
 
     /// Opens the store; a store that cannot be opened is an error message and exit 1.
     func open(readOnly: Bool = false) throws -> PulpStore {

@@ -69,7 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
         let store = try storeOptions.open()
         var logger = Logger(label: "pulpform")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash)
+        let pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash,
+                             contentDirectory: storeOptions.contentDirectory)
         let path = store.path
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
         runner.scheduler = scheduler

@@ -110,7 +110,7 @@ public final class ServeProcess {
 public func curl(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["curl", "-sS"] + args
+    p.arguments = ["curl", "-sS", "--max-time", "120"] + args
     let tmp = try TempDir()
     let o = tmp.path("out"), e = tmp.path("err")
     _ = FileManager.default.createFile(atPath: o, contents: nil)

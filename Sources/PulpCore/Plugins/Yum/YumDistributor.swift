@@ -124,7 +124,9 @@ struct YumPublish {
         }
         var result = PublishResult(summary: steps.summary)
         result.details = .array(steps.steps.map(JSONValue.object))
-        if writeChecksumType { result.configUpdates = ["checksum_type": .string(checksumType.rawValue)] }
+        // Pulp 2.8 writes the checksum type into the config here; pulpform does not, so a reconciled distributor
+        // shows no drift after its first publish (pulp2-compat.md).
+        _ = writeChecksumType
         return result
     }
 

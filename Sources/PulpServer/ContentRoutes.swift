@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PulpCore
+
+/// Published trees over http: `GET` and `HEAD /pulp/repos/<relative_url>/<path>`, streamed from disk with
+/// `Content-Length`, `ETag`, `Last-Modified` and single byte ranges, as Apache serves Pulp's trees.
+extension PulpAPI {
+    static let contentRoot = "/pulp/repos/"
+
+    func addContentRoutes(_ router: Router<BasicRequestContext>) {
+        let pulp = self.pulp
+        let files = FileIO()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            try await Self.serveContent(request, context: context, pulp: pulp, files: files)
+        }
+        for path in ["/pulp/repos", "/pulp/repos/**"] {
+            router.get(RouterPath(path), use: handler)
+            router.head(RouterPath(path), use: handler)
+        }
+    }
+
+    static func serveContent(_ request: Request, context: BasicRequestContext, pulp: LocalPulp, files: FileIO) async throws -> Response {
+        let raw = request.uri.path
+        let rest = raw.hasPrefix(contentRoot) ? String(raw.dropFirst(contentRoot.count)) : ""
+        var segments: [String] = []
+        for part in rest.split(separator: "/", omittingEmptySubsequences: true) {
+            // An encoded slash would let one segment name two; refused, as Apache does by default.
+            if part.range(of: "%2f", options: .caseInsensitive) != nil { return plain(.forbidden) }
+            guard let decoded = String(part).removingPercentEncoding else { return plain(.badRequest) }
+            segments.append(decoded)
+        }
+        switch pulp.published(segments) {
+        case .notFound:
+            return plain(.notFound)
+        case .forbidden:
+            return plain(.forbidden)
+        case .directory(let names):
+            if !raw.hasSuffix("/") {
+                return Response(status: .movedPermanently, headers: [.location: raw + "/"])
+            }
+            var html = "<html><head><title>Index of \(escape(raw))</title></head><body><h1>Index of \(escape(raw))</h1><ul>\n"
+            for n in names { html += "<li><a href=\"\(escape(n))\">\(escape(n))</a></li>\n" }
+            html += "</ul></body></html>\n"
+            let body = ByteBuffer(string: html)
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .contentLength: "\(body.readableBytes)"],
+                            body: request.method == .head ? .init() : .init(byteBuffer: body))
+        case .file(let path, let size, let modified, let etag):
+            var headers: HTTPFields = [
+                .contentType: mediaType(path), .eTag: etag, .lastModified: httpDate(modified), .acceptRanges: "bytes",
+            ]
+            if let match = request.headers[.ifNoneMatch], match == etag || match == "*" {
+                return Response(status: .notModified, headers: headers)
+            }
+            var range: ClosedRange<Int>?
+            if let spec = request.headers[.range] {
+                switch byteRange(spec, size: size) {
+                case .some(.some(let r)): range = r
+                case .some(.none):
+                    headers[.contentRange] = "bytes */\(size)"
+                    return Response(status: .rangeNotSatisfiable, headers: headers)
+                case .none: break  // not a single byte range: the whole file
+                }
+            }
+            let status: HTTPResponse.Status = range == nil ? .ok : .partialContent
+            let span = range ?? 0...max(0, size - 1)
+            let length = size == 0 ? 0 : span.count
+            headers[.contentLength] = "\(length)"
+            if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)" }
+            if request.method == .head || length == 0 { return Response(status: status, headers: headers) }
+            let body = try await files.loadFile(path: path, range: span, context: context)
+            return Response(status: status, headers: headers, body: body)
+        }
+    }
+
+    /// One `bytes=a-b`, `bytes=a-` or `bytes=-n` range: nil if the header is not one (serve the whole file),
+    /// `.some(nil)` if it cannot be satisfied.
+    static func byteRange(_ spec: String, size: Int) -> ClosedRange<Int>?? {
+        guard spec.hasPrefix("bytes="), !spec.contains(",") else { return nil }
+        let parts = spec.dropFirst(6).split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let a = parts[0].trimmingCharacters(in: .whitespaces), b = parts[1].trimmingCharacters(in: .whitespaces)
+        if a.isEmpty {
+            guard let n = Int(b), n > 0 else { return nil }
+            guard size > 0 else { return .some(nil) }
+            return .some(max(0, size - n)...(size - 1))
+        }
+        guard let start = Int(a), start >= 0 else { return nil }
+        let end = b.isEmpty ? size - 1 : (Int(b) ?? -1)
+        guard end >= start || b.isEmpty else { return nil }
+        guard start < size else { return .some(nil) }
+        return .some(start...min(end, size - 1))
+    }
+
+    static func plain(_ status: HTTPResponse.Status) -> Response {
+        let body = ByteBuffer(string: "\(status.code) \(status.reasonPhrase)\n")
+        return Response(status: status, headers: [.contentType: "text/plain; charset=utf-8", .contentLength: "\(body.readableBytes)"],
+                        body: .init(byteBuffer: body))
+    }
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func mediaType(_ path: String) -> String {
+        if path.hasSuffix(".rpm") { return "application/x-rpm" }
+        if path.hasSuffix(".xml") { return "text/xml" }
+        if path.hasSuffix(".gz") { return "application/x-gzip" }
+        if path.hasSuffix(".xz") { return "application/x-xz" }
+        return "application/octet-stream"
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f.string(from: date)
+    }
+}

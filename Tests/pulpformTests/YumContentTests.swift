@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+import PulpformTestKit
+@testable import PulpModel
+
+/// A real feed (rpmbuild, createrepo_c) served on 127.0.0.1, synced and published by `pulpform serve`, and
+/// installed from by a real dnf.
+@Suite("Real yum content", .serialized)
+struct YumContentTests {
+    /// A directory served by Python's http.server on an ephemeral port.
+    final class FeedServer {
+        let process = Process()
+        private(set) var port = 0
+        let log: String
+
+        init(directory: String, tmp: TempDir) throws {
+            log = tmp.path("feed-server.log")
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            for _ in 0..<300 {
+                if let text = try? String(contentsOfFile: log, encoding: .utf8), let r = text.range(of: "port "),
+                   let p = Int(text[r.upperBound...].prefix { $0.isNumber }) {
+                    port = p
+                    return
+                }
+                usleep(20_000)
+            }
+            throw CLI.CLIError(message: "the feed server did not start")
+        }
+
+        var url: String { "http://127.0.0.1:\(port)/" }
+        /// SIGKILL: the test process's blocked signals are inherited, SIGTERM among them.
+        deinit {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    static func fixture(_ dir: String, _ args: [String] = []) throws {
+        let p = Process()
+        p.executableURL = CLI.packageRoot.appendingPathComponent("scripts/make-yum-fixture.sh")
+        p.arguments = [dir] + args
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw CLI.CLIError(message: "scripts/make-yum-fixture.sh failed (\(p.terminationStatus)): rpm, createrepo-c and dnf must be installed")
+        }
+    }
+
+    static func json(_ args: [String]) throws -> JSONValue {
+        let r = try curl(args)
+        return (try? JSONValue.parse(r.out)) ?? .string(r.out + r.err)
+    }
+
+    /// Starts a sync (or any action) and waits for its tasks and what they spawn; returns the task reports.
+    static func run(_ server: ServeProcess, _ path: String, _ body: String = "{}") throws -> [JSONValue] {
+        let call = try json(["-X", "POST", server.base + path, "-H", "Content-Type: application/json", "-d", body])
+        var pending = call["spawned_tasks"]?.arrayValue?.compactMap { $0["_href"]?.stringValue } ?? []
+        var out: [JSONValue] = []
+        while !pending.isEmpty {
+            let href = pending.removeFirst()
+            var task: JSONValue = .null
+            for _ in 0..<1500 {
+                task = try json(["http://127.0.0.1:\(server.port)\(href)"])
+                if let s = task["state"]?.stringValue, ["finished", "error", "canceled", "skipped"].contains(s) { break }
+                usleep(20_000)
+            }
+            out.append(task)
+            pending += task["spawned_tasks"]?.arrayValue?.compactMap { $0["_href"]?.stringValue } ?? []
+        }
+        return out
+    }
+
+    static func createRepo(_ server: ServeProcess, _ id: String, feed: String, relativeURL: String) throws {
+        let body = """
+            {"id": "\(id)", "importer_type_id": "yum_importer", "importer_config": {"feed": "\(feed)", "num_retries": 0},
+             "distributors": [{"distributor_id": "yum", "distributor_type_id": "yum_distributor", "auto_publish": true,
+                               "distributor_config": {"relative_url": "\(relativeURL)", "http": true, "https": false}}]}
+            """
+        let r = try json(["-X", "POST", server.base + "repositories/", "-H", "Content-Type: application/json", "-d", body])
+        #expect(r["id"]?.stringValue == id, "\(r)")
+    }
+
+    static func dnf(_ tmp: TempDir, _ repoURL: String, _ args: [String]) throws -> (status: Int32, out: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["dnf", "-y", "-q", "--installroot=\(tmp.path("root"))", "--releasever=1", "--setopt=reposdir=/dev/null",
+                       "--setopt=cachedir=\(tmp.path("dnf-cache"))", "--setopt=install_weak_deps=False", "--nogpgcheck",
+                       "--disablerepo=*", "--repofrompath=pulpform,\(repoURL)", "--enablerepo=pulpform"] + args
+        let out = tmp.path("dnf.out")
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+    }
+
+    @Test("sync a real feed, publish it, and dnf installs a package and its dependency from /pulp/repos/; an update is seen")
+    func dnfInstalls() throws {
+        let tmp = try TempDir("pulpform-yum")
+        try Self.fixture(tmp.path("feed"))
+        let feed = try FeedServer(directory: tmp.path("feed"), tmp: tmp)
+        let server = try ServeProcess(store: tmp.path("pulpform.db"))
+        try Self.createRepo(server, "zoo", feed: feed.url, relativeURL: "a/b")
+
+        let first = try Self.run(server, "repositories/zoo/actions/sync/")
+        #expect(first.map { $0["state"]?.stringValue } == ["finished", "finished"], "sync, then the auto-publish: \(first)")
+        let result = first.first?["result"] ?? .null
+        #expect(result["added_count"] == 9 && result["updated_count"] == 0 && result["removed_count"] == 0, "\(result)")
+        #expect(result["details"]?["content"]?["details"]?["rpm_total"] == 6)
+        #expect(result["details"]?["content"]?["error_details"] == [])
+        let repo = try Self.json([server.base + "repositories/zoo/"])
+        #expect(repo["content_unit_counts"] == ["rpm": 3, "srpm": 3, "erratum": 1, "package_group": 1, "package_category": 1], "\(repo)")
+        #expect(repo["last_unit_added"]?.stringValue != nil)
+        let history = try Self.json([server.base + "repositories/zoo/history/sync/"])
+        #expect(history.arrayValue?.count == 1 && history.arrayValue?.first?["result"] == "success")
+
+        // The unchanged feed: skipped by its revision, 0/0/0.
+        let again = try Self.run(server, "repositories/zoo/actions/sync/")
+        #expect(again.first?["result"]?["added_count"] == 0 && again.first?["result"]?["updated_count"] == 0
+                && again.first?["result"]?["removed_count"] == 0, "\(again)")
+
+        // dnf, against pulpform's own server.
+        let url = "http://127.0.0.1:\(server.port)/pulp/repos/a/b/"
+        let install = try Self.dnf(tmp, url, ["install", "pulpform-app"])
+        #expect(install.status == 0, "\(install.out)")
+        let rpm = Process()
+        rpm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        rpm.arguments = ["rpm", "--root", tmp.path("root"), "-q", "pulpform-app", "pulpform-hello"]
+        let rpmOut = tmp.path("rpm.out")
+        _ = FileManager.default.createFile(atPath: rpmOut, contents: nil)
+        rpm.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: rpmOut))
+        try rpm.run()
+        rpm.waitUntilExit()
+        let installed = (try? String(contentsOfFile: rpmOut, encoding: .utf8)) ?? ""
+        #expect(installed.contains("pulpform-app-2.0-1.noarch") && installed.contains("pulpform-hello-1.1-1.noarch"), "\(installed)")
+        let advisories = try Self.dnf(tmp, url, ["updateinfo", "list", "--all"])
+        #expect(advisories.out.contains("PF-2026:0001"), "\(advisories.out)")
+        let group = try Self.dnf(tmp, url, ["group", "info", "pulpform-tools"])
+        #expect(group.out.contains("Pulpform tools") && group.out.contains("pulpform-app"), "\(group.out)")
+
+        // Serving: HEAD, a range, the ETag; nothing outside the trees.
+        let head = try curl(["-I", url + "pulpform-hello-1.1-1.noarch.rpm"])
+        #expect(head.out.contains("200") && head.out.lowercased().contains("content-length:") && head.out.lowercased().contains("etag:"), "\(head.out)")
+        let range = try curl(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", "-H", "Range: bytes=0-99", url + "pulpform-hello-1.1-1.noarch.rpm"])
+        #expect(range.out == "206 100", "\(range.out)")
+        for bad in ["/pulp/repos/a/b/..%2F..%2F..%2Fetc/passwd", "/pulp/repos/../../etc/passwd", "/pulp/repos/a/b/nope.rpm"] {
+            let r = try curl(["--path-as-is", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(server.port)\(bad)"])
+            #expect(["403", "404"].contains(r.out), "\(bad): \(r.out)")
+        }
+
+        // A newer version in the feed: the next sync adds it, the publish serves it, dnf upgrades.
+        try Self.fixture(tmp.path("feed"), ["--with-update"])
+        let update = try Self.run(server, "repositories/zoo/actions/sync/")
+        #expect(update.first?["result"]?["added_count"] == 2, "pulpform-hello 1.2 and its SRPM: \(update)")
+        let upgrade = try Self.dnf(tmp, url, ["--refresh", "upgrade"])
+        #expect(upgrade.status == 0, "\(upgrade.out)")
+        let after = try Self.dnf(tmp, url, ["list", "--installed", "pulpform-hello"])
+        #expect(after.out.contains("1.2-1"), "\(after.out)")
+        #expect(server.stop() == 0)
+    }
+
+    @Test("bad feeds: unreachable, no repomd, a truncated primary, a package with a wrong checksum")
+    func badFeeds() throws {
+        let tmp = try TempDir("pulpform-yum-bad")
+        try Self.fixture(tmp.path("feed"))
+        let feed = try FeedServer(directory: tmp.path("feed"), tmp: tmp)
+        let server = try ServeProcess(store: tmp.path("pulpform.db"))
+
+        // Nothing listens on port 9 of 127.0.0.1.
+        try Self.createRepo(server, "unreachable", feed: "http://127.0.0.1:9/", relativeURL: "u")
+        let unreachable = try Self.run(server, "repositories/unreachable/actions/sync/")
+        #expect(unreachable.first?["error"]?["code"] == "RPM1004", "\(unreachable)")
+
+        try Self.createRepo(server, "missing", feed: feed.url + "no/such/repo/", relativeURL: "m")
+        let missing = try Self.run(server, "repositories/missing/actions/sync/")
+        #expect(missing.first?["error"]?["code"] == "RPM1004", "\(missing)")
+        #expect(missing.first?["progress_report"]?["yum_importer"]?["metadata"]?["state"] == "FAILED")
+        #expect(missing.first?["progress_report"]?["yum_importer"]?["content"]?["state"] == "NOT_STARTED")
+
+        // A truncated primary: its checksum no longer matches repomd.
+        let repodata = tmp.path("feed/repodata")
+        let primary = try #require(try FileManager.default.contentsOfDirectory(atPath: repodata).first { $0.hasSuffix("primary.xml.gz") })
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: repodata + "/" + primary))
+        try tmp.write("truncated/repodata/repomd.xml", try String(contentsOfFile: repodata + "/repomd.xml", encoding: .utf8))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: tmp.path("truncated/repodata/" + primary)))
+        let truncatedFeed = try FeedServer(directory: tmp.path("truncated"), tmp: tmp)
+        try Self.createRepo(server, "truncated", feed: truncatedFeed.url, relativeURL: "t")
+        let truncated = try Self.run(server, "repositories/truncated/actions/sync/")
+        #expect(truncated.first?["error"]?["code"] == "RPM1006", "\(truncated)")
+        let t = try Self.json([server.base + "repositories/truncated/"])
+        #expect(t["content_unit_counts"] == [:], "nothing partial: \(t)")
+
+        // A package whose bytes changed after indexing: in error_details; the rest is synced.
+        let pkg = tmp.path("feed/Packages/pulpform-hello-1.0-1.noarch.rpm")
+        var rpmBytes = try Data(contentsOf: URL(fileURLWithPath: pkg))
+        rpmBytes[rpmBytes.count - 1] ^= 0xFF
+        try rpmBytes.write(to: URL(fileURLWithPath: pkg))
+        try Self.createRepo(server, "corrupt", feed: feed.url, relativeURL: "c")
+        let corrupt = try Self.run(server, "repositories/corrupt/actions/sync/")
+        #expect(corrupt.first?["state"] == "finished", "a failed package does not fail the sync: \(corrupt)")
+        let details = corrupt.first?["result"]?["details"]?["content"]?["error_details"]?.arrayValue ?? []
+        #expect(details.count == 1 && details.first?["error_code"] == "checksum_mismatch", "\(details)")
+        let c = try Self.json([server.base + "repositories/corrupt/"])
+        #expect(c["content_unit_counts"]?["rpm"] == 2, "\(c)")
+        #expect(server.stop() == 0)
+    }
+}

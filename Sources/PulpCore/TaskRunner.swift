@@ -205,7 +205,7 @@ struct TaskRunner: Sendable {
         }
         var repoChanged = false
         if added > 0 || removed > 0 {
-            repo.contentUnitCounts = try db.contentCounts(repoId: r).filter { $0.value > 0 }.mapValues(JSONValue.int)
+            repo.contentUnitCounts = try db.contentCounts(repoId: r).mapValues(JSONValue.int)
             if added > 0 { repo.lastUnitAdded = now }
             if removed > 0 { repo.lastUnitRemoved = now }
             repoChanged = true
@@ -247,7 +247,6 @@ struct TaskRunner: Sendable {
                                         result: .success, summary: .object(result.summary), details: result.details)
         try db.insertPublishHistory(entry)
         dist.lastPublish = now
-        for (k, v) in result.configUpdates where dist.config[k] == nil { dist.config[k] = v }
         try db.saveDistributor(dist)
         let report: JSONObject = result.details == .null ? [:] : [d: result.details]
         return TaskOutcome(result: .object(entry.json()), progressReport: report)

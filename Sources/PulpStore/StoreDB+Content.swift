@@ -90,17 +90,12 @@ extension StoreDB {
                        arguments: [StoreDB.json(metadata), now, unitId])
     }
 
-    /// Sets one snippet of the unit whose package checksum is `pkgid`, if that unit has none yet. Returns whether
-    /// a row changed.
-    @discardableResult
-    public func setRepodata(_ kind: RepodataKind, pkgid: String, unitIds: Set<String>, _ bytes: [UInt8]) throws -> Bool {
-        let ids = try String.fetchAll(db, cached: "SELECT unit_id FROM content_units WHERE pkgid = ?", arguments: [pkgid])
-        var changed = false
-        for id in ids where unitIds.contains(id) {
-            try db.execute(sql: "UPDATE unit_repodata SET \(kind.rawValue) = ? WHERE unit_id = ?", arguments: [Data(bytes), id])
-            changed = changed || db.changesCount > 0
-        }
-        return changed
+    /// Sets one snippet of the units whose package checksum is `pkgid`, where they have none yet.
+    public func setRepodata(_ kind: RepodataKind, pkgid: String, _ bytes: [UInt8]) throws {
+        try db.execute(sql: """
+            UPDATE unit_repodata SET \(kind.rawValue) = ?
+            WHERE \(kind.rawValue) IS NULL AND unit_id IN (SELECT unit_id FROM content_units WHERE pkgid = ?)
+            """, arguments: [Data(bytes), pkgid])
     }
 
     /// Records that a unit's file is in the content directory.

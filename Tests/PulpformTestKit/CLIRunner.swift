@@ -106,19 +106,25 @@ public final class ServeProcess {
     }
 }
 
-/// curl, as in the README.
-public func curl(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+/// Runs a tool found on the PATH (`env`'s lookup) and returns its exit status and output. Output goes to files,
+/// not pipes, so a tool that fills one while we wait cannot hang.
+public func runTool(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["curl", "-sS", "--max-time", "120"] + args
+    p.arguments = args
     let tmp = try TempDir()
     let o = tmp.path("out"), e = tmp.path("err")
     _ = FileManager.default.createFile(atPath: o, contents: nil)
     _ = FileManager.default.createFile(atPath: e, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: o))
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: e))
+    p.standardInput = FileHandle.nullDevice
     try p.run()
     p.waitUntilExit()
     return (p.terminationStatus, (try? String(contentsOfFile: o, encoding: .utf8)) ?? "", (try? String(contentsOfFile: e, encoding: .utf8)) ?? "")
 }
 
+/// curl, as in the README.
+public func curl(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+    try runTool(["curl", "-sS", "--max-time", "120"] + args)
+}

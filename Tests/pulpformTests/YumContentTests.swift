@@ -44,14 +44,9 @@ struct YumContentTests {
     }
 
     static func fixture(_ dir: String, _ args: [String] = []) throws {
-        let p = Process()
-        p.executableURL = CLI.packageRoot.appendingPathComponent("scripts/make-yum-fixture.sh")
-        p.arguments = [dir] + args
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw CLI.CLIError(message: "scripts/make-yum-fixture.sh failed (\(p.terminationStatus)): rpm, createrepo-c and dnf must be installed")
+        let r = try runTool([CLI.packageRoot.appendingPathComponent("scripts/make-yum-fixture.sh").path, dir] + args)
+        guard r.status == 0 else {
+            throw CLI.CLIError(message: "scripts/make-yum-fixture.sh failed (\(r.status)): rpm, createrepo-c and dnf must be installed\n\(r.err)")
         }
     }
 
@@ -90,19 +85,10 @@ struct YumContentTests {
     }
 
     static func dnf(_ tmp: TempDir, _ repoURL: String, _ args: [String]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["dnf", "-y", "-q", "--installroot=\(tmp.path("root"))", "--releasever=1", "--setopt=reposdir=/dev/null",
-                       "--setopt=cachedir=\(tmp.path("dnf-cache"))", "--setopt=install_weak_deps=False", "--nogpgcheck",
-                       "--disablerepo=*", "--repofrompath=pulpform,\(repoURL)", "--enablerepo=pulpform"] + args
-        let out = tmp.path("dnf.out")
-        _ = FileManager.default.createFile(atPath: out, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+        let r = try runTool(["dnf", "-y", "-q", "--installroot=\(tmp.path("root"))", "--releasever=1", "--setopt=reposdir=/dev/null",
+                             "--setopt=cachedir=\(tmp.path("dnf-cache"))", "--setopt=install_weak_deps=False", "--nogpgcheck",
+                             "--disablerepo=*", "--repofrompath=pulpform,\(repoURL)", "--enablerepo=pulpform"] + args)
+        return (r.status, r.out + r.err)
     }
 
     @Test("sync a real feed, publish it, and dnf installs a package and its dependency from /pulp/repos/; an update is seen")
@@ -134,15 +120,7 @@ struct YumContentTests {
         let url = "http://127.0.0.1:\(server.port)/pulp/repos/a/b/"
         let install = try Self.dnf(tmp, url, ["install", "pulpform-app"])
         #expect(install.status == 0, "\(install.out)")
-        let rpm = Process()
-        rpm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        rpm.arguments = ["rpm", "--root", tmp.path("root"), "-q", "pulpform-app", "pulpform-hello"]
-        let rpmOut = tmp.path("rpm.out")
-        _ = FileManager.default.createFile(atPath: rpmOut, contents: nil)
-        rpm.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: rpmOut))
-        try rpm.run()
-        rpm.waitUntilExit()
-        let installed = (try? String(contentsOfFile: rpmOut, encoding: .utf8)) ?? ""
+        let installed = try runTool(["rpm", "--root", tmp.path("root"), "-q", "pulpform-app", "pulpform-hello"]).out
         #expect(installed.contains("pulpform-app-2.0-1.noarch") && installed.contains("pulpform-hello-1.1-1.noarch"), "\(installed)")
         let advisories = try Self.dnf(tmp, url, ["updateinfo", "list", "--all"])
         #expect(advisories.out.contains("PF-2026:0001"), "\(advisories.out)")

@@ -7,65 +7,43 @@ public enum Comps {
 
     /// Reads one `<group>`, `<category>` or `<environment>` element's bytes into the unit's fields (without `repo_id`).
     public static func parse(_ bytes: [UInt8]) throws -> (typeId: String, fields: JSONObject) {
-        var scanner = XMLScanner(bytes)
         var root = ""
         var fields: JSONObject = [:]
-        var path: [String] = []
-        var text = ""
-        var lang: String?
         var translatedName: JSONObject = [:]
         var translatedDescription: JSONObject = [:]
         var packages: [String: [JSONValue]] = ["mandatory": [], "optional": [], "default": [], "conditional": []]
-        var requires: String?
-        var reqType = "mandatory"
         var groupIds: [JSONValue] = []
         var options: [JSONValue] = []
-        var optionDefault = false
-        while let event = try scanner.next() {
-            switch event {
-            case .start(let name, let a, let empty):
-                if path.isEmpty { root = name }
-                text = ""
-                lang = a["xml:lang"]
-                if name == "packagereq" {
-                    reqType = a["type"] ?? "mandatory"
-                    requires = a["requires"]
+        try XMLScanner.walk(bytes, start: { name, _, depth, _ in
+            if depth == 0 { root = name }
+        }, end: { name, a, value, depth, parent in
+            let lang = a["xml:lang"]
+            switch name {
+            case "id" where depth == 1: fields["id"] = .string(value)
+            case "name" where depth == 1:
+                if let lang { translatedName[lang] = .string(value) } else { fields["name"] = .string(value) }
+            case "description" where depth == 1:
+                if let lang { translatedDescription[lang] = .string(value) } else { fields["description"] = .string(value) }
+            case "default" where depth == 1: fields["default"] = .bool(value == "true")
+            case "uservisible" where depth == 1: fields["user_visible"] = .bool(value == "true")
+            case "langonly" where depth == 1: fields["langonly"] = .string(value)
+            case "display_order" where depth == 1: fields["display_order"] = Int(value).map(JSONValue.int) ?? .null
+            case "packagereq":
+                let type = a["type"] ?? "mandatory"
+                if type == "conditional" {
+                    packages["conditional", default: []].append([.string(value), .string(a["requires"] ?? "")])
+                } else {
+                    packages[type, default: []].append(.string(value))
                 }
-                if name == "groupid" { optionDefault = a["default"] == "true" }
-                if !empty { path.append(name) }
-            case .text(let t):
-                text += t
-            case .end(let name):
-                path.removeLast()
-                let value = text.trimmingSpace()
-                let parent = path.last
-                switch name {
-                case "id" where path.count == 1: fields["id"] = .string(value)
-                case "name" where path.count == 1:
-                    if let lang { translatedName[lang] = .string(value) } else { fields["name"] = .string(value) }
-                case "description" where path.count == 1:
-                    if let lang { translatedDescription[lang] = .string(value) } else { fields["description"] = .string(value) }
-                case "default" where path.count == 1: fields["default"] = .bool(value == "true")
-                case "uservisible" where path.count == 1: fields["user_visible"] = .bool(value == "true")
-                case "langonly" where path.count == 1: fields["langonly"] = .string(value)
-                case "display_order" where path.count == 1: fields["display_order"] = Int(value).map(JSONValue.int) ?? .null
-                case "packagereq":
-                    if reqType == "conditional" {
-                        packages["conditional", default: []].append([.string(value), .string(requires ?? "")])
-                    } else {
-                        packages[reqType, default: []].append(.string(value))
-                    }
-                case "groupid":
-                    if parent == "optionlist" {
-                        options.append(["group": .string(value), "default": .bool(optionDefault)])
-                    } else {
-                        groupIds.append(.string(value))
-                    }
-                default: break
+            case "groupid":
+                if parent == "optionlist" {
+                    options.append(["group": .string(value), "default": .bool(a["default"] == "true")])
+                } else {
+                    groupIds.append(.string(value))
                 }
-                text = ""
+            default: break
             }
-        }
+        })
         guard let typeId = elements[root] else { throw XMLError("<\(root)> is not a comps unit") }
         guard let id = fields["id"]?.stringValue, !id.isEmpty else { throw XMLError("a comps <\(root)> has no <id>") }
         fields["translated_name"] = .object(translatedName)

@@ -4,73 +4,58 @@ public import PulpModel
 public enum Erratum {
     /// Reads one `<update>` element's bytes into the unit's fields (the key `id` among them).
     public static func parse(_ bytes: [UInt8]) throws -> JSONObject {
-        var scanner = XMLScanner(bytes)
         var e: JSONObject = [:]
-        var path: [String] = []
-        var text = ""
         var references: [JSONValue] = []
         var pkglist: [JSONValue] = []
         var collection: JSONObject?
         var packages: [JSONValue] = []
         var package: JSONObject?
-        var sumType: String?
-        while let event = try scanner.next() {
-            switch event {
-            case .start(let name, let a, let empty):
-                text = ""
-                switch name {
-                case "update" where path.isEmpty:
-                    for (k, v) in a { e[k == "from" ? "from" : k] = .string(v) }
-                case "issued", "updated":
-                    if path.count == 1 { e[name] = .string(a["date"] ?? "") }
-                case "reference":
-                    var r: JSONObject = [:]
-                    for k in ["id", "href", "type", "title"] { r[k] = a[k].map(JSONValue.string) ?? .null }
-                    references.append(.object(r))
-                case "collection":
-                    collection = ["short": .string(a["short"] ?? "")]
-                    packages = []
-                case "package" where collection != nil:
-                    var p: JSONObject = [:]
-                    for k in ["name", "epoch", "version", "release", "arch", "src"] { p[k] = .string(a[k] ?? (k == "epoch" ? "0" : "")) }
-                    package = p
-                case "sum":
-                    sumType = a["type"]
-                case "reboot_suggested":
-                    if empty { e["reboot_suggested"] = .bool(true) }
-                default: break
-                }
-                if !empty { path.append(name) }
-            case .text(let t):
-                text += t
-            case .end(let name):
-                path.removeLast()
-                let value = text.trimmingSpace()
-                switch name {
-                case "id", "title", "rights", "release", "severity", "summary", "description", "solution", "pushcount":
-                    if path.count == 1 { e[name] = .string(value) }
-                case "name":
-                    if package == nil, collection != nil { collection?["name"] = .string(value) }
-                case "filename":
-                    package?["filename"] = .string(value)
-                case "sum":
-                    package?["sum"] = [.string(sumType ?? ""), .string(value)]
-                case "reboot_suggested":
-                    e["reboot_suggested"] = .bool(["true", "1", "yes", "True"].contains(value) || value.isEmpty)
-                case "package":
-                    if let p = package { packages.append(.object(p)) }
-                    package = nil
-                case "collection":
-                    if var c = collection {
-                        c["packages"] = .array(packages)
-                        pkglist.append(.object(c))
-                    }
-                    collection = nil
-                default: break
-                }
-                text = ""
+        try XMLScanner.walk(bytes, start: { name, a, depth, _ in
+            switch name {
+            case "update" where depth == 0:
+                for (k, v) in a { e[k] = .string(v) }
+            case "issued", "updated":
+                if depth == 1 { e[name] = .string(a["date"] ?? "") }
+            case "reference":
+                var r: JSONObject = [:]
+                for k in ["id", "href", "type", "title"] { r[k] = a[k].map(JSONValue.string) ?? .null }
+                references.append(.object(r))
+            case "collection":
+                collection = ["short": .string(a["short"] ?? "")]
+                packages = []
+            case "package" where collection != nil:
+                var p: JSONObject = [:]
+                for k in ["name", "epoch", "version", "release", "arch", "src"] { p[k] = .string(a[k] ?? (k == "epoch" ? "0" : "")) }
+                package = p
+            case "reboot_suggested":
+                // `<reboot_suggested/>` says yes; with text, its text says (at its end).
+                e["reboot_suggested"] = .bool(true)
+            default: break
             }
-        }
+        }, end: { name, attrs, value, depth, _ in
+            switch name {
+            case "id", "title", "rights", "release", "severity", "summary", "description", "solution", "pushcount":
+                if depth == 1 { e[name] = .string(value) }
+            case "name":
+                if package == nil, collection != nil { collection?["name"] = .string(value) }
+            case "filename":
+                package?["filename"] = .string(value)
+            case "sum":
+                package?["sum"] = [.string(attrs["type"] ?? ""), .string(value)]
+            case "reboot_suggested":
+                e["reboot_suggested"] = .bool(["true", "1", "yes", "True"].contains(value) || value.isEmpty)
+            case "package":
+                if let p = package { packages.append(.object(p)) }
+                package = nil
+            case "collection":
+                if var c = collection {
+                    c["packages"] = .array(packages)
+                    pkglist.append(.object(c))
+                }
+                collection = nil
+            default: break
+            }
+        })
         guard let id = e["id"]?.stringValue, !id.isEmpty else { throw XMLError("an <update> has no <id>") }
         e["references"] = .array(references)
         e["pkglist"] = .array(pkglist)

@@ -72,66 +72,51 @@ public struct PrimaryPackage: Sendable, Equatable {
 
     /// Reads one `<package>` element's bytes.
     public static func parse(_ bytes: [UInt8]) throws -> PrimaryPackage {
-        var scanner = XMLScanner(bytes)
         var p = PrimaryPackage()
-        var path: [String] = []
-        var text = ""
-        var attrs: [String: String] = [:]
-        while let event = try scanner.next() {
-            switch event {
-            case .start(let name, let a, let empty):
-                attrs = a
-                text = ""
-                switch name {
-                case "version":
-                    p.epoch = a["epoch"].flatMap { $0.isEmpty ? nil : $0 } ?? "0"
-                    p.version = a["ver"] ?? ""
-                    p.release = a["rel"] ?? ""
-                case "location":
-                    p.locationHref = a["href"] ?? ""
-                    p.locationBase = a["xml:base"]
-                case "size":
-                    p.size = Int(a["package"] ?? "") ?? 0
-                    p.installedSize = Int(a["installed"] ?? "")
-                case "time":
-                    p.time = Int(a["file"] ?? "")
-                    p.buildTime = Int(a["build"] ?? "")
-                case "rpm:header-range":
-                    if let s = Int(a["start"] ?? ""), let e = Int(a["end"] ?? "") { p.headerRange = (s, e) }
-                case "rpm:entry":
-                    var entry: JSONObject = ["name": .string(a["name"] ?? "")]
-                    for k in ["flags", "epoch", "version", "release"] {
-                        entry[k] = a[k == "version" ? "ver" : (k == "release" ? "rel" : k)].map(JSONValue.string) ?? .null
-                    }
-                    if path.last == "rpm:provides" { p.provides.append(.object(entry)) }
-                    if path.last == "rpm:requires" { p.requires.append(.object(entry)) }
-                default: break
+        try XMLScanner.walk(bytes, start: { name, a, _, parent in
+            switch name {
+            case "version":
+                p.epoch = a["epoch"].flatMap { $0.isEmpty ? nil : $0 } ?? "0"
+                p.version = a["ver"] ?? ""
+                p.release = a["rel"] ?? ""
+            case "location":
+                p.locationHref = a["href"] ?? ""
+                p.locationBase = a["xml:base"]
+            case "size":
+                p.size = Int(a["package"] ?? "") ?? 0
+                p.installedSize = Int(a["installed"] ?? "")
+            case "time":
+                p.time = Int(a["file"] ?? "")
+                p.buildTime = Int(a["build"] ?? "")
+            case "rpm:header-range":
+                if let s = Int(a["start"] ?? ""), let e = Int(a["end"] ?? "") { p.headerRange = (s, e) }
+            case "rpm:entry":
+                var entry: JSONObject = ["name": .string(a["name"] ?? "")]
+                for k in ["flags", "epoch", "version", "release"] {
+                    entry[k] = a[k == "version" ? "ver" : (k == "release" ? "rel" : k)].map(JSONValue.string) ?? .null
                 }
-                if !empty { path.append(name) }
-            case .text(let t):
-                text += t
-            case .end(let name):
-                path.removeLast()
-                let value = text.trimmingSpace()
-                switch (name, path.count) {
-                case ("name", 1): p.name = value
-                case ("arch", 1): p.arch = value
-                case ("checksum", 1):
-                    p.checksumType = attrs["type"].map { $0.lowercased() == "sha" ? "sha1" : $0.lowercased() } ?? ""
-                    p.checksum = value
-                case ("summary", 1): p.summary = value
-                case ("description", 1): p.description = value
-                case ("url", 1): p.url = value
-                case ("rpm:license", 2): p.license = value
-                case ("rpm:vendor", 2): p.vendor = value
-                case ("rpm:group", 2): p.group = value
-                case ("rpm:buildhost", 2): p.buildhost = value
-                case ("rpm:sourcerpm", 2): p.sourcerpm = value
-                default: break
-                }
-                text = ""
+                if parent == "rpm:provides" { p.provides.append(.object(entry)) }
+                if parent == "rpm:requires" { p.requires.append(.object(entry)) }
+            default: break
             }
-        }
+        }, end: { name, attrs, value, depth, _ in
+            switch (name, depth) {
+            case ("name", 1): p.name = value
+            case ("arch", 1): p.arch = value
+            case ("checksum", 1):
+                p.checksumType = attrs["type"].map { $0.lowercased() == "sha" ? "sha1" : $0.lowercased() } ?? ""
+                p.checksum = value
+            case ("summary", 1): p.summary = value
+            case ("description", 1): p.description = value
+            case ("url", 1): p.url = value
+            case ("rpm:license", 2): p.license = value
+            case ("rpm:vendor", 2): p.vendor = value
+            case ("rpm:group", 2): p.group = value
+            case ("rpm:buildhost", 2): p.buildhost = value
+            case ("rpm:sourcerpm", 2): p.sourcerpm = value
+            default: break
+            }
+        })
         guard !p.name.isEmpty, !p.version.isEmpty, !p.arch.isEmpty, !p.checksum.isEmpty, !p.locationHref.isEmpty else {
             throw XMLError("a <package> lacks its name, version, arch, checksum or location")
         }

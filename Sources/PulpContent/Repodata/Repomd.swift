@@ -44,54 +44,38 @@ public struct Repomd: Sendable, Equatable {
     ]
 
     public static func parse(_ bytes: [UInt8]) throws -> Repomd {
-        var scanner = XMLScanner(bytes)
         var revision = 0
         var entries: [RepomdEntry] = []
         var sawRoot = false
         var current: RepomdEntry?
-        var path: [String] = []
-        var text = ""
-        var attributes: [String: String] = [:]
-        while let event = try scanner.next() {
-            switch event {
-            case .start(let name, let attrs, let empty):
-                if path.isEmpty {
-                    guard name == "repomd" else { throw XMLError("the root element is <\(name)>, not <repomd>") }
-                    sawRoot = true
-                }
-                if name == "data" && path.count == 1 {
-                    current = RepomdEntry(type: attrs["type"] ?? "", href: "", checksumType: "", checksum: "")
-                }
-                if name == "location", current != nil { current?.href = attrs["href"] ?? "" }
-                attributes = attrs
-                text = ""
-                if !empty { path.append(name) }
-            case .text(let t):
-                text += t
-            case .end(let name):
-                path.removeLast()
-                let value = text.trimmingSpace()
-                if path.count == 1 && name == "revision" { revision = Int(value) ?? 0 }
-                if current != nil {
-                    switch name {
-                    case "checksum":
-                        current?.checksumType = attributes["type"] ?? ""
-                        current?.checksum = value
-                    case "open-checksum":
-                        current?.openChecksumType = attributes["type"]
-                        current?.openChecksum = value
-                    case "size": current?.size = Int(value)
-                    case "open-size": current?.openSize = Int(value)
-                    case "timestamp": current?.timestamp = Int(value) ?? Double(value).map { Int($0) }
-                    case "data":
-                        if let c = current, !c.type.isEmpty, !c.href.isEmpty { entries.append(c) }
-                        current = nil
-                    default: break
-                    }
-                }
-                text = ""
+        try XMLScanner.walk(bytes, start: { name, attrs, depth, _ in
+            if depth == 0 {
+                guard name == "repomd" else { throw XMLError("the root element is <\(name)>, not <repomd>") }
+                sawRoot = true
             }
-        }
+            if name == "data" && depth == 1 {
+                current = RepomdEntry(type: attrs["type"] ?? "", href: "", checksumType: "", checksum: "")
+            }
+            if name == "location", current != nil { current?.href = attrs["href"] ?? "" }
+        }, end: { name, attrs, value, depth, _ in
+            if depth == 1 && name == "revision" { revision = Int(value) ?? 0 }
+            guard current != nil else { return }
+            switch name {
+            case "checksum":
+                current?.checksumType = attrs["type"] ?? ""
+                current?.checksum = value
+            case "open-checksum":
+                current?.openChecksumType = attrs["type"]
+                current?.openChecksum = value
+            case "size": current?.size = Int(value)
+            case "open-size": current?.openSize = Int(value)
+            case "timestamp": current?.timestamp = Int(value) ?? Double(value).map { Int($0) }
+            case "data":
+                if let c = current, !c.type.isEmpty, !c.href.isEmpty { entries.append(c) }
+                current = nil
+            default: break
+            }
+        })
         guard sawRoot else { throw XMLError("no <repomd> element") }
         return Repomd(revision: revision, entries: entries)
     }

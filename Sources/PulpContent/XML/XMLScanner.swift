@@ -236,3 +236,34 @@ public struct XMLScanner {
         return out
     }
 }
+
+extension XMLScanner {
+    /// Walks a whole document, keeping the path and each element's text, for the readers of repodata elements.
+    /// - `start` sees each start tag with its depth (0 for the root) and its parent's name. An element that closes
+    ///   itself (`<a/>`) is seen by `start` only.
+    /// - `end` sees each element that closes, with its attributes, its own text (trimmed), its depth and its
+    ///   parent's name.
+    public static func walk(
+        _ bytes: [UInt8],
+        start: (_ name: String, _ attributes: [String: String], _ depth: Int, _ parent: String?) throws -> Void,
+        end: (_ name: String, _ attributes: [String: String], _ text: String, _ depth: Int, _ parent: String?) throws -> Void
+    ) throws {
+        var scanner = XMLScanner(bytes)
+        var open: [(name: String, attributes: [String: String])] = []
+        var text = ""
+        while let event = try scanner.next() {
+            switch event {
+            case .start(let name, let attributes, let empty):
+                text = ""
+                try start(name, attributes, open.count, open.last?.name)
+                if !empty { open.append((name, attributes)) }
+            case .text(let t):
+                text += t
+            case .end:
+                guard let element = open.popLast() else { break }
+                try end(element.name, element.attributes, text.trimmingSpace(), open.count, open.last?.name)
+                text = ""
+            }
+        }
+    }
+}

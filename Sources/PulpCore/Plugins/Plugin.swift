@@ -78,8 +78,6 @@ public struct PublishResult: Sendable {
 
     /// The history entry's `details` (the step reports), and the task's last progress report.
     public var details: JSONValue = .null
-    /// Merged into the distributor's config (the first publish writes the checksum type it used).
-    public var configUpdates: JSONObject = [:]
 
     public init(summary: JSONObject = [:]) { self.summary = summary }
 }

@@ -64,7 +64,6 @@ struct YumPublish {
     let relativeURL: String
     let http: Bool
     let checksumType: ChecksumType
-    let writeChecksumType: Bool
     var steps = PublishSteps()
 
     init(request: PublishRequest, store: PulpStore, content: ContentDirectory) throws {
@@ -95,10 +94,10 @@ struct YumPublish {
                 throw PulpError.wrapped("Configuration errors:\nInvalid checksum type [\(name)]")
             }
             checksumType = t
-            writeChecksumType = false
         } else {
+            // Pulp 2.8 writes the type it chose into the config on the first publish; pulpform does not, so a
+            // reconciled distributor shows no drift after it publishes (pulp2-compat.md).
             checksumType = request.repository?.scratchpad["checksum_type"]?.stringValue.flatMap { ChecksumType(pulp: $0) } ?? .sha256
-            writeChecksumType = true
         }
         if !errors.isEmpty { throw PulpError.wrapped("Configuration errors:\n" + errors.joined(separator: "\n")) }
     }
@@ -124,9 +123,6 @@ struct YumPublish {
         }
         var result = PublishResult(summary: steps.summary)
         result.details = .array(steps.steps.map(JSONValue.object))
-        // Pulp 2.8 writes the checksum type into the config here; pulpform does not, so a reconciled distributor
-        // shows no drift after its first publish (pulp2-compat.md).
-        _ = writeChecksumType
         return result
     }
 
@@ -187,11 +183,7 @@ struct YumPublish {
                 func s(_ key: String) -> String { k[key]?.stringValue ?? "" }
                 seen.insert("\(s("name"))\u{0}\(s("epoch"))\u{0}\(s("version"))\u{0}\(s("release"))\u{0}\(s("arch"))")
                 if let sha = unit.fileSha256, let filename = unit.metadata["filename"]?.stringValue, !filename.contains("/") {
-                    let target = tree.appendingPathComponent(filename).path
-                    let source = content.unitPath(sha256: sha)
-                    if link(source, target) != 0 {
-                        try FileManager.default.copyItem(atPath: source, toPath: target)
-                    }
+                    try Self.linkOrCopy(content.unitPath(sha256: sha), to: tree.appendingPathComponent(filename).path)
                 }
                 if let p = snippets[.primary] { try primary.gzip.write(p); try primary.gzip.write("\n") }
                 if let f = snippets[.filelists] { try filelists.gzip.write(f); try filelists.gzip.write("\n") }
@@ -255,10 +247,7 @@ struct YumPublish {
             guard let sha = f.fileSha256, let type = f.unitKey["data_type"]?.stringValue else { continue }
             let name = f.metadata["relative_path"]?.stringValue ?? "\(sha)-\(type)"
             guard !name.contains("/"), !name.isEmpty else { continue }
-            let target = repodata.appendingPathComponent(name).path
-            if link(content.unitPath(sha256: sha), target) != 0 {
-                try FileManager.default.copyItem(atPath: content.unitPath(sha256: sha), toPath: target)
-            }
+            try Self.linkOrCopy(content.unitPath(sha256: sha), to: repodata.appendingPathComponent(name).path)
             let sum = f.metadata["checksum"]?.stringValue ?? sha
             let sumType = f.metadata["checksum_type"]?.stringValue ?? "sha256"
             entries.append(RepomdEntry(type: type, href: "repodata/\(name)", checksumType: sumType, checksum: sum,
@@ -289,6 +278,11 @@ struct YumPublish {
         steps.set("generate sqlite", "SKIPPED")
         steps.set("publish_directory", "IN_PROGRESS")
         await report()
+    }
+
+    /// A hard link into the content directory, or a copy where the file system refuses one.
+    static func linkOrCopy(_ source: String, to target: String) throws {
+        if link(source, target) != 0 { try FileManager.default.copyItem(atPath: source, toPath: target) }
     }
 
     /// Moves the tree under `master/<repo>/<stamp>` and points `http/repos/<relative_url>` at it with one

@@ -134,12 +134,11 @@ final class YumSync {
             }
             var wanted = try await readPrimary(primary, file: primaryFile)
             wanted = retain(wanted)
-            let newIds = Set(wanted.filter(\.isNew).map(\.unitId))
-            if !newIds.isEmpty {
+            if wanted.contains(where: \.isNew) {
                 for kind in [RepodataKind.filelists, .other] {
                     let type = kind == .filelists ? "filelists" : "other"
                     if let entry = repomd.entry(type), let file = files[type] {
-                        try await readSnippets(entry, file: file, kind: kind, newIds: newIds, pkgids: Set(wanted.filter(\.isNew).map(\.checksum)))
+                        try await readSnippets(entry, file: file, kind: kind, pkgids: Set(wanted.filter(\.isNew).map(\.checksum)))
                     }
                 }
             }
@@ -332,7 +331,7 @@ final class YumSync {
             return out
         }
         var byDigest: [String: PrimaryPackage] = [:]
-        for (p, _) in batch { byDigest[UnitKey.digest(p.unitKey)] = p }
+        for (i, (p, _)) in batch.enumerated() { byDigest[rows[i].0.keyDigest] = p }
         var out: [WantedPackage] = []
         for (unit, isNew) in resolved {
             guard let p = byDigest[unit.keyDigest] else { continue }
@@ -359,7 +358,7 @@ final class YumSync {
     }
 
     /// Reads filelists or other, storing the snippets of the packages this sync created.
-    private func readSnippets(_ entry: RepomdEntry, file: String, kind: RepodataKind, newIds: Set<String>, pkgids: Set<String>) async throws {
+    private func readSnippets(_ entry: RepomdEntry, file: String, kind: RepodataKind, pkgids: Set<String>) async throws {
         let store = self.store
         try await eachElement(entry, file: file, names: ["package"]) { elements in
             let part = elements.compactMap { _, bytes -> (String, [UInt8])? in
@@ -368,7 +367,7 @@ final class YumSync {
             }
             guard !part.isEmpty else { return }
             try await store.write { db in
-                for (pkgid, bytes) in part { try db.setRepodata(kind, pkgid: pkgid, unitIds: newIds, bytes) }
+                for (pkgid, bytes) in part { try db.setRepodata(kind, pkgid: pkgid, bytes) }
             }
         }
     }

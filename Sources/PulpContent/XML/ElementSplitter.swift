@@ -41,9 +41,10 @@ public struct ElementSplitter {
             if let cur = current {
                 // Look for the end tag.
                 let name = names[cur.name]
-                guard let end = findEnd(name, from: scan) else {
-                    // Keep scanning from near the end next time (an end tag may straddle chunks).
-                    scan = max(cur.start, buffer.count - name.count - 3)
+                let (found, resume) = findEnd(name, from: scan)
+                guard let end = found else {
+                    // Next time, scan again from where a tag may straddle the chunks.
+                    scan = max(cur.start, resume)
                     if buffer.count - cur.start > maxElementBytes {
                         throw XMLError("an element <\(String(decoding: name, as: UTF8.self))> is larger than \(maxElementBytes) bytes")
                     }
@@ -92,6 +93,12 @@ public struct ElementSplitter {
         while i < n {
             guard let lt = indexOf(UInt8(ascii: "<"), from: i) else {
                 scan = n
+                return nil
+            }
+            // Decide nothing about a tag until its first `>` has arrived: a name, `<!--` or `<![CDATA[` may be cut
+            // between chunks.
+            guard indexOf(UInt8(ascii: ">"), from: lt) != nil else {
+                scan = lt
                 return nil
             }
             // Comments and CDATA may hold anything.
@@ -154,24 +161,36 @@ public struct ElementSplitter {
         return nil
     }
 
-    /// The index after `</name>` (spaces allowed before `>`), searching from `from`.
-    private func findEnd(_ name: [UInt8], from: Int) -> Int? {
+    /// The index after `</name>` (spaces allowed before `>`), searching from `from`; or nil and where to search
+    /// again once more bytes arrive (a tag cut between chunks is read again whole).
+    private func findEnd(_ name: [UInt8], from: Int) -> (Int?, Int) {
+        let cdata = Array("<![CDATA[".utf8)
+        let close = Array("</".utf8) + name
         var i = from
         while let lt = indexOf(UInt8(ascii: "<"), from: i) {
-            if lt + 1 < buffer.count, buffer[lt + 1] == UInt8(ascii: "/"), hasPrefix(name, at: lt + 2) {
-                var j = lt + 2 + name.count
-                while j < buffer.count, XMLScanner.isSpace(buffer[j]) { j += 1 }
-                if j >= buffer.count { return nil }
-                if buffer[j] == UInt8(ascii: ">") { return j + 1 }
-            }
-            if hasPrefix("<![CDATA[", at: lt) {
-                guard let close = find(Array("]]>".utf8), from: lt + 9) else { return nil }
-                i = close + 3
+            if couldStart(cdata, at: lt) || couldStart(close, at: lt) { return (nil, lt) }
+            if hasPrefix(cdata, at: lt) {
+                guard let end = find(Array("]]>".utf8), from: lt + cdata.count) else { return (nil, lt) }
+                i = end + 3
                 continue
+            }
+            if hasPrefix(close, at: lt) {
+                var j = lt + close.count
+                while j < buffer.count, XMLScanner.isSpace(buffer[j]) { j += 1 }
+                if j >= buffer.count { return (nil, lt) }
+                if buffer[j] == UInt8(ascii: ">") { return (j + 1, lt) }
             }
             i = lt + 1
         }
-        return nil
+        return (nil, buffer.count)
+    }
+
+    /// Whether the buffer ends inside what could still become `p` at `i`.
+    private func couldStart(_ p: [UInt8], at i: Int) -> Bool {
+        let left = buffer.count - i
+        guard left < p.count else { return false }
+        for k in 0..<left where buffer[i + k] != p[k] { return false }
+        return true
     }
 
     private func indexOf(_ byte: UInt8, from: Int) -> Int? {

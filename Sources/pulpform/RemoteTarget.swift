@@ -18,6 +18,11 @@ struct TargetOptions: ParsableArguments {
                                             valueName: "path"))
     var store: String?
 
+    @Option(name: .long, help: ArgumentHelp("Where unit files and published trees live (embedded store).",
+                                            discussion: "Defaults to <store name>-content beside the store file.",
+                                            valueName: "dir"))
+    var contentDir: String?
+
     @Option(name: .long, help: ArgumentHelp("A live Pulp v2 server instead of the embedded store, e.g. https://pulp.example.com/.",
                                             valueName: "url"))
     var target: String?
@@ -51,6 +56,7 @@ struct TargetOptions: ParsableArguments {
                 throw ValidationError("a password on the command line is refused: use PULPFORM_PASSWORD or --credentials FILE")
             }
             if store != nil { throw ValidationError("--store and --target cannot be used together") }
+            if contentDir != nil { throw ValidationError("--content-dir and --target cannot be used together") }
         }
         guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
     }
@@ -73,8 +79,10 @@ struct TargetOptions: ParsableArguments {
     /// Opens the target. `manifests` locate the default state file.
     func open(readOnly: Bool, workers: Int = 4, manifests: [String]) throws -> ReconcileTarget {
         guard let target else {
-            let store = try StoreOptions(store: store).open(readOnly: readOnly)
-            let embedded = EmbeddedTarget(store: store, workers: workers, readOnly: readOnly)
+            var options = StoreOptions(store: store)
+            options.contentDir = contentDir
+            let store = try options.open(readOnly: readOnly)
+            let embedded = EmbeddedTarget(store: store, workers: workers, readOnly: readOnly, content: options.contentDirectory)
             return ReconcileTarget(pulp: embedded.pulp, state: embedded.state, locker: StoreLocker(storePath: store.path),
                                    description: embedded.description, embedded: embedded, client: nil)
         }

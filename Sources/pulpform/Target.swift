@@ -4,6 +4,7 @@ import Foundation
 import PulpContract
 import PulpCore
 import PulpModel
+import PulpContent
 import PulpStore
 import Reconciler
 
@@ -17,9 +18,9 @@ struct EmbeddedTarget {
     let pulp: LocalPulp
     let state: StoreReconcilerState
 
-    init(store: PulpStore, workers: Int = 4, readOnly: Bool = false) {
+    init(store: PulpStore, workers: Int = 4, readOnly: Bool = false, content: ContentDirectory? = nil) {
         self.store = store
-        pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash)
+        pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash, contentDirectory: content)
         state = StoreReconcilerState(store: pulp, readOnly: readOnly)
     }
 

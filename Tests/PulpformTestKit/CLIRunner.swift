@@ -93,9 +93,15 @@ public final class ServeProcess {
     public var base: String { "http://127.0.0.1:\(port)/pulp/api/v2/" }
     public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// SIGKILL, then wait: a crash, with nothing cleaned up.
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// SIGTERM, then wait; returns the exit status.
     public func stop() -> Int32 {
-        kill(process.processIdentifier, SIGTERM)
+        Foundation.kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         return process.terminationStatus
     }

@@ -74,7 +74,7 @@ struct SchemaTests {
         #expect(try checkSchema("schemas/manifest.schema.json", [good]).0 == 0)
     }
 
-    @Test("plan JSON validates against schemas/plan.schema.json: creates, updates, replaces, deletes")
+    @Test("plan JSON validates against schemas/plan.schema.json: creates, updates, replaces, deletes, syncs")
     func planValidates() throws {
         let w = try Workspace()
         w.env.merge(exampleEnvironment) { $1 }
@@ -94,6 +94,7 @@ struct SchemaTests {
               - id: zoo
                 importer:
                   type: iso_importer
+                  sync_after_create: true
                   config:
                     feed: https://cdn.example.com/zoo/
                     proxy_password: {env: PROXY_PASSWORD}
@@ -102,7 +103,7 @@ struct SchemaTests {
         let json = try JSONValue.parse(changed.stdout)
         plans.append(json)
         let actions = Set((json["resource_changes"]?.arrayValue ?? []).compactMap { $0["change"]?["actions"]?.serialized() })
-        #expect(actions == ["[\"delete\",\"create\"]", "[\"delete\"]"], "a replace and deletions")
+        #expect(actions == ["[\"delete\",\"create\"]", "[\"delete\"]", "[\"sync\"]"], "a replace, deletions and a sync after create")
         let (status, output) = try checkSchema("schemas/plan.schema.json", plans)
         #expect(status == 0, "\(output)")
     }

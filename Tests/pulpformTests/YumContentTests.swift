@@ -7,17 +7,24 @@ import PulpformTestKit
 /// installed from by a real dnf.
 @Suite("Real yum content", .serialized)
 struct YumContentTests {
-    /// A directory served by Python's http.server on an ephemeral port.
+    /// A directory served by Python's http.server on an ephemeral port. With `misbehaving`, a threaded server
+    /// whose packages can stall or trickle (see `misbehavingServer`).
     final class FeedServer {
         let process = Process()
         private(set) var port = 0
         let log: String
 
-        init(directory: String, tmp: TempDir) throws {
-            log = tmp.path("feed-server.log")
+        init(directory: String, tmp: TempDir, misbehaving: Bool = false) throws {
+            log = tmp.path("feed-server-\(UUID().uuidString.prefix(8)).log")
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
+            if misbehaving {
+                let script = tmp.path("misbehaving-feed.py")
+                try YumContentTests.misbehavingServer.write(toFile: script, atomically: true, encoding: .utf8)
+                process.arguments = ["python3", "-u", script, directory]
+            } else {
+                process.arguments = ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory]
+            }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = handle
             process.standardError = handle
@@ -42,6 +49,46 @@ struct YumContentTests {
             }
         }
     }
+
+    /// A feed server that misbehaves on purpose. Paths under `/stall/` never answer. Packages (`*.rpm`) follow
+    /// the `.mode` file in the served directory: `stall` sends the headers and then nothing; `trickle` sends 256
+    /// bytes every 0.2 s; anything else serves them normally.
+    static let misbehavingServer = """
+        import http.server, os, sys, time
+        root = sys.argv[1]
+        def mode():
+            try:
+                return open(os.path.join(root, '.mode')).read().strip()
+            except OSError:
+                return ''
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=root, **kwargs)
+            def log_message(self, *args):
+                pass
+            def do_GET(self):
+                if self.path.startswith('/stall/'):
+                    time.sleep(300)
+                    return
+                if self.path.endswith('.rpm') and mode() in ('stall', 'trickle'):
+                    data = open(self.translate_path(self.path), 'rb').read()
+                    self.send_response(200)
+                    self.send_header('Content-Length', str(len(data)))
+                    self.end_headers()
+                    if mode() == 'stall':
+                        time.sleep(300)
+                        return
+                    for i in range(0, len(data), 256):
+                        self.wfile.write(data[i:i + 256])
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
+                super().do_GET()
+        server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        server.daemon_threads = True
+        print('listening on port', server.server_address[1], flush=True)
+        server.serve_forever()
+        """
 
     static func fixture(_ dir: String, _ args: [String] = []) throws {
         let r = try runTool([CLI.packageRoot.appendingPathComponent("scripts/make-yum-fixture.sh").path, dir] + args)
@@ -74,9 +121,11 @@ struct YumContentTests {
         return out
     }
 
-    static func createRepo(_ server: ServeProcess, _ id: String, feed: String, relativeURL: String) throws {
+    /// `importer`: more importer config, as JSON members (`"read_timeout": 2`).
+    static func createRepo(_ server: ServeProcess, _ id: String, feed: String, relativeURL: String, importer: String = "") throws {
         let body = """
-            {"id": "\(id)", "importer_type_id": "yum_importer", "importer_config": {"feed": "\(feed)", "num_retries": 0},
+            {"id": "\(id)", "importer_type_id": "yum_importer",
+             "importer_config": {"feed": "\(feed)", "num_retries": 0\(importer.isEmpty ? "" : ", " + importer)},
              "distributors": [{"distributor_id": "yum", "distributor_type_id": "yum_distributor", "auto_publish": true,
                                "distributor_config": {"relative_url": "\(relativeURL)", "http": true, "https": false}}]}
             """
@@ -192,5 +241,95 @@ struct YumContentTests {
         let c = try Self.json([server.base + "repositories/corrupt/"])
         #expect(c["content_unit_counts"]?["rpm"] == 2, "\(c)")
         #expect(server.stop() == 0)
+    }
+
+    /// The files under `dir` (recursively), relative paths.
+    static func files(_ dir: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: dir) else { return [] }
+        return e.compactMap { $0 as? String }.filter {
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: dir + "/" + $0, isDirectory: &isDir) && !isDir.boolValue
+        }.sorted()
+    }
+
+    /// Every unit file is whole: its name is the sha256 of its bytes.
+    static func expectWholeUnits(_ content: String, count: Int) throws {
+        let units = files(content + "/units")
+        #expect(units.count == count, "\(units)")
+        for unit in units {
+            let sum = try runTool(["sha256sum", content + "/units/" + unit]).out.prefix(64)
+            #expect(unit.hasSuffix("/" + sum), "\(unit) holds bytes whose sha256 is \(sum)")
+        }
+    }
+
+    @Test("a feed that answers slowly: metadata and packages time out (read_timeout), with the right error, nothing partial")
+    func slowFeed() throws {
+        let tmp = try TempDir("pulpform-yum-slow")
+        try Self.fixture(tmp.path("feed"))
+        try tmp.write("feed/.mode", "stall")
+        let feed = try FeedServer(directory: tmp.path("feed"), tmp: tmp, misbehaving: true)
+        let content = tmp.path("content")
+        let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", content])
+
+        // repomd never comes.
+        try Self.createRepo(server, "stalled", feed: feed.url + "stall/", relativeURL: "s", importer: #""read_timeout": 2"#)
+        let stalled = try Self.run(server, "repositories/stalled/actions/sync/")
+        #expect(stalled.first?["state"] == "error" && stalled.first?["error"]?["code"] == "RPM1004", "\(stalled)")
+        #expect(stalled.first?["error"]?["description"]?.stringValue?.contains("timed out") == true, "\(stalled)")
+
+        // The metadata comes, the packages stall after their headers: each is in error_details, the rest is stored.
+        try Self.createRepo(server, "trickle", feed: feed.url, relativeURL: "t", importer: #""read_timeout": 2"#)
+        let slow = try Self.run(server, "repositories/trickle/actions/sync/")
+        #expect(slow.first?["state"] == "finished", "\(slow)")
+        let details = slow.first?["result"]?["details"]?["content"]?["error_details"]?.arrayValue ?? []
+        #expect(details.count == 6, "three RPMs and three SRPMs: \(details)")
+        let repo = try Self.json([server.base + "repositories/trickle/"])
+        #expect(repo["content_unit_counts"] == ["erratum": 1, "package_group": 1, "package_category": 1], "\(repo)")
+        // No unit file, and nothing left in the server's temporary directory but its lock.
+        try Self.expectWholeUnits(content, count: 0)
+        #expect(Self.files(content + "/tmp").allSatisfy { $0.hasSuffix("/.lock") }, "\(Self.files(content + "/tmp"))")
+        #expect(server.stop() == 0)
+    }
+
+    @Test("a sync killed with SIGKILL mid-download: the restarted server runs it again and converges, nothing partial left")
+    func killedSync() throws {
+        let tmp = try TempDir("pulpform-yum-kill")
+        try Self.fixture(tmp.path("feed"))
+        try tmp.write("feed/.mode", "trickle")
+        let feed = try FeedServer(directory: tmp.path("feed"), tmp: tmp, misbehaving: true)
+        let content = tmp.path("content")
+        let first = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", content])
+        try Self.createRepo(first, "zoo", feed: feed.url, relativeURL: "zoo")
+        let call = try Self.json(["-X", "POST", first.base + "repositories/zoo/actions/sync/"])
+        let href = try #require(call["spawned_tasks"]?.arrayValue?.first?["_href"]?.stringValue, "\(call)")
+
+        // Wait until packages are arriving: partial files in the server's temporary directory.
+        var partial: [String] = []
+        for _ in 0..<1500 where partial.isEmpty {
+            partial = Self.files(content + "/tmp").filter { $0.hasSuffix(".rpm") }
+            usleep(20_000)
+        }
+        #expect(!partial.isEmpty, "no download in progress")
+        first.kill()
+        #expect(!Self.files(content + "/tmp").filter { $0.hasSuffix(".rpm") }.isEmpty, "the kill left partial files")
+
+        // The feed is fast again; the restarted server resumes the task, from the start.
+        try tmp.write("feed/.mode", "")
+        let second = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", content])
+        var task: JSONValue = .null
+        for _ in 0..<1500 {
+            task = try Self.json(["http://127.0.0.1:\(second.port)\(href)"])
+            if let s = task["state"]?.stringValue, ["finished", "error", "canceled"].contains(s) { break }
+            usleep(20_000)
+        }
+        #expect(task["state"] == "finished" && task["result"]?["added_count"] == 9, "\(task)")
+        let repo = try Self.json([second.base + "repositories/zoo/"])
+        #expect(repo["content_unit_counts"] == ["rpm": 3, "srpm": 3, "erratum": 1, "package_group": 1, "package_category": 1], "\(repo)")
+        try Self.expectWholeUnits(content, count: 6)
+        // The killed server's partial files went with its temporary directory.
+        #expect(Self.files(content + "/tmp").allSatisfy { $0.hasSuffix("/.lock") }, "\(Self.files(content + "/tmp"))")
+        let again = try Self.run(second, "repositories/zoo/actions/sync/")
+        #expect(again.first?["result"]?["added_count"] == 0 && again.first?["result"]?["removed_count"] == 0, "\(again)")
+        #expect(second.stop() == 0)
     }
 }

@@ -1,14 +1,21 @@
 public import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The content directory: unit files addressed by sha256 and shared between repositories, and published trees.
 ///
 ///     <root>/units/<aa>/<sha256>                        a unit's file
-///     <root>/tmp/                                       downloads and trees being built (same file system)
+///     <root>/tmp/s-<pid>-<id>/                          this process's downloads and trees being built (same file
+///                                                       system), with a `.lock` the process holds (flock)
 ///     <root>/published/yum/master/<repo>/<stamp>/       a publish's tree
 ///     <root>/published/yum/http/repos/<relative_url>    a link to the current tree
 ///
 /// Every file reaches its final name by `rename(2)` after it was written and checked, so a crash leaves at most
-/// a stray file under `tmp/`, which `sweepTemporary` removes.
+/// a stray file under `tmp/`, which `sweepTemporary` removes: a process's session directory goes as soon as the
+/// process is gone (its lock is free), whatever its age.
 public struct ContentDirectory: Sendable {
     public let root: URL
 
@@ -47,9 +54,10 @@ public struct ContentDirectory: Sendable {
         return FileManager.default.fileExists(atPath: unitPath(sha256: sha256))
     }
 
-    /// A fresh temporary path under `tmp/`.
+    /// A fresh temporary path in this process's session directory under `tmp/`.
     public func temporaryPath(_ hint: String = "part") -> String {
-        tmp.appendingPathComponent("\(UUID().uuidString).\(hint.filter { $0.isLetter || $0.isNumber || $0 == "." }.prefix(40))").path
+        let name = "\(UUID().uuidString).\(hint.filter { $0.isLetter || $0.isNumber || $0 == "." }.prefix(40))"
+        return (TemporarySessions.directory(in: tmp) ?? tmp).appendingPathComponent(name).path
     }
 
     /// Moves a checked temporary file to its address. If the address already holds the file, the temporary goes.
@@ -64,16 +72,56 @@ public struct ContentDirectory: Sendable {
         }
     }
 
-    /// Removes what crashed or killed work left under `tmp/`: entries untouched for `age` seconds (work in flight,
-    /// in this process or another, keeps writing its files).
+    /// Removes what crashed or killed work left under `tmp/`: the session directories of processes that are gone
+    /// (their lock is free), and other entries untouched for `age` seconds.
     public func sweepTemporary(olderThan age: TimeInterval = 600) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: tmp.path) else { return }
         let cutoff = Date().addingTimeInterval(-age)
         for name in names {
             let url = tmp.appendingPathComponent(name)
+            if name.hasPrefix("s-") {
+                if TemporarySessions.isAbandoned(url) { try? FileManager.default.removeItem(at: url) }
+                continue
+            }
             let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast
             if modified < cutoff { try? FileManager.default.removeItem(at: url) }
         }
+    }
+}
+
+/// One session directory per process and `tmp/`, locked with flock(2) for the life of the process: the kernel
+/// frees the lock when the process dies, however it dies, so another process can tell the directory is
+/// abandoned at once, without waiting for it to age.
+enum TemporarySessions {
+    private static let sessions = Mutex<[String: URL]>([:])
+
+    static func directory(in tmp: URL) -> URL? {
+        sessions.withLock { open -> URL? in
+            if let dir = open[tmp.path] { return dir }
+            // Made and locked under another name, then renamed: no other process sees it unlocked.
+            let name = "\(getpid())-\(UUID().uuidString.prefix(8))"
+            let making = tmp.appendingPathComponent("n-\(name)")
+            let dir = tmp.appendingPathComponent("s-\(name)")
+            guard (try? FileManager.default.createDirectory(at: making, withIntermediateDirectories: true)) != nil else { return nil }
+            let fd = Glibc.open(making.appendingPathComponent(".lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { return nil }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(making.path, dir.path) == 0 else {
+                close(fd)
+                try? FileManager.default.removeItem(at: making)
+                return nil
+            }
+            // The descriptor stays open (and the lock held) until the process exits.
+            open[tmp.path] = dir
+            return dir
+        }
+    }
+
+    /// Whether no process holds the directory's lock.
+    static func isAbandoned(_ dir: URL) -> Bool {
+        let fd = Glibc.open(dir.appendingPathComponent(".lock").path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return true }
+        defer { close(fd) }
+        return flock(fd, LOCK_EX | LOCK_NB) == 0
     }
 }
 

@@ -336,7 +336,8 @@ public struct Applier: Sendable {
     /// Whether Pulp answers the operation at once, spawning no task.
     static func isImmediate(_ op: StepOperation) -> Bool {
         switch op {
-        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor: return false
+        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor, .syncRepository:
+            return false
         default: return true
         }
     }
@@ -362,7 +363,7 @@ public struct Applier: Sendable {
         case .registerConsumer(let request): return .registerConsumer(request)
         case .updateConsumer(let id, let delta): return .updateConsumer(id: id, delta: delta)
         case .unregisterConsumer(let id): return .unregisterConsumer(id: id)
-        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor:
+        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor, .syncRepository:
             return nil
         }
     }
@@ -391,6 +392,8 @@ public struct Applier: Sendable {
             return try await wait(try await pulp.updateDistributor(repoId: r, distributorId: d, update))
         case .removeDistributor(let r, let d):
             return try await wait(try await pulp.removeDistributor(repoId: r, distributorId: d))
+        case .syncRepository(let r):
+            return try await wait(try await pulp.sync(repoId: r, overrides: [:]))
         case .createRepository, .updateRepository, .addDistributor, .createSchedule, .updateSchedule, .deleteSchedule,
              .registerConsumer, .updateConsumer, .unregisterConsumer:
             return []  // immediate: made above

@@ -68,6 +68,9 @@ public struct DesiredImporter: Sendable, Hashable {
     public var type: String
     public var config: [String: ConfigValue]
     public var mark: SourceMark
+    /// Sync once when the plan creates the repository or sets this importer (`sync_after_create`). Not part of
+    /// the repository's state: it never makes a diff of its own.
+    public var syncAfterCreate = false
 }
 
 public struct DesiredDistributor: Sendable, Hashable {

@@ -53,7 +53,8 @@ extension ManifestLoader {
             return nil
         }
         let config = decodeConfig(m["config"], plugin: plugin, reader: &reader)
-        return DesiredImporter(type: type, config: config, mark: node.mark)
+        return DesiredImporter(type: type, config: config, mark: node.mark,
+                               syncAfterCreate: reader.bool(m["sync_after_create"], what: "sync_after_create") ?? false)
     }
 
     func decodeDistributor(_ node: YAMLNode, reader: inout NodeReader) -> DesiredDistributor? {

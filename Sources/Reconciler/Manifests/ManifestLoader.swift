@@ -107,14 +107,20 @@ public struct ManifestLoader: Sendable {
 
     // MARK: - Documents
 
-    static let documentKeys = ["defaults", "repositories", "matrix", "consumers"]
+    static let documentKeys = ["defaults", "repositories", "matrix", "consumers", "sync_after_create"]
     static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules"]
-    static let importerKeys = ["type", "config"]
+    static let importerKeys = ["type", "config", "sync_after_create"]
     static let distributorKeys = ["id", "type", "auto_publish", "config", "publish_schedules"]
     static let scheduleKeys = ["schedule", "enabled", "failure_threshold", "override_config"]
     static let consumerKeys = ["id", "display_name", "description", "notes", "schedules"]
     static let consumerScheduleKeys = ["schedule", "enabled", "failure_threshold", "units", "options"]
     static let matrixKeys = ["vars", "exclude", "include", "repository"]
+
+    /// Whether a repository node's importer sets `sync_after_create` itself.
+    static func importerSaysSyncAfterCreate(_ repository: YAMLNode) -> Bool {
+        let importer = repository.mapping?.first { $0.key.scalarText == "importer" }?.value
+        return importer?.mapping?.contains { $0.key.scalarText == "sync_after_create" } ?? false
+    }
 
     func decodeDocument(_ doc: YAMLNode, into manifest: inout Manifest, reader: inout NodeReader) {
         if case .scalar = doc.kind, doc.value == .null { return }  // an empty document
@@ -123,17 +129,26 @@ public struct ManifestLoader: Sendable {
             guard reader.mapping(node, allowed: Self.repositoryKeys.filter { $0 != "id" }, what: "defaults") != nil else { return nil }
             return node
         }
+        // The document's default for importers that do not say (`sync_after_create` at the top level).
+        let syncAfterCreate = reader.bool(top["sync_after_create"], what: "sync_after_create")
+        func decode(_ node: YAMLNode, reader: inout NodeReader) {
+            guard var repo = decodeRepository(node, reader: &reader) else { return }
+            if let syncAfterCreate, repo.importer != nil, !Self.importerSaysSyncAfterCreate(node) {
+                repo.importer?.syncAfterCreate = syncAfterCreate
+            }
+            manifest.repositories.append(repo)
+        }
         if let list = top["repositories"], let items = reader.sequence(list, what: "repositories") {
             for item in items {
                 guard let node = expanded(merge(defaults, item), reader: &reader) else { break }
-                if let repo = decodeRepository(node, reader: &reader) { manifest.repositories.append(repo) }
+                decode(node, reader: &reader)
             }
         }
         if let list = top["matrix"], let items = reader.sequence(list, what: "matrix") {
             for item in items {
                 for node in expandMatrix(item, reader: &reader) {
                     guard let node = expanded(merge(defaults, node), reader: &reader) else { break }
-                    if let repo = decodeRepository(node, reader: &reader) { manifest.repositories.append(repo) }
+                    decode(node, reader: &reader)
                 }
             }
         }

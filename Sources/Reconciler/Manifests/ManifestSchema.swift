@@ -28,6 +28,10 @@ public enum ManifestSchema {
     static func pluginSchema(kind: PluginKind, catalog: PluginCatalog) -> JSONValue {
         let ids = kind == .importer ? catalog.importerIds : catalog.distributorIds
         var properties: JSONObject = ["type": ["enum": .array(ids.map(JSONValue.string))], "config": ["type": "object"]]
+        if kind == .importer {
+            properties["sync_after_create"] = ["type": "boolean", "default": false,
+                                               "description": "sync once when the plan creates the repository or sets this importer"]
+        }
         if kind == .distributor {
             properties["id"] = ["type": "string", "description": "distributor id (letters, digits, '-', '_'), unique in the repository"]
             properties["auto_publish"] = ["type": "boolean", "default": false, "description": "publish after every successful sync"]
@@ -68,6 +72,8 @@ public enum ManifestSchema {
                 "repositories": ["type": "array", "items": ["$ref": "#/definitions/repository"]],
                 "matrix": ["type": "array", "items": ["$ref": "#/definitions/matrix"]],
                 "consumers": ["type": "array", "items": ["$ref": "#/definitions/consumer"]],
+                "sync_after_create": ["type": "boolean",
+                                      "description": "the default for this document's importers: sync once after a create"],
             ],
             "definitions": [
                 "secret": [

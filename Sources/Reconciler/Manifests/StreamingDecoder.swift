@@ -152,7 +152,7 @@ struct StreamingDecoder {
     // The keys each mapping may hold, in the order the decoders below switch over them.
     static let repositoryKeys: [StaticString] = ["id", "display_name", "description", "notes", "importer", "distributors",
                                                  "sync_schedules"]
-    static let importerKeys: [StaticString] = ["type", "config"]
+    static let importerKeys: [StaticString] = ["type", "config", "sync_after_create"]
     static let distributorKeys: [StaticString] = ["id", "type", "auto_publish", "config", "publish_schedules"]
     static let scheduleKeys: [StaticString] = ["schedule", "enabled", "failure_threshold", "override_config"]
 
@@ -192,12 +192,17 @@ struct StreamingDecoder {
         let mark = events.mark(file)
         var type: String?
         var config: ConfigEvents?
+        var syncAfterCreate = false
         var seen: UInt32 = 0
         while let key = try events.nextKey(of: Self.importerKeys, seen: &seen) {
-            if key == 0 { type = try events.optionalString() } else { config = try configEntries(&events) }
+            switch key {
+            case 0: type = try events.optionalString()
+            case 1: config = try configEntries(&events)
+            default: syncAfterCreate = try events.bool()
+            }
         }
         guard let type, let plugin = catalog.importer(type) else { throw Bail("importer type") }
-        return DesiredImporter(type: type, config: try self.config(config, plugin: plugin), mark: mark)
+        return DesiredImporter(type: type, config: try self.config(config, plugin: plugin), mark: mark, syncAfterCreate: syncAfterCreate)
     }
 
     func distributors(_ events: inout EventStream) throws(Bail) -> [DesiredDistributor] {

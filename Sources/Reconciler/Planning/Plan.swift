@@ -4,6 +4,8 @@ public import PulpModel
 /// Terraform's vocabulary.
 public enum PlanAction: String, Sendable, Hashable, CaseIterable {
     case create, update, replace, delete
+    /// Not a change of state: a sync the manifests ask for after a create (`sync_after_create`).
+    case sync
 
     /// Terraform's `actions` array.
     public var actions: [String] {
@@ -12,6 +14,7 @@ public enum PlanAction: String, Sendable, Hashable, CaseIterable {
         case .update: return ["update"]
         case .replace: return ["delete", "create"]
         case .delete: return ["delete"]
+        case .sync: return ["sync"]
         }
     }
 
@@ -22,6 +25,7 @@ public enum PlanAction: String, Sendable, Hashable, CaseIterable {
         case .update: return "~"
         case .replace: return "-/+"
         case .delete: return "-"
+        case .sync: return ">"
         }
     }
 }
@@ -46,6 +50,8 @@ public enum StepOperation: Sendable, Hashable {
     case registerConsumer(ConsumerRegister)
     case updateConsumer(id: String, delta: JSONObject)
     case unregisterConsumer(id: String)
+    /// `POST …/actions/sync/`, after a create that asked for it.
+    case syncRepository(repoId: String)
 
     /// The Pulp API call this step runs, as `METHOD path`.
     public var pulpOperation: String {
@@ -66,6 +72,7 @@ public enum StepOperation: Sendable, Hashable {
         case .registerConsumer: return "POST \(root)consumers/"
         case .updateConsumer(let id, _): return "PUT \(PulpPaths.consumer(id))"
         case .unregisterConsumer(let id): return "DELETE \(PulpPaths.consumer(id))"
+        case .syncRepository(let id): return "POST \(PulpPaths.repository(id))actions/sync/"
         }
     }
 }
@@ -162,9 +169,11 @@ public struct Plan: Sendable {
 
     public func count(_ action: PlanAction) -> Int { steps.filter { $0.action == action }.count }
 
-    /// `Plan: N to create, N to update, N to replace, N to delete.`
+    /// `Plan: N to create, N to update, N to replace, N to delete.` (and `, N to sync` when there are syncs)
     public var summaryLine: String {
-        "Plan: \(count(.create)) to create, \(count(.update)) to update, \(count(.replace)) to replace, \(count(.delete)) to delete."
+        let syncs = count(.sync)
+        return "Plan: \(count(.create)) to create, \(count(.update)) to update, \(count(.replace)) to replace, \(count(.delete)) to delete"
+            + (syncs > 0 ? ", \(syncs) to sync." : ".")
     }
 
     /// The units in the order they first appear.

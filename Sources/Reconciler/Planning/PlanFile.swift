@@ -230,6 +230,7 @@ public enum PlanFile {
         case .registerConsumer(let c): return ["op": "register_consumer", "body": .object(c.json())]
         case .updateConsumer(let id, let delta): return ["op": "update_consumer", "id": .string(id), "delta": .object(delta)]
         case .unregisterConsumer(let id): return ["op": "unregister_consumer", "id": .string(id)]
+        case .syncRepository(let id): return ["op": "sync_repository", "repo_id": .string(id)]
         }
     }
 
@@ -268,6 +269,7 @@ public enum PlanFile {
             case "register_consumer": return .registerConsumer(try ConsumerRegister.parse(v["body"]?.objectValue ?? [:]))
             case "update_consumer": return .updateConsumer(id: try str("id"), delta: v["delta"]?.objectValue ?? [:])
             case "unregister_consumer": return .unregisterConsumer(id: try str("id"))
+            case "sync_repository": return .syncRepository(repoId: try str("repo_id"))
             default: throw PlanFileError(message: "unknown operation \(op)")
             }
         } catch let e as PulpError {

@@ -58,6 +58,7 @@ extension Planner {
                                        actual: []).creates
             }
             steps.append(recordStep(id: id, hash: wantHash))
+            if d.importer?.syncAfterCreate == true { steps.append(syncStep(id: id)) }
             return steps
         }
 
@@ -204,7 +205,16 @@ extension Planner {
         // On a target that keeps content hashes, a repository was read because its hash was missing or
         // different: recording the fingerprint again lets the next plan skip it.
         if steps.isEmpty && !stale { return [] }
-        return steps + [recordStep(id: id, hash: wantHash)]
+        // A new importer that asked for it: a first sync, once everything else (distributors included) is in place.
+        let setsImporter = steps.contains { if case .setImporter = $0.operation { return true } else { return false } }
+        return steps + [recordStep(id: id, hash: wantHash)] + (setsImporter && d.importer?.syncAfterCreate == true ? [syncStep(id: id)] : [])
+    }
+
+    /// A sync after a create (`sync_after_create`), last in its repository: the repository is recorded as
+    /// applied before it, so a sync that fails leaves no config change to plan again.
+    func syncStep(id: String) -> PlanStep {
+        PlanStep(address: "repository.\(id).sync", unit: "repository:\(id)", action: .sync, operation: .syncRepository(repoId: id),
+                 reason: "a first sync, as sync_after_create asks")
     }
 
     /// Bookkeeping: marks the repository managed and records the fingerprint of what was applied.

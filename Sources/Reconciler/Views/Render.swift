@@ -14,6 +14,7 @@ public enum PlanRenderer {
             case .update: return wrap(s, "33")
             case .replace: return wrap(s, "35")
             case .delete: return wrap(s, "31")
+            case .sync: return wrap(s, "36")
             }
         }
         func bold(_ s: String) -> String { wrap(s, "1") }
@@ -25,6 +26,7 @@ public enum PlanRenderer {
         case .update: return "will be updated in place"
         case .replace: return "must be replaced"
         case .delete: return "will be deleted"
+        case .sync: return "will be synced"
         }
     }
 

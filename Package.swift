@@ -104,9 +104,10 @@ let package = Package(
         .executableTarget(
             name: "pulpform-bench",
             dependencies: [
-                "CYAML", "ChildProcess",
+                "CYAML", "ChildProcess", "PulpContent",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/PulpformBench"
         ),

@@ -5,6 +5,7 @@ struct Report: Codable {
     var machine: Machine
     var build: String
     var tiers: [TierResult]
+    var content: [ContentTierResult]
 
     static func log(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
@@ -85,6 +86,33 @@ struct Report: Codable {
                 }
             }
         }
+        for c in content {
+            let n = c.packages.formatted()
+            if let wrong = c.scenarios.first(where: { $0.exitCode != $0.expectedExitCode }) {
+                out.append(Check(target: "\(wrong.name), \(n) packages: exit \(wrong.expectedExitCode)", measured: "exit \(wrong.exitCode)", ok: false))
+            }
+            out.append(Check(target: "sync, \(n) packages: every package stored", measured: "\(c.addedCount ?? 0) rpm units",
+                             ok: c.addedCount == c.packages))
+            if c.packages == 10_000, let sync = c.scenario("sync") {
+                out.append(Check(target: "sync, 10,000 packages: ≤ 1.5× its floor", measured: Report.ratio(sync.ratioToFloor),
+                                 ok: (sync.ratioToFloor ?? 99) <= 1.5))
+            }
+            if c.packages == 50_000 {
+                if let sync = c.scenario("sync") {
+                    out.append(Check(target: "sync, 50,000 packages: peak RSS ≤ 300 MB",
+                                     measured: String(format: "%.0f MB", sync.peakRSSMegabytes), ok: sync.peakRSSMegabytes <= 300))
+                }
+                if let resync = c.scenario("re-sync, unchanged feed") {
+                    out.append(Check(target: "re-sync of an unchanged feed, 50,000 packages: ≤ 100 ms",
+                                     measured: f(resync.wallSeconds), ok: resync.wallSeconds <= 0.1))
+                }
+                if let publish = c.scenario("publish") {
+                    out.append(Check(target: "publish, 50,000 packages: ≤ 10 s and ≤ 2× a plain gzip of the same XML",
+                                     measured: "\(f(publish.wallSeconds)), \(publish.ratioToFloor.map { String(format: "%.2f× gzip", $0) } ?? "-")",
+                                     ok: publish.wallSeconds <= 10 && (publish.ratioToFloor ?? 99) <= 2))
+                }
+            }
+        }
         if let m = tier("M"), let remote = m.scenario("remote no-op plan") {
             out.append(Check(target: "remote no-op plan, M: ≤ 1.5 s", measured: f(remote.wallSeconds), ok: remote.wallSeconds <= 1.5))
         }
@@ -147,6 +175,36 @@ extension TierResult {
         for s in scenarios where s.remoteRequests != nil {
             let list = (s.remoteRequests ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
             lines.append("  \(s.name) requests: \(list)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension ContentTierResult {
+    func table() -> String {
+        let f = floor
+        var lines = [
+            "",
+            "Content: \(packages) packages (\(String(format: "%.1f", Double(packageBytes) / 1e6)) MB of package files), max_downloads \(maxDownloads)",
+            "  sync floor \(Report.seconds(f.syncSeconds)) = curl --parallel of every package \(Report.seconds(f.curlSeconds))"
+                + " (cpu \(Report.seconds(f.curlCPUSeconds))) + zlib and <package> cut of the metadata \(Report.seconds(f.parseSeconds))"
+                + " (\(f.parsedPackages) elements)",
+            "  publish floor: gzip -6 of the published XML \(f.gzipSeconds.map(Report.seconds) ?? "-")"
+                + " (\(String(format: "%.1f", Double(f.xmlBytes ?? 0) / 1e6)) MB)",
+        ]
+        let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows", "× floor"]
+        var rows = [header]
+        for s in scenarios {
+            rows.append([s.name, s.exitCode == s.expectedExitCode ? "\(s.exitCode)" : "\(s.exitCode)!", Report.seconds(s.wallSeconds),
+                         Report.seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMegabytes),
+                         s.sqliteRowsWritten.map(String.init) ?? "-", s.ratioToFloor.map { String(format: "%.2f", $0) } ?? ""])
+        }
+        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        for r in rows {
+            lines.append("  " + r.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
     }

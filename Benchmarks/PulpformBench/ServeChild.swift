@@ -5,22 +5,25 @@ import Foundation
 import Glibc
 #endif
 
-/// A `pulpform serve` child on an ephemeral loopback port.
+/// A server child on an ephemeral loopback port: `pulpform serve`, or the benchmark's own feed server.
 final class ServeChild {
     let pid: pid_t
     let port: Int
     let statsPath: String
     let stderrPath: String
 
-    init(binary: String, store: String, dir: String, name: String, environment: [String: String]) throws {
+    convenience init(binary: String, store: String, dir: String, name: String, environment: [String: String]) throws {
+        try self.init(arguments: [binary, "serve", "--store", store, "--bind", "127.0.0.1:0", "--log-level", "error", "--no-scheduler"],
+                      dir: dir, name: name, environment: environment)
+    }
+
+    init(arguments: [String], dir: String, name: String, environment: [String: String]) throws {
         statsPath = "\(dir)/\(name).stats.json"
         stderrPath = "\(dir)/\(name).stderr"
         var env = environment
         env["PULPFORM_STATS"] = statsPath
-        pid = try Spawn.launch([binary, "serve", "--store", store, "--bind", "127.0.0.1:0", "--log-level", "error",
-                                "--no-scheduler"],
-                               environment: env, stdout: "\(dir)/\(name).stdout", stderr: stderrPath)
-        // The bound port is printed on stderr: "pulpform serving ... on http://127.0.0.1:PORT/pulp/api/v2/".
+        pid = try Spawn.launch(arguments, environment: env, stdout: "\(dir)/\(name).stdout", stderr: stderrPath)
+        // The bound port is printed on stderr: "... on http://127.0.0.1:PORT/...".
         let deadline = Date().addingTimeInterval(30)
         var found: Int?
         while found == nil, Date() < deadline {
@@ -35,7 +38,7 @@ final class ServeChild {
         }
         guard let found else {
             kill(pid, SIGKILL)
-            throw Spawn.Failure(description: "pulpform serve did not start: \((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")")
+            throw Spawn.Failure(description: "\(arguments[0]) \(arguments.dropFirst().first ?? "") did not start: \((try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "")")
         }
         port = found
     }

@@ -186,7 +186,8 @@ public actor TaskEngine {
                 if work.isCancelled { throw Canceled() }
                 let done = try outcome.get()
                 // Phase 3: the commit and the move to finished, in one short transaction.
-                spawned = try await store.write { db in
+                let afterCommit: (@Sendable () -> Void)?
+                (spawned, afterCommit) = try await store.write { db in
                     guard var cur = try db.task(id), cur.report.state == .running else { throw Canceled() }
                     let now = clock.now()
                     let outcome = try runner.commit(done, task: cur, db: db, now: now)
@@ -203,8 +204,9 @@ public actor TaskEngine {
                         schedule.recordSuccess()
                         try db.saveSchedule(schedule)
                     }
-                    return outcome.spawned
+                    return (outcome.spawned, outcome.afterCommit)
                 }
+                afterCommit?()
             } catch is Canceled {
                 // Rolled back; the task stays canceled.
             } catch {

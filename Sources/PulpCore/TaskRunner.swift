@@ -11,6 +11,8 @@ struct TaskOutcome: Sendable {
     var progressReport: JSONObject = [:]
     /// Tasks this one spawns (a sync's auto-publishes). Stored in the same transaction.
     var spawned: [StoredTask] = []
+    /// Work on the content directory that must wait for the commit (removing a deleted distributor's tree).
+    var afterCommit: (@Sendable () -> Void)?
 }
 
 /// What a task's work phase produced, for its commit.
@@ -81,12 +83,23 @@ struct TaskRunner: Sendable {
         }
     }
 
+    /// Takes a deleted repository's or distributor's published yum trees down, once the delete is committed.
+    func unpublish(_ repoId: String, _ distributors: [Distributor]) -> (@Sendable () -> Void)? {
+        let yum = distributors.filter { $0.typeId == "yum_distributor" }
+        guard !yum.isEmpty, let content = self.content else { return nil }
+        let urls = yum.map { YumDistributor.relativeURL($0.config, repoId: repoId) }
+        return { for url in urls { YumDistributor.unpublish(content: content, repoId: repoId, relativeURL: url) } }
+    }
+
     func execute(_ op: TaskOperation, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
         switch op {
         case .deleteRepository(let r):
             guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
+            let published = try db.distributors(repoId: r)
             try db.deleteRepository(r)
-            return TaskOutcome()
+            var outcome = TaskOutcome()
+            outcome.afterCommit = unpublish(r, published)
+            return outcome
 
         case .setImporter(let r, let t, let config):
             guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
@@ -125,10 +138,12 @@ struct TaskRunner: Sendable {
             return TaskOutcome(result: .object(dist.json(scheduledPublishes: scheduled)))
 
         case .removeDistributor(let r, let d):
-            _ = try requireDistributor(db, r, d)
+            let dist = try requireDistributor(db, r, d)
             try db.deleteSchedules(owner: .distributor(repoId: r, distributorId: d))
             try db.deleteDistributor(repoId: r, id: d)
-            return TaskOutcome()
+            var outcome = TaskOutcome()
+            outcome.afterCommit = unpublish(r, [dist])
+            return outcome
 
         case .sync, .publish:
             // Their work phase comes first (`work`); `commit` takes its result.

@@ -24,7 +24,7 @@ extension PluginCatalog {
         ConfigKey("basic_auth_password", .string, secret: true, "HTTP basic auth password for the feed"),
         ConfigKey("max_speed", .number, "download speed limit, bytes per second"),
         ConfigKey("max_downloads", .int, default: 5, "concurrent downloads"),
-        ConfigKey("validate", .bool, default: false, "validate each downloaded unit's size and checksum"),
+        ConfigKey("validate", .bool, default: true, "validate each downloaded unit's size and checksum (pulpform: on unless turned off)"),
         ConfigKey("remove_missing", .bool, default: false, "remove units that are gone from the feed"),
         ConfigKey("retain_old_count", .int, "old versions of each package to keep when remove_missing is set"),
         ConfigKey("download_policy", .string, default: "immediate", "immediate, background or on_demand"),
@@ -47,7 +47,9 @@ extension PluginCatalog {
     public static let yumImporter = PluginType(
         id: "yum_importer", kind: .importer, summary: "RPM (yum) repository importer",
         keys: downloaderKeys + [
-            ConfigKey("skip", .stringList, "content types not to sync: rpm, drpm, distribution, erratum, ..."),
+            ConfigKey("type_skip_list", .stringList, "content types not to sync: rpm, drpm, distribution, erratum (comps cannot be skipped)"),
+            ConfigKey("skip", .stringList, "the 2.8 documentation's name for type_skip_list"),
+            ConfigKey("read_timeout", .int, "seconds without data before a download fails (pulpform; default 27)"),
             ConfigKey("checksum_type", .string, "checksum type used for the synced metadata"),
             ConfigKey("num_retries", .int, default: 2, "retries of a failed download"),
             ConfigKey("query_auth_token", .string, secret: true, "authorization token appended to feed requests"),

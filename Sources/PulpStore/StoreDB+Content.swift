@@ -184,6 +184,15 @@ extension StoreDB {
 
 extension StoreDB {
     /// How many of the repository's packages have no file (skip-if-unchanged needs none).
+    /// Packages of the repository whose file name another of its packages has already (same NEVRA, another
+    /// checksum): a publish serves only one of each.
+    public func duplicatePackageFilenames(repoId: String) throws -> Int {
+        try Int.fetchOne(db, cached: """
+            SELECT COUNT(*) - COUNT(DISTINCT json_extract(u.metadata, '$.filename')) FROM repo_content r
+            JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm')
+            """, arguments: [repoId]) ?? 0
+    }
+
     public func packagesWithoutFile(repoId: String) throws -> Int {
         try Int.fetchOne(db, cached: """
             SELECT COUNT(*) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id

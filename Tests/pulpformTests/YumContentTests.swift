@@ -102,9 +102,10 @@ struct YumContentTests {
         return (try? JSONValue.parse(r.out)) ?? .string(r.out + r.err)
     }
 
-    /// Starts a sync (or any action) and waits for its tasks and what they spawn; returns the task reports.
-    static func run(_ server: ServeProcess, _ path: String, _ body: String = "{}") throws -> [JSONValue] {
-        let call = try json(["-X", "POST", server.base + path, "-H", "Content-Type: application/json", "-d", body])
+    /// Starts a sync (or any call that spawns tasks) and waits for its tasks and what they spawn; returns the
+    /// task reports.
+    static func run(_ server: ServeProcess, _ path: String, _ body: String = "{}", method: String = "POST") throws -> [JSONValue] {
+        let call = try json(["-X", method, server.base + path, "-H", "Content-Type: application/json", "-d", body])
         var pending = call["spawned_tasks"]?.arrayValue?.compactMap { $0["_href"]?.stringValue } ?? []
         var out: [JSONValue] = []
         while !pending.isEmpty {
@@ -331,5 +332,52 @@ struct YumContentTests {
         let again = try Self.run(second, "repositories/zoo/actions/sync/")
         #expect(again.first?["result"]?["added_count"] == 0 && again.first?["result"]?["removed_count"] == 0, "\(again)")
         #expect(second.stop() == 0)
+    }
+
+    @Test("remove_missing keeps errata on an unchanged re-sync and when errata are skipped; a new relative_url moves the link; deletes unpublish")
+    func lifecycle() throws {
+        let tmp = try TempDir("pulpform-yum-life")
+        try Self.fixture(tmp.path("feed"))
+        let content = tmp.path("content")
+        let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", content])
+        let feed = "file://" + tmp.path("feed") + "/"
+        try Self.createRepo(server, "zoo", feed: feed, relativeURL: "x/one", importer: #""remove_missing": true"#)
+        let all: JSONValue = ["rpm": 3, "srpm": 3, "erratum": 1, "package_group": 1, "package_category": 1]
+
+        #expect(try Self.run(server, "repositories/zoo/actions/sync/").first?["result"]?["added_count"] == 9)
+        let again = try Self.run(server, "repositories/zoo/actions/sync/").first?["result"] ?? .null
+        #expect(again["added_count"] == 0 && again["removed_count"] == 0, "unchanged: nothing removed, errata included: \(again)")
+        #expect(try Self.json([server.base + "repositories/zoo/"])["content_unit_counts"] == all)
+        // Errata skipped, and a newer feed: the errata step does not run, so it removes nothing.
+        let skip = try Self.run(server, "repositories/zoo/importers/yum_importer/", #"{"importer_config": {"type_skip_list": ["erratum"]}}"#, method: "PUT")
+        #expect(skip.first?["state"] == "finished", "\(skip)")
+        try Self.fixture(tmp.path("feed"), ["--with-update"])
+        let skipped = try Self.run(server, "repositories/zoo/actions/sync/").first ?? .null
+        #expect(skipped["progress_report"]?["yum_importer"]?["errata"]?["state"] == "SKIPPED", "\(skipped)")
+        #expect(skipped["result"]?["added_count"] == 2 && skipped["result"]?["removed_count"] == 0, "\(skipped)")
+        #expect(try Self.json([server.base + "repositories/zoo/"])["content_unit_counts"]
+                == ["rpm": 4, "srpm": 4, "erratum": 1, "package_group": 1, "package_category": 1])
+
+        // A new relative_url: the next publish links the tree there, and the old link and its empty directory go.
+        let repos = content + "/published/yum/http/repos"
+        #expect(FileManager.default.fileExists(atPath: repos + "/x/one/repodata/repomd.xml"))
+        let moved = try Self.run(server, "repositories/zoo/distributors/yum/", #"{"distributor_config": {"relative_url": "y/two"}}"#, method: "PUT")
+        #expect(moved.first?["state"] == "finished", "\(moved)")
+        #expect(try Self.run(server, "repositories/zoo/actions/publish/", #"{"id": "yum"}"#).first?["state"] == "finished")
+        #expect(FileManager.default.fileExists(atPath: repos + "/y/two/repodata/repomd.xml"))
+        #expect(!FileManager.default.fileExists(atPath: repos + "/x"), "\(Self.files(repos))")
+        let served = try curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(server.port)/pulp/repos/y/two/repodata/repomd.xml"])
+        #expect(served.out == "200")
+
+        // Removing the distributor takes its tree down; so does deleting a repository.
+        #expect(try Self.run(server, "repositories/zoo/distributors/yum/", method: "DELETE").first?["state"] == "finished")
+        #expect(!FileManager.default.fileExists(atPath: repos + "/y"), "\(Self.files(repos))")
+        #expect(!FileManager.default.fileExists(atPath: content + "/published/yum/master/zoo"))
+        try Self.createRepo(server, "gone", feed: feed, relativeURL: "gone")
+        #expect(try Self.run(server, "repositories/gone/actions/sync/").map { $0["state"] } == ["finished", "finished"])
+        #expect(FileManager.default.fileExists(atPath: repos + "/gone/repodata/repomd.xml"))
+        #expect(try Self.run(server, "repositories/gone/", method: "DELETE").first?["state"] == "finished")
+        #expect(!FileManager.default.fileExists(atPath: repos + "/gone") && !FileManager.default.fileExists(atPath: content + "/published/yum/master/gone"))
+        #expect(server.stop() == 0)
     }
 }

@@ -79,6 +79,8 @@ public struct RepositoryActions: Sendable {
         var order = runs.flatMap(\.taskIds)
         var latest: [String: TaskReport] = [:]
         var pending = Set(order)
+        // Short tasks end in milliseconds: the first polls come quickly, then every `pollInterval`.
+        var delay = Duration.milliseconds(10)
         while !pending.isEmpty {
             let reports = try await pulp.tasks(ids: Array(pending))
             for id in pending where !reports.contains(where: { $0.taskId == id }) {
@@ -94,7 +96,10 @@ public struct RepositoryActions: Sendable {
                 }
             }
             onPoll(order.compactMap { latest[$0] })
-            if !pending.isEmpty { try await Task.sleep(for: pollInterval) }
+            if !pending.isEmpty {
+                try await Task.sleep(for: delay)
+                delay = min(pollInterval, delay * 3 / 2)
+            }
         }
         return order.compactMap { latest[$0] }
     }

@@ -72,9 +72,7 @@ struct YumPublish {
         self.content = content
         let c = request.config
         var errors: [String] = []
-        var rel = c["relative_url"]?.stringValue ?? request.repoId
-        while rel.hasPrefix("/") { rel.removeFirst() }
-        while rel.hasSuffix("/") { rel.removeLast() }
+        let rel = YumDistributor.relativeURL(c, repoId: request.repoId)
         if rel.isEmpty || rel.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
             errors.append("Invalid relative url [\(rel)]")
         }
@@ -163,8 +161,12 @@ struct YumPublish {
         steps.set("initialize_repo_metadata", "FINISHED", done: 1)
         steps.set("distribution", "SKIPPED")
         let repoId = self.repoId, content = self.content, checksumType = self.checksumType
-        let counts = try await store.read { db in try db.contentCounts(repoId: repoId) }
-        let packages = (counts["rpm"] ?? 0) + (counts["srpm"] ?? 0)
+        let (counts, duplicates) = try await store.read { db in
+            (try db.contentCounts(repoId: repoId), try db.duplicatePackageFilenames(repoId: repoId))
+        }
+        // Two packages with one file name (a rebuild with the same NEVRA): the first is published, as one file
+        // can only be one of them.
+        let packages = (counts["rpm"] ?? 0) + (counts["srpm"] ?? 0) - duplicates
         steps.set("rpms", "IN_PROGRESS", total: packages, done: 0)
         await report()
 
@@ -178,11 +180,14 @@ struct YumPublish {
         try other.gzip.write(header + "<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"\(packages)\">\n")
         let nevras: Set<String> = try await store.read { db in
             var seen: Set<String> = []
+            var filenames: Set<String> = []
             try db.eachPackageSnippet(repoId: repoId) { unit, snippets in
+                let filename = unit.metadata["filename"]?.stringValue
+                if duplicates > 0, let filename, !filenames.insert(filename).inserted { return }
                 let k = unit.unitKey
                 func s(_ key: String) -> String { k[key]?.stringValue ?? "" }
                 seen.insert("\(s("name"))\u{0}\(s("epoch"))\u{0}\(s("version"))\u{0}\(s("release"))\u{0}\(s("arch"))")
-                if let sha = unit.fileSha256, let filename = unit.metadata["filename"]?.stringValue, !filename.contains("/") {
+                if let sha = unit.fileSha256, let filename, !filename.contains("/") {
                     try Self.linkOrCopy(content.unitPath(sha256: sha), to: tree.appendingPathComponent(filename).path)
                 }
                 if let p = snippets[.primary] { try primary.gzip.write(p); try primary.gzip.write("\n") }
@@ -309,10 +314,51 @@ struct YumPublish {
         } else {
             unlink(link.path)
         }
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: master.path)) ?? [] where old != stamp {
+        // The link of a previous relative_url (or of http before it was turned off) goes.
+        let record = master.appendingPathComponent(".relative_url")
+        if let previous = try? String(contentsOf: record, encoding: .utf8), previous != relativeURL || !http {
+            YumDistributor.removeLink(content: content, repoId: repoId, relativeURL: previous)
+        }
+        if http {
+            let temporary = master.appendingPathComponent(".relative_url.\(stamp)")
+            try Data(relativeURL.utf8).write(to: temporary)
+            guard rename(temporary.path, record.path) == 0 else { throw ContentError("cannot record the published relative_url") }
+        } else {
+            try? FileManager.default.removeItem(at: record)
+        }
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: master.path)) ?? [] where old != stamp && !old.hasPrefix(".") {
             try? FileManager.default.removeItem(at: master.appendingPathComponent(old))
         }
         steps.set("publish_directory", "FINISHED", done: 1)
         await report()
+    }
+}
+
+extension YumDistributor {
+    /// The distributor's `relative_url` without leading or trailing slashes (the repository id by default).
+    static func relativeURL(_ config: JSONObject, repoId: String) -> String {
+        var rel = config["relative_url"]?.stringValue ?? repoId
+        while rel.hasPrefix("/") { rel.removeFirst() }
+        while rel.hasSuffix("/") { rel.removeLast() }
+        return rel
+    }
+
+    /// Removes `http/repos/<relative_url>` if it is this repository's link, and the directories it leaves empty.
+    static func removeLink(content: ContentDirectory, repoId: String, relativeURL: String) {
+        guard !relativeURL.isEmpty, !relativeURL.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else { return }
+        var link = content.httpRepos.appendingPathComponent(relativeURL)
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link.path),
+              target.contains("yum/master/\(repoId)/") else { return }
+        unlink(link.path)
+        for _ in 1..<relativeURL.split(separator: "/").count {
+            link.deleteLastPathComponent()
+            guard rmdir(link.path) == 0 else { break }
+        }
+    }
+
+    /// Takes a repository's published tree down: its link and its trees.
+    static func unpublish(content: ContentDirectory, repoId: String, relativeURL: String) {
+        removeLink(content: content, repoId: repoId, relativeURL: relativeURL)
+        try? FileManager.default.removeItem(at: content.master(repoId))
     }
 }

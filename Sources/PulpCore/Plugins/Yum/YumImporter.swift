@@ -51,6 +51,10 @@ final class YumSync {
     var createdWithoutFile: Set<String> = []
     var associate: [(unitId: String, typeId: String)] = []
     var presentKeys: [String: Set<String>] = [:]
+    /// The packages the repository keeps when `remove_missing` is off: what it held, less the duplicates
+    /// (purge_duplicates) and the versions beyond `retain_old_count`, plus what this sync brings.
+    var packagesKept: [String: Set<String>]?
+    var errataRan = false
 
     init(request: SyncRequest, config: YumImporterConfig, feed: String, store: PulpStore, content: ContentDirectory) {
         self.request = request
@@ -134,11 +138,13 @@ final class YumSync {
             }
             var wanted = try await readPrimary(primary, file: primaryFile)
             wanted = retain(wanted)
-            if wanted.contains(where: \.isNew) {
+            // A package a killed sync created has no file and may lack its snippets: they are read again.
+            if wanted.contains(where: { $0.isNew || !$0.downloaded }) {
                 for kind in [RepodataKind.filelists, .other] {
                     let type = kind == .filelists ? "filelists" : "other"
                     if let entry = repomd.entry(type), let file = files[type] {
-                        try await readSnippets(entry, file: file, kind: kind, pkgids: Set(wanted.filter(\.isNew).map(\.checksum)))
+                        try await readSnippets(entry, file: file, kind: kind,
+                                               pkgids: Set(wanted.filter { $0.isNew || !$0.downloaded }.map(\.checksum)))
                     }
                 }
             }
@@ -146,6 +152,10 @@ final class YumSync {
             for p in wanted where !failed.contains(p.unitId) { associate.append((p.unitId, p.typeId)) }
             presentKeys["rpm"] = Set(wanted.filter { $0.typeId == "rpm" }.map(\.unitId))
             presentKeys["srpm"] = Set(wanted.filter { $0.typeId == "srpm" }.map(\.unitId))
+            if !config.removeMissing {
+                packagesKept = try await keptPackages(wanted.filter { !failed.contains($0.unitId) })
+            }
+            progress.state["purge_duplicates"] = "FINISHED"
             progress.state["content"] = "FINISHED"
         }
         progress.state["distribution"] = "FINISHED"
@@ -159,6 +169,7 @@ final class YumSync {
             if let entry = repomd.entry("updateinfo"), let file = files["updateinfo"] {
                 try await readErrata(entry, file: file)
             }
+            errataRan = true
             progress.state["errata"] = "FINISHED"
         }
 
@@ -204,10 +215,48 @@ final class YumSync {
         if let first = repomd.entries.first, let t = ChecksumType(pulp: first.checksumType) {
             r.repositoryScratchpad = ["checksum_type": .string(t.rawValue)]
         }
-        if config.removeMissing || config.retainOldCount != nil {
-            r.keepOnly = presentKeys.merging(["erratum": Set(associate.filter { $0.typeId == "erratum" }.map(\.unitId))]) { a, _ in a }
+        // Only the types whose steps ran: a skipped step (the skip list, an unchanged feed) removes nothing.
+        var keep: [String: Set<String>] = [:]
+        if config.removeMissing {
+            keep = presentKeys
+            if errataRan { keep["erratum"] = Set(associate.filter { $0.typeId == "erratum" }.map(\.unitId)) }
         }
+        if let packagesKept { keep.merge(packagesKept) { _, b in b } }
+        r.keepOnly = keep
         return r
+    }
+
+    /// Without `remove_missing`: the repository's packages and the feed's, less the older of two with the same
+    /// NEVRA (purge_duplicates: the feed's wins) and the versions beyond `retain_old_count` per name and arch.
+    /// Nil when that removes nothing.
+    private func keptPackages(_ wanted: [WantedPackage]) async throws -> [String: Set<String>]? {
+        guard config.retainOldCount != nil || wanted.contains(where: \.isNew) else { return nil }
+        let repoId = self.repoId
+        let held = try await store.read { db in try db.repositoryContent(repoId: repoId, typeIds: ["rpm", "srpm"]) }
+        guard !held.isEmpty else { return nil }
+        struct Package { var unitId, typeId, name, arch: String; var evr: EVR }
+        func nevra(_ p: Package) -> String {
+            "\(p.typeId)\u{0}\(p.name)\u{0}\(p.evr.epoch):\(p.evr.version)-\(p.evr.release)\u{0}\(p.arch)"
+        }
+        var all = wanted.map { Package(unitId: $0.unitId, typeId: $0.typeId, name: $0.name, arch: $0.arch, evr: $0.evr) }
+        let fromFeed = Set(all.map(nevra))
+        let wantedIds = Set(all.map(\.unitId))
+        for u in held where !wantedIds.contains(u.unitId) {
+            func s(_ k: String) -> String { u.unitKey[k]?.stringValue ?? "" }
+            let p = Package(unitId: u.unitId, typeId: u.typeId, name: s("name"), arch: s("arch"),
+                            evr: EVR(epoch: s("epoch"), version: s("version"), release: s("release")))
+            if !fromFeed.contains(nevra(p)) { all.append(p) }
+        }
+        if let n = config.retainOldCount {
+            var groups: [String: [Package]] = [:]
+            for p in all { groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []].append(p) }
+            all = groups.values.flatMap { $0.sorted { $0.evr > $1.evr }.prefix(n + 1) }
+        }
+        let keptIds = Set(all.map(\.unitId))
+        guard !held.allSatisfy({ keptIds.contains($0.unitId) }) else { return nil }
+        var out: [String: Set<String>] = ["rpm": [], "srpm": []]
+        for p in all { out[p.typeId, default: []].insert(p.unitId) }
+        return out
     }
 
     // MARK: - Metadata files

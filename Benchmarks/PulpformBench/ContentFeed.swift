@@ -91,8 +91,6 @@ struct ContentFeed {
         return total
     }
 
-    /// Every package URL, for the floor's curl.
-    func urls(base: String) -> [String] { (0..<count).map { base + href($0) } }
 
     /// The metadata files as repomd names them.
     func metadataFiles() throws -> [String] {

@@ -10,7 +10,8 @@ import Glibc
 
 /// The content floor: what the hardware and the plainest tools need for the same work.
 struct ContentFloors: Codable {
-    /// `curl --parallel` fetching every package file of the feed (to /dev/null), with the sync's parallelism.
+    /// `curl --parallel` fetching every package file of the feed into a directory on the same file system as the
+    /// content directory, with the sync's parallelism.
     var curlSeconds: Double
     var curlCPUSeconds: Double
     /// zlib inflate plus cutting out every `<package>` element of primary, filelists and other: the least a
@@ -64,9 +65,12 @@ struct ContentRunner {
 
         // The floor: every package by curl, with the sync's parallelism; and a plain parse of the metadata.
         let config = dir + "/curl.cfg"
-        try feed.urls(base: server.url).map { "url = \"\($0)\"\noutput = \"/dev/null\"\n" }.joined().write(toFile: config, atomically: true, encoding: .utf8)
+        let fetched = dir + "/curl-files"
+        try (0..<packages).map { "url = \"\(server.url)\(feed.href($0))\"\noutput = \"\(fetched)/\(feed.href($0))\"\n" }.joined()
+            .write(toFile: config, atomically: true, encoding: .utf8)
         Report.log("[\(label)] floor: curl --parallel --parallel-max \(maxDownloads) of every package; zlib + <package> cut of the metadata")
-        let curl = try Spawn.run(["/usr/bin/env", "curl", "-sS", "--fail", "--parallel", "--parallel-max", "\(maxDownloads)", "-K", config],
+        let curl = try Spawn.run(["/usr/bin/env", "curl", "-sS", "--fail", "--create-dirs", "--parallel", "--parallel-max", "\(maxDownloads)",
+                                  "-K", config],
                                  environment: environment, in: dir)
         guard curl.exitCode == 0 else { throw BenchError("curl failed (\(curl.exitCode)): \(curl.stderr.prefix(500))") }
         var parses: [(Double, Int)] = []

@@ -186,7 +186,7 @@ extension ContentTierResult {
         var lines = [
             "",
             "Content: \(packages) packages (\(String(format: "%.1f", Double(packageBytes) / 1e6)) MB of package files), max_downloads \(maxDownloads)",
-            "  sync floor \(Report.seconds(f.syncSeconds)) = curl --parallel of every package \(Report.seconds(f.curlSeconds))"
+            "  sync floor \(Report.seconds(f.syncSeconds)) = curl --parallel of every package to files \(Report.seconds(f.curlSeconds))"
                 + " (cpu \(Report.seconds(f.curlCPUSeconds))) + zlib and <package> cut of the metadata \(Report.seconds(f.parseSeconds))"
                 + " (\(f.parsedPackages) elements)",
             "  publish floor: gzip -6 of the published XML \(f.gzipSeconds.map(Report.seconds) ?? "-")"

@@ -259,6 +259,14 @@ extension PulpStore {
                 CREATE INDEX repo_content_type ON repo_content(repo_id, type_id);
                 """)
         }
+        // The skip-if-unchanged check and the snippet check look for the few incomplete units among many: partial
+        // indexes hold only those.
+        m.registerMigration("v6-content-incomplete-units") { db in
+            try db.execute(sql: """
+                CREATE INDEX content_units_not_downloaded ON content_units(unit_id) WHERE downloaded = 0;
+                CREATE INDEX unit_repodata_incomplete ON unit_repodata(unit_id) WHERE filelists_xml IS NULL OR other_xml IS NULL;
+                """)
+        }
         return m
     }()
 }

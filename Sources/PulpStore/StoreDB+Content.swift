@@ -92,7 +92,7 @@ extension StoreDB {
 
     /// Sets one snippet of the units whose package checksum is `pkgid`, where they have none yet.
     public func setRepodata(_ kind: RepodataKind, pkgid: String, _ bytes: [UInt8]) throws {
-        try db.execute(sql: """
+        try db.execute(cached: """
             UPDATE unit_repodata SET \(kind.rawValue) = ?
             WHERE \(kind.rawValue) IS NULL AND unit_id IN (SELECT unit_id FROM content_units WHERE pkgid = ?)
             """, arguments: [Data(bytes), pkgid])
@@ -165,25 +165,73 @@ extension StoreDB {
 
     /// Calls `body` with each package the repository holds and its snippets, in a stable order, reading the rows
     /// as it goes (a publish of 50,000 packages does not hold them all).
-    public func eachPackageSnippet(repoId: String, _ body: (ContentUnit, [RepodataKind: [UInt8]]) throws -> Void) throws {
+    /// What a publish needs of each package of the repository, read without decoding the unit: its file, its
+    /// file name, its NEVRA joined by NULs (empty unless `nevra`), and its snippets (only valid during `body`).
+    public struct PackageToPublish {
+        public var fileSha256: String?
+        public var filename: String?
+        public var nevra: String
+        public var primary: UnsafeRawBufferPointer
+        public var filelists: UnsafeRawBufferPointer
+        public var other: UnsafeRawBufferPointer
+    }
+
+    public func eachPackageToPublish(repoId: String, nevra wantNevra: Bool = true, _ body: (PackageToPublish) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: """
-            SELECT u.*, d.primary_xml, d.filelists_xml, d.other_xml FROM repo_content r
-            JOIN content_units u ON u.unit_id = r.unit_id LEFT JOIN unit_repodata d ON d.unit_id = r.unit_id
+            SELECT u.file_sha256, json_extract(u.metadata, '$.filename'), json_extract(u.unit_key, '$.name'),
+                   json_extract(u.unit_key, '$.epoch'), json_extract(u.unit_key, '$.version'),
+                   json_extract(u.unit_key, '$.release'), json_extract(u.unit_key, '$.arch'),
+                   d.primary_xml, d.filelists_xml, d.other_xml
+            FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id LEFT JOIN unit_repodata d ON d.unit_id = r.unit_id
             WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') ORDER BY u.type_id, u.unit_id
             """, arguments: [repoId])
         while let row = try cursor.next() {
-            let unit = try StoreDB.contentUnit(row)
-            var snippets: [RepodataKind: [UInt8]] = [:]
-            for kind in RepodataKind.allCases {
-                if let data = row[kind.rawValue] as Data? { snippets[kind] = [UInt8](data) }
+            func text(_ i: Int) -> String {
+                switch (row[i] as DatabaseValue).storage {
+                case .string(let s): return s
+                case .int64(let n): return String(n)
+                default: return ""
+                }
             }
-            try body(unit, snippets)
+            var nevra = ""
+            if wantNevra {
+                let epoch = text(3)
+                nevra = "\(text(2))\u{0}\(epoch.isEmpty ? "0" : epoch)\u{0}\(text(4))\u{0}\(text(5))\u{0}\(text(6))"
+            }
+            try row.withUnsafeData(atIndex: 7) { p in
+                try row.withUnsafeData(atIndex: 8) { f in
+                    try row.withUnsafeData(atIndex: 9) { o in
+                        try Self.bytes(p) { primary in
+                            try Self.bytes(f) { filelists in
+                                try Self.bytes(o) { other in
+                                    try body(PackageToPublish(fileSha256: row[0], filename: row[1], nevra: nevra,
+                                                              primary: primary, filelists: filelists, other: other))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
+    }
+
+    private static func bytes<T>(_ data: Data?, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        guard let data else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try data.withUnsafeBytes(body)
     }
 }
 
 extension StoreDB {
     /// How many of the repository's packages have no file (skip-if-unchanged needs none).
+    /// The pkgids of packages whose filelists or other snippet is missing (added by a sync that was killed or
+    /// failed before it read them).
+    public func pkgidsMissingRepodata() throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: """
+            SELECT u.pkgid FROM unit_repodata d INDEXED BY unit_repodata_incomplete CROSS JOIN content_units u ON u.unit_id = d.unit_id
+            WHERE (d.filelists_xml IS NULL OR d.other_xml IS NULL) AND u.pkgid IS NOT NULL
+            """))
+    }
+
     /// Packages of the repository whose file name another of its packages has already (same NEVRA, another
     /// checksum): a publish serves only one of each.
     public func duplicatePackageFilenames(repoId: String) throws -> Int {
@@ -195,8 +243,9 @@ extension StoreDB {
 
     public func packagesWithoutFile(repoId: String) throws -> Int {
         try Int.fetchOne(db, cached: """
-            SELECT COUNT(*) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
-            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND u.downloaded = 0
+            SELECT COUNT(*) FROM content_units u INDEXED BY content_units_not_downloaded
+            CROSS JOIN repo_content r ON r.repo_id = ? AND r.unit_id = u.unit_id
+            WHERE u.downloaded = 0 AND r.type_id IN ('rpm', 'srpm')
             """, arguments: [repoId]) ?? 0
     }
 

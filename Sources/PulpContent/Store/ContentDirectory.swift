@@ -18,9 +18,12 @@ import Glibc
 /// process is gone (its lock is free), whatever its age.
 public struct ContentDirectory: Sendable {
     public let root: URL
+    /// `root.path`, kept: paths are made per package, and URL's path handling is slow.
+    let rootPath: String
 
     public init(root: URL) {
         self.root = root
+        rootPath = root.path
     }
 
     /// The default: `<store dir>/<store name>-content` (`pulpform.db` → `pulpform-content/`).
@@ -45,8 +48,7 @@ public struct ContentDirectory: Sendable {
 
     /// The path of a unit's file.
     public func unitPath(sha256: String) -> String {
-        let prefix = sha256.prefix(2)
-        return root.appendingPathComponent("units/\(prefix)/\(sha256)").path
+        rootPath + "/units/" + sha256.prefix(2) + "/" + sha256
     }
 
     public func hasUnit(sha256: String) -> Bool {
@@ -56,14 +58,16 @@ public struct ContentDirectory: Sendable {
 
     /// A fresh temporary path in this process's session directory under `tmp/`.
     public func temporaryPath(_ hint: String = "part") -> String {
-        let name = "\(UUID().uuidString).\(hint.filter { $0.isLetter || $0.isNumber || $0 == "." }.prefix(40))"
-        return (TemporarySessions.directory(in: tmp) ?? tmp).appendingPathComponent(name).path
+        let name = "\(TemporarySessions.serial()).\(hint.filter { $0.isLetter || $0.isNumber || $0 == "." }.prefix(40))"
+        return (TemporarySessions.directory(in: rootPath + "/tmp") ?? rootPath + "/tmp") + "/" + name
     }
 
     /// Moves a checked temporary file to its address. If the address already holds the file, the temporary goes.
     public func adopt(temporary path: String, sha256: String) throws {
         let final = unitPath(sha256: sha256)
-        let dir = (final as NSString).deletingLastPathComponent
+        if rename(path, final) == 0 { return }
+        // The first unit under this prefix: its directory, then again.
+        let dir = rootPath + "/units/" + sha256.prefix(2)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         guard rename(path, final) == 0 else {
             let e = errno
@@ -93,11 +97,16 @@ public struct ContentDirectory: Sendable {
 /// frees the lock when the process dies, however it dies, so another process can tell the directory is
 /// abandoned at once, without waiting for it to age.
 enum TemporarySessions {
-    private static let sessions = Mutex<[String: URL]>([:])
+    private static let sessions = Mutex<[String: String]>([:])
+    private static let counter = Atomic<Int>(0)
 
-    static func directory(in tmp: URL) -> URL? {
-        sessions.withLock { open -> URL? in
-            if let dir = open[tmp.path] { return dir }
+    /// A number no other temporary of this process has.
+    static func serial() -> Int { counter.add(1, ordering: .relaxed).newValue }
+
+    static func directory(in tmpPath: String) -> String? {
+        sessions.withLock { open -> String? in
+            if let dir = open[tmpPath] { return dir }
+            let tmp = URL(fileURLWithPath: tmpPath)
             // Made and locked under another name, then renamed: no other process sees it unlocked.
             let name = "\(getpid())-\(UUID().uuidString.prefix(8))"
             let making = tmp.appendingPathComponent("n-\(name)")
@@ -111,8 +120,8 @@ enum TemporarySessions {
                 return nil
             }
             // The descriptor stays open (and the lock held) until the process exits.
-            open[tmp.path] = dir
-            return dir
+            open[tmpPath] = dir.path
+            return dir.path
         }
     }
 

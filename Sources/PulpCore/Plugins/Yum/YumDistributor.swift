@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PulpContent
 import PulpModel
 import PulpStore
@@ -178,24 +179,28 @@ struct YumPublish {
         try primary.gzip.write(header + "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"\(packages)\">\n")
         try filelists.gzip.write(header + "<filelists xmlns=\"http://linux.duke.edu/metadata/filelists\" packages=\"\(packages)\">\n")
         try other.gzip.write(header + "<otherdata xmlns=\"http://linux.duke.edu/metadata/other\" packages=\"\(packages)\">\n")
+        // The three files are compressed at once, each on a queue of its own, and the packages linked on another,
+        // while this thread reads the store. The NEVRAs are kept for the errata, if there are any.
+        let streams = [primary, filelists, other].map(CompressionStream.init)
+        let links = LinkQueue()
+        let withErrata = (counts["erratum"] ?? 0) > 0
         let nevras: Set<String> = try await store.read { db in
             var seen: Set<String> = []
             var filenames: Set<String> = []
-            try db.eachPackageSnippet(repoId: repoId) { unit, snippets in
-                let filename = unit.metadata["filename"]?.stringValue
-                if duplicates > 0, let filename, !filenames.insert(filename).inserted { return }
-                let k = unit.unitKey
-                func s(_ key: String) -> String { k[key]?.stringValue ?? "" }
-                seen.insert("\(s("name"))\u{0}\(s("epoch"))\u{0}\(s("version"))\u{0}\(s("release"))\u{0}\(s("arch"))")
-                if let sha = unit.fileSha256, let filename, !filename.contains("/") {
-                    try Self.linkOrCopy(content.unitPath(sha256: sha), to: tree.appendingPathComponent(filename).path)
+            try db.eachPackageToPublish(repoId: repoId, nevra: withErrata) { p in
+                if duplicates > 0, let filename = p.filename, !filenames.insert(filename).inserted { return }
+                if withErrata { seen.insert(p.nevra) }
+                if let sha = p.fileSha256, let filename = p.filename, !filename.contains("/") {
+                    try links.append(content.unitPath(sha256: sha), tree.path + "/" + filename)
                 }
-                if let p = snippets[.primary] { try primary.gzip.write(p); try primary.gzip.write("\n") }
-                if let f = snippets[.filelists] { try filelists.gzip.write(f); try filelists.gzip.write("\n") }
-                if let o = snippets[.other] { try other.gzip.write(o); try other.gzip.write("\n") }
+                for (stream, snippet) in zip(streams, [p.primary, p.filelists, p.other]) where !snippet.isEmpty {
+                    try stream.append(snippet)
+                }
             }
             return seen
         }
+        try links.finish()
+        for stream in streams { try stream.finish() }
         try primary.gzip.write("</metadata>\n")
         try filelists.gzip.write("</filelists>\n")
         try other.gzip.write("</otherdata>\n")
@@ -283,6 +288,80 @@ struct YumPublish {
         steps.set("generate sqlite", "SKIPPED")
         steps.set("publish_directory", "IN_PROGRESS")
         await report()
+    }
+
+    /// A gzip stream fed from one thread and compressed on a serial queue of its own, a few 256 KB batches
+    /// behind at most.
+    final class CompressionStream: @unchecked Sendable {
+        let file: MetadataFile
+        private let queue: DispatchQueue
+        private let slots = DispatchSemaphore(value: 4)
+        private var batch: [UInt8] = []
+        private let failure = Mutex<(any Error)?>(nil)
+
+        init(_ file: MetadataFile) {
+            self.file = file
+            queue = DispatchQueue(label: "pulpform.publish.\(file.type)")
+            batch.reserveCapacity(300 << 10)
+        }
+
+        /// Adds a snippet and its newline.
+        func append(_ bytes: UnsafeRawBufferPointer) throws {
+            batch.append(contentsOf: bytes)
+            batch.append(0x0A)
+            if batch.count >= 256 << 10 { try flush() }
+        }
+
+        private func flush() throws {
+            if let error = failure.withLock({ $0 }) { throw error }
+            guard !batch.isEmpty else { return }
+            let full = batch
+            batch = []
+            batch.reserveCapacity(300 << 10)
+            slots.wait()
+            queue.async { [self] in
+                defer { slots.signal() }
+                do { try file.gzip.write(full) } catch { failure.withLock { $0 = $0 ?? error } }
+            }
+        }
+
+        /// Writes what is left and waits for the queue.
+        func finish() throws {
+            try flush()
+            queue.sync {}
+            if let error = failure.withLock({ $0 }) { throw error }
+        }
+    }
+
+    /// Links packages into the tree on a serial queue of its own, in batches of 1,000.
+    final class LinkQueue: @unchecked Sendable {
+        private let queue = DispatchQueue(label: "pulpform.publish.links")
+        private var batch: [(String, String)] = []
+        private let failure = Mutex<(any Error)?>(nil)
+
+        func append(_ source: String, _ target: String) throws {
+            batch.append((source, target))
+            if batch.count >= 1_000 { try flush() }
+        }
+
+        private func flush() throws {
+            if let error = failure.withLock({ $0 }) { throw error }
+            let full = batch
+            batch = []
+            queue.async { [self] in
+                do {
+                    for (source, target) in full { try YumPublish.linkOrCopy(source, to: target) }
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                }
+            }
+        }
+
+        func finish() throws {
+            try flush()
+            queue.sync {}
+            if let error = failure.withLock({ $0 }) { throw error }
+        }
     }
 
     /// A hard link into the content directory, or a copy where the file system refuses one.

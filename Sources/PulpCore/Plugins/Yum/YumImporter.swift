@@ -38,6 +38,103 @@ struct WantedPackage: Sendable {
     var isNew: Bool
 }
 
+/// A package's temporary file, hashed as it is written: the sink of its download, used by one event loop at a
+/// time and read once the download is over.
+final class PackageFile: DownloadSink, @unchecked Sendable {
+    let writer: FileWriter
+    let declaredType: ChecksumType?
+    var sha = Checksummer(.sha256)
+    var declared: Checksummer?
+    var size = 0
+
+    init(_ path: String, declared type: ChecksumType?) throws {
+        writer = try FileWriter(path)
+        declaredType = type
+        declared = type.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try writer.write(bytes)
+        sha.update(bytes)
+        declared?.update(bytes)
+        size += bytes.count
+    }
+
+    func restart() throws {
+        try writer.truncate()
+        sha = Checksummer(.sha256)
+        declared = declaredType.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+        size = 0
+    }
+}
+
+/// A metadata file's elements in batches, read on demand: decompressed and cut as the file is read, its
+/// decompressed size and checksum checked against repomd.xml at the end. Used by one task at a time.
+final class ElementBatches: @unchecked Sendable {
+    let entry: RepomdEntry
+    private let decompressor: Decompressor
+    private var splitter: ElementSplitter
+    private var open: Checksummer?
+    private var openSize = 0
+    private let input: FileReader
+    private let batchSize: Int
+    private var collected: [(String, [UInt8])] = []
+    private var finished = false
+
+    init(_ entry: RepomdEntry, file: String, names: [String], batchSize: Int = 500) throws {
+        self.entry = entry
+        self.batchSize = batchSize
+        do {
+            decompressor = try Decompressor(entry.compression)
+        } catch let e as DecompressionError {
+            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
+        }
+        splitter = ElementSplitter(names: names)
+        open = entry.openChecksumType.flatMap { ChecksumType(pulp: $0) }.map(Checksummer.init)
+        input = try FileReader(file)
+    }
+
+    deinit { input.close() }
+
+    /// The next batch (up to `batchSize` elements), or nil once the file is read and checked.
+    func next() throws -> [(String, [UInt8])]? {
+        do {
+            return try read()
+        } catch let e as XMLError {
+            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
+        } catch let e as DecompressionError {
+            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
+        }
+    }
+
+    private func read() throws -> [(String, [UInt8])]? {
+        let sink: (UnsafeRawBufferPointer) throws -> Void = { plain in
+            self.open?.update(plain)
+            self.openSize += plain.count
+            try self.splitter.feed(plain) { name, bytes in self.collected.append((name, Array(bytes))) }
+        }
+        while !finished, collected.count < batchSize {
+            if let chunk = try input.read(64 << 10) {
+                try chunk.withUnsafeBytes { try decompressor.feed($0, sink) }
+            } else {
+                try decompressor.finish(sink)
+                try splitter.finish()
+                finished = true
+                if let expected = entry.openSize, expected != openSize {
+                    throw XMLError("\(openSize) bytes once decompressed, where repomd.xml says \(expected)")
+                }
+                if let open, let expected = entry.openChecksum, open.hex() != expected.lowercased() {
+                    throw XMLError("the decompressed \(open.type.rawValue) checksum does not match repomd.xml")
+                }
+            }
+        }
+        guard !collected.isEmpty || !finished else { return nil }
+        let batch = collected
+        collected = []
+        return batch
+    }
+}
+
 /// One sync's state. It lives inside the sync's task only.
 final class YumSync {
     let request: SyncRequest
@@ -136,19 +233,7 @@ final class YumSync {
             guard let primary = repomd.entry("primary"), let primaryFile = files["primary"] else {
                 throw PulpError.unparsableMetadata("repomd.xml lists no primary metadata")
             }
-            var wanted = try await readPrimary(primary, file: primaryFile)
-            wanted = retain(wanted)
-            // A package a killed sync created has no file and may lack its snippets: they are read again.
-            if wanted.contains(where: { $0.isNew || !$0.downloaded }) {
-                for kind in [RepodataKind.filelists, .other] {
-                    let type = kind == .filelists ? "filelists" : "other"
-                    if let entry = repomd.entry(type), let file = files[type] {
-                        try await readSnippets(entry, file: file, kind: kind,
-                                               pkgids: Set(wanted.filter { $0.isNew || !$0.downloaded }.map(\.checksum)))
-                    }
-                }
-            }
-            let failed = try await download(wanted, fetcher)
+            let (wanted, failed) = try await packages(primary, file: primaryFile, repomd: repomd, files: files, fetcher: fetcher)
             for p in wanted where !failed.contains(p.unitId) { associate.append((p.unitId, p.typeId)) }
             presentKeys["rpm"] = Set(wanted.filter { $0.typeId == "rpm" }.map(\.unitId))
             presentKeys["srpm"] = Set(wanted.filter { $0.typeId == "srpm" }.map(\.unitId))
@@ -294,64 +379,144 @@ final class YumSync {
 
     /// Streams a metadata file through its decompressor and the element splitter, checking `open-size` and
     /// `open-checksum`. `handle` gets the elements (name and bytes) in batches, so memory holds one batch.
-    private func eachElement(_ entry: RepomdEntry, file: String, names: [String], batchSize: Int = 500,
-                             _ handle: ([(String, [UInt8])]) async throws -> Void) async throws
+    static func eachElement(_ entry: RepomdEntry, file: String, names: [String], batchSize: Int = 500,
+                            _ handle: ([(String, [UInt8])]) async throws -> Void) async throws
     {
-        do {
-            let decompressor = try Decompressor(entry.compression)
-            var splitter = ElementSplitter(names: names)
-            var open = entry.openChecksumType.flatMap { ChecksumType(pulp: $0) }.map(Checksummer.init)
-            var openSize = 0
-            var collected: [(String, [UInt8])] = []
-            let input = try FileReader(file)
-            defer { input.close() }
-            let sink: (UnsafeRawBufferPointer) throws -> Void = { plain in
-                open?.update(plain)
-                openSize += plain.count
-                try splitter.feed(plain) { name, bytes in collected.append((name, Array(bytes))) }
-            }
-            while let chunk = try input.read(64 << 10) {
-                try Task.checkCancellation()
-                try chunk.withUnsafeBytes { try decompressor.feed($0, sink) }
-                if collected.count >= batchSize {
-                    let batch = collected
-                    collected = []
-                    try await handle(batch)
-                }
-            }
-            try decompressor.finish(sink)
-            try splitter.finish()
-            if !collected.isEmpty { try await handle(collected) }
-            if let expected = entry.openSize, expected != openSize {
-                throw XMLError("\(openSize) bytes once decompressed, where repomd.xml says \(expected)")
-            }
-            if let open, let expected = entry.openChecksum, open.hex() != expected.lowercased() {
-                throw XMLError("the decompressed \(open.type.rawValue) checksum does not match repomd.xml")
-            }
-        } catch let e as XMLError {
-            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
-        } catch let e as DecompressionError {
-            throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
+        let batches = try ElementBatches(entry, file: file, names: names, batchSize: batchSize)
+        while let batch = try batches.next() {
+            try Task.checkCancellation()
+            try await handle(batch)
         }
     }
 
     // MARK: - Packages
 
     /// Reads primary; stores the packages not yet known (key, metadata, primary snippet), 500 at a time.
-    private func readPrimary(_ entry: RepomdEntry, file: String) async throws -> [WantedPackage] {
-        var wanted: [WantedPackage] = []
-        let skipSource = config.skip.contains("srpm")
-        try await eachElement(entry, file: file, names: ["package"]) { elements in
-            var batch: [(PrimaryPackage, [UInt8])] = []
+    /// One batch of primary, parsed (off the sync's own task), or nil at its end.
+    static func parseBatch(_ reader: ElementBatches, skipSource: Bool) throws -> [(PrimaryPackage, [UInt8])]? {
+        guard let elements = try reader.next() else { return nil }
+        var batch: [(PrimaryPackage, [UInt8])] = []
+        batch.reserveCapacity(elements.count)
+        do {
             for (_, bytes) in elements {
                 let p = try PrimaryPackage.parse(bytes)
                 if p.isSource && skipSource { continue }
                 batch.append((p, Snippet.relocate(bytes[...], filename: p.filename)))
             }
-            wanted += try await resolve(batch)
+        } catch let e as XMLError {
+            throw PulpError.unparsableMetadata("\(reader.entry.href): \(e.message)")
         }
-        progress.rpmTotal = wanted.count
-        return wanted
+        return batch
+    }
+
+    enum PackageEvent: Sendable {
+        case parsed([(PrimaryPackage, [UInt8])]?)
+        case downloaded(DownloadOutcome)
+        case snippetsRead
+    }
+
+    /// Reads primary and downloads the packages at once. Each batch of primary is parsed in a child task, stored,
+    /// and its packages join the download queue while the next batch is parsed, so the downloads start at once
+    /// (with `retain_old_count` they wait for the whole list, which it needs). Then filelists and other are read
+    /// for the packages that lack their snippets (new ones, and those a killed or failed sync left without),
+    /// while the downloads go on. Returns the packages wanted and the ids whose download failed.
+    private func packages(_ primary: RepomdEntry, file: String, repomd: Repomd, files: [String: String],
+                          fetcher: Fetcher) async throws -> (wanted: [WantedPackage], failed: Set<String>)
+    {
+        let reader = try ElementBatches(primary, file: file, names: ["package"])
+        let skipSource = config.skip.contains("srpm"), pipelined = config.retainOldCount == nil
+        let feed = self.feed, content = self.content, validate = config.validate, store = self.store
+        let maxDownloads = config.maxDownloads
+        var wanted: [WantedPackage] = []
+        var queue: [WantedPackage] = []
+        var next = 0, inFlight = 0
+        var failed: Set<String> = []
+        var done: [(String, String, Int)] = []
+        progress.itemsTotal = 0
+        progress.itemsLeft = 0
+        progress.sizeTotal = 0
+        progress.sizeLeft = 0
+        func enqueue(_ packages: [WantedPackage]) {
+            for p in packages {
+                if p.downloaded {
+                    progress.rpmDone += 1
+                    continue
+                }
+                queue.append(p)
+                progress.itemsTotal += 1
+                progress.itemsLeft += 1
+                progress.sizeTotal += p.size
+                progress.sizeLeft += p.size
+            }
+        }
+        try await withThrowingTaskGroup(of: PackageEvent.self) { group in
+            func parseNext() { group.addTask { .parsed(try Self.parseBatch(reader, skipSource: skipSource)) } }
+            func startDownloads() {
+                while inFlight < maxDownloads, next < queue.count {
+                    let p = queue[next]
+                    next += 1
+                    inFlight += 1
+                    group.addTask { .downloaded(await Self.downloadOne(p, feed: feed, fetcher: fetcher, content: content, validate: validate)) }
+                }
+            }
+            parseNext()
+            while let event = try await group.next() {
+                try Task.checkCancellation()
+                switch event {
+                case .parsed(let batch?):
+                    let resolved = try await resolve(batch)
+                    wanted += resolved
+                    progress.rpmTotal = wanted.count
+                    if pipelined { enqueue(resolved) }
+                    parseNext()
+                case .parsed(nil):
+                    if !pipelined {
+                        wanted = retain(wanted)
+                        progress.rpmTotal = wanted.count
+                        enqueue(wanted)
+                    }
+                    let missing = try await store.read { db in try db.pkgidsMissingRepodata() }.intersection(wanted.map(\.checksum))
+                    var jobs: [(RepomdEntry, String, RepodataKind)] = []
+                    for kind in [RepodataKind.filelists, .other] {
+                        let type = kind == .filelists ? "filelists" : "other"
+                        if !missing.isEmpty, let entry = repomd.entry(type), let file = files[type] { jobs.append((entry, file, kind)) }
+                    }
+                    if !jobs.isEmpty {
+                        group.addTask {
+                            try await Self.readSnippets(jobs, store: store, pkgids: missing)
+                            return .snippetsRead
+                        }
+                    }
+                    await report(force: true)
+                case .downloaded(let outcome):
+                    inFlight -= 1
+                    progress.itemsLeft -= 1
+                    progress.rpmDone += 1
+                    switch outcome {
+                    case .ok(let id, let sha, let size, let declared):
+                        progress.sizeLeft -= declared
+                        done.append((id, sha, size))
+                    case .failed(let id, let declared, let detail):
+                        progress.sizeLeft -= declared
+                        failed.insert(id)
+                        progress.errorDetails.append(.object(detail))
+                    }
+                    if done.count >= 200 { try await flush(&done) }
+                    await report()
+                case .snippetsRead:
+                    break
+                }
+                startDownloads()
+            }
+        }
+        try await flush(&done)
+        // Units this sync created whose file never came are not kept.
+        let dropped = Array(failed.intersection(createdWithoutFile))
+        if !dropped.isEmpty {
+            try await store.write { db in try db.deleteUnassociatedUnits(dropped) }
+            createdWithoutFile.subtract(dropped)
+        }
+        return (wanted, failed)
     }
 
     private func resolve(_ batch: [(PrimaryPackage, [UInt8])]) async throws -> [WantedPackage] {
@@ -407,8 +572,13 @@ final class YumSync {
     }
 
     /// Reads filelists or other, storing the snippets of the packages this sync created.
-    private func readSnippets(_ entry: RepomdEntry, file: String, kind: RepodataKind, pkgids: Set<String>) async throws {
-        let store = self.store
+    private static func readSnippets(_ jobs: [(RepomdEntry, String, RepodataKind)], store: PulpStore, pkgids: Set<String>) async throws {
+        for (entry, file, kind) in jobs { try await readSnippets(entry, file: file, kind: kind, store: store, pkgids: pkgids) }
+    }
+
+    private static func readSnippets(_ entry: RepomdEntry, file: String, kind: RepodataKind, store: PulpStore,
+                                     pkgids: Set<String>) async throws
+    {
         try await eachElement(entry, file: file, names: ["package"]) { elements in
             let part = elements.compactMap { _, bytes -> (String, [UInt8])? in
                 guard let pkgid = Snippet.attribute("pkgid", of: bytes[...]), pkgids.contains(pkgid) else { return nil }
@@ -425,53 +595,6 @@ final class YumSync {
 
     /// Downloads the packages whose files are not in the content directory, `max_downloads` at a time. Returns
     /// the ids of those that failed (reported in `error_details`).
-    private func download(_ wanted: [WantedPackage], _ fetcher: Fetcher) async throws -> Set<String> {
-        let needed = wanted.filter { !$0.downloaded }
-        progress.itemsTotal = needed.count
-        progress.itemsLeft = needed.count
-        progress.sizeTotal = needed.reduce(0) { $0 + $1.size }
-        progress.sizeLeft = progress.sizeTotal
-        progress.rpmDone = wanted.count - needed.count
-        await report(force: true)
-        var failed: Set<String> = []
-        var done: [(String, String, Int)] = []
-        let feed = self.feed, content = self.content, validate = config.validate
-        try await withThrowingTaskGroup(of: DownloadOutcome.self) { group in
-            var next = 0
-            func start() {
-                guard next < needed.count else { return }
-                let p = needed[next]
-                next += 1
-                group.addTask { await Self.downloadOne(p, feed: feed, fetcher: fetcher, content: content, validate: validate) }
-            }
-            for _ in 0..<config.maxDownloads { start() }
-            while let outcome = try await group.next() {
-                try Task.checkCancellation()
-                progress.itemsLeft -= 1
-                progress.rpmDone += 1
-                switch outcome {
-                case .ok(let id, let sha, let size, let declared):
-                    progress.sizeLeft -= declared
-                    done.append((id, sha, size))
-                case .failed(let id, let declared, let detail):
-                    progress.sizeLeft -= declared
-                    failed.insert(id)
-                    progress.errorDetails.append(.object(detail))
-                }
-                if done.count >= 200 { try await flush(&done) }
-                await report()
-                start()
-            }
-        }
-        try await flush(&done)
-        // Units this sync created whose file never came are not kept.
-        let dropped = Array(failed.intersection(createdWithoutFile))
-        if !dropped.isEmpty {
-            try await store.write { db in try db.deleteUnassociatedUnits(dropped) }
-            createdWithoutFile.subtract(dropped)
-        }
-        return failed
-    }
 
     private func flush(_ done: inout [(String, String, Int)]) async throws {
         guard !done.isEmpty else { return }
@@ -500,27 +623,15 @@ final class YumSync {
                                               "accepted_checksum_types": .array(ChecksumType.accepted.map(JSONValue.string))])
         }
         do {
-            let writer = try FileWriter(path)
-            var sha = Checksummer(.sha256)
-            var declared = declaredType.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
-            var size = 0
+            let file = try PackageFile(path, declared: declaredType)
             do {
-                try await fetcher.fetch(url, restart: {
-                    try writer.truncate()
-                    sha = Checksummer(.sha256)
-                    declared = declaredType.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
-                    size = 0
-                }) { chunk in
-                    try writer.write(chunk)
-                    sha.update(chunk)
-                    declared?.update(chunk)
-                    size += chunk.count
-                }
-                try writer.close()
+                try await fetcher.download(url, into: file)
+                try file.writer.close()
             } catch {
-                try? writer.close()
+                try? file.writer.close()
                 throw error
             }
+            let (sha, declared, size) = (file.sha, file.declared, file.size)
             let sha256 = sha.hex()
             if validate {
                 if size != p.size {
@@ -553,7 +664,7 @@ final class YumSync {
 
     private func readErrata(_ entry: RepomdEntry, file: String) async throws {
         let repoId = self.repoId
-        try await eachElement(entry, file: file, names: ["update"]) { elements in
+        try await Self.eachElement(entry, file: file, names: ["update"]) { elements in
             var part: [(key: JSONObject, fields: JSONObject)] = []
             for (_, bytes) in elements {
                 var e = try Erratum.parse(bytes)
@@ -570,7 +681,7 @@ final class YumSync {
 
     private func readComps(_ entry: RepomdEntry, file: String) async throws {
         let repoId = self.repoId
-        try await eachElement(entry, file: file, names: Array(Comps.elements.keys)) { elements in
+        try await Self.eachElement(entry, file: file, names: Array(Comps.elements.keys)) { elements in
             var byType: [String: [(key: JSONObject, fields: JSONObject)]] = [:]
             for (_, bytes) in elements {
                 var (type, f) = try Comps.parse(bytes)

@@ -380,4 +380,20 @@ struct YumContentTests {
         #expect(!FileManager.default.fileExists(atPath: repos + "/gone") && !FileManager.default.fileExists(atPath: content + "/published/yum/master/gone"))
         #expect(server.stop() == 0)
     }
+
+    @Test("feeds whose repodata is xz or bz2 compressed sync like gzip ones", arguments: ["xz", "bz2"])
+    func compressedFeeds(_ compression: String) throws {
+        let tmp = try TempDir("pulpform-yum-\(compression)")
+        try Self.fixture(tmp.path("feed"), ["--compress=\(compression)"])
+        let repodata = try FileManager.default.contentsOfDirectory(atPath: tmp.path("feed/repodata"))
+        #expect(repodata.contains { $0.hasSuffix("primary.xml.\(compression)") }, "\(repodata)")
+        let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", tmp.path("content")])
+        try Self.createRepo(server, "zoo", feed: "file://" + tmp.path("feed") + "/", relativeURL: "zoo")
+        let sync = try Self.run(server, "repositories/zoo/actions/sync/")
+        #expect(sync.map { $0["state"] } == ["finished", "finished"], "\(sync)")
+        #expect(sync.first?["result"]?["added_count"] == 9, "\(sync)")
+        let repo = try Self.json([server.base + "repositories/zoo/"])
+        #expect(repo["content_unit_counts"] == ["rpm": 3, "srpm": 3, "erratum": 1, "package_group": 1, "package_category": 1], "\(repo)")
+        #expect(server.stop() == 0)
+    }
 }

@@ -38,7 +38,7 @@ public struct Repomd: Sendable, Equatable {
     /// The types Pulp reads itself; every other type is a `yum_repo_metadata_file`
     /// (`importers/yum/repomd/metadata.py: KNOWN_TYPES`, plus the zstd and sqlite variants).
     public static let knownTypes: Set<String> = [
-        "group", "group_gz", "group_xz", "group_zck", "filelists", "filelists_db", "filelists_zck", "other", "other_db",
+        "group", "group_gz", "group_xz", "group_bz2", "group_zst", "group_zstd", "group_zck", "filelists", "filelists_db", "filelists_zck", "other", "other_db",
         "other_zck", "primary", "primary_db", "primary_zck", "deltainfo", "susedata", "prestodelta", "updateinfo",
         "updateinfo_db", "updateinfo_zck",
     ]

@@ -260,7 +260,7 @@ final class YumSync {
 
         // 4. comps (never skipped)
         progress.state["comps"] = "IN_PROGRESS"
-        if let entry = repomd.entry("group_gz") ?? repomd.entry("group_xz") ?? repomd.entry("group"), let file = files[entry.type] {
+        if let entry = repomd.entry("group_gz") ?? repomd.entry("group_xz") ?? repomd.entry("group_bz2") ?? repomd.entry("group_zst") ?? repomd.entry("group"), let file = files[entry.type] {
             try await readComps(entry, file: file)
         }
         progress.state["comps"] = "FINISHED"

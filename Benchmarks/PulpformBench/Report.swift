@@ -134,6 +134,27 @@ struct Report: Codable {
         s < 1 ? String(format: "%.0f ms", s * 1000) : String(format: "%.2f s", s)
     }
 
+    /// The scenarios as aligned rows: the name left, the figures right; `remote` adds the server's mutations.
+    static func scenarioTable(_ scenarios: [Scenario], remote: Bool) -> [String] {
+        let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows"] + (remote ? ["remote mut."] : []) + ["× floor"]
+        var rows = [header]
+        for s in scenarios {
+            let exit: String = s.exitCode == s.expectedExitCode ? "\(s.exitCode)" : "\(s.exitCode)!"
+            var row: [String] = [s.name, exit, seconds(s.wallSeconds), seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMegabytes)]
+            row.append(s.sqliteRowsWritten.map { String($0) } ?? "-")
+            if remote { row.append(s.remoteMutations.map { String($0) } ?? "-") }
+            row.append(s.ratioToFloor.map { String(format: "%.2f", $0) } ?? "")
+            rows.append(row)
+        }
+        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { r in
+            "  " + r.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+    }
+
     static func ratio(_ r: Double?) -> String { r.map { String(format: "%.2f× floor", $0) } ?? "-" }
 }
 
@@ -151,21 +172,7 @@ extension TierResult {
                 + "; the floor's scan and read as a process of their own \(f.asProcessSeconds.map(Report.seconds) ?? "-")"
                 + (scenario("no-op plan").flatMap { plan in f.asProcessSeconds.map { String(format: " (no-op plan ÷ that: %.2f)", plan.wallSeconds / $0) } } ?? ""),
         ]
-        let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows", "remote mut.", "× floor"]
-        var rows = [header]
-        for s in scenarios {
-            rows.append([s.name, s.exitCode == s.expectedExitCode ? "\(s.exitCode)" : "\(s.exitCode)!", Report.seconds(s.wallSeconds),
-                         Report.seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMegabytes),
-                         s.sqliteRowsWritten.map(String.init) ?? "-", s.remoteMutations.map(String.init) ?? "-",
-                         s.ratioToFloor.map { String(format: "%.2f", $0) } ?? ""])
-        }
-        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        for r in rows {
-            lines.append("  " + r.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  "))
-        }
+        lines += Report.scenarioTable(scenarios, remote: true)
         if let s = server {
             lines.append(String(format: "  server: GET /repositories/<id>/?details=true %.0f requests/s (%d clients, %d failures);",
                                 s.getDetailsRequestsPerSecond, s.clients, s.getDetailsFailures)
@@ -192,20 +199,7 @@ extension ContentTierResult {
             "  publish floor: gzip -6 of the published XML \(f.gzipSeconds.map(Report.seconds) ?? "-")"
                 + " (\(String(format: "%.1f", Double(f.xmlBytes ?? 0) / 1e6)) MB)",
         ]
-        let header = ["scenario", "exit", "wall", "cpu", "peak rss", "sqlite rows", "× floor"]
-        var rows = [header]
-        for s in scenarios {
-            rows.append([s.name, s.exitCode == s.expectedExitCode ? "\(s.exitCode)" : "\(s.exitCode)!", Report.seconds(s.wallSeconds),
-                         Report.seconds(s.cpuSeconds), String(format: "%.0f MB", s.peakRSSMegabytes),
-                         s.sqliteRowsWritten.map(String.init) ?? "-", s.ratioToFloor.map { String(format: "%.2f", $0) } ?? ""])
-        }
-        let widths = (0..<header.count).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        for r in rows {
-            lines.append("  " + r.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  "))
-        }
+        lines += Report.scenarioTable(scenarios, remote: false)
         return lines.joined(separator: "\n")
     }
 }

@@ -111,14 +111,20 @@ public final class Fetcher: Sendable {
     public func fetch(_ url: String, restart: () throws -> Void = {},
                       sink: (UnsafeRawBufferPointer) throws -> Void) async throws
     {
-        var attempt = 0
+        try await retrying(restart: restart) { try await fetchOnce(url, sink: sink) }
+    }
+
+    /// Runs `attempt`; on a transient failure pauses (1 s, doubling up to 8 s), calls `restart` and tries again,
+    /// up to `retries` times.
+    private func retrying(restart: () throws -> Void, _ attempt: () async throws -> Void) async throws {
+        var tries = 0
         var pause = options.backoff
         while true {
             do {
-                try await fetchOnce(url, sink: sink)
+                try await attempt()
                 return
-            } catch let e as FetchError where e.transient && attempt < options.retries {
-                attempt += 1
+            } catch let e as FetchError where e.transient && tries < options.retries {
+                tries += 1
                 try await Task.sleep(for: pause)
                 pause = min(pause * 2, .seconds(8))
                 try restart()
@@ -134,19 +140,7 @@ public final class Fetcher: Sendable {
             try await fetch(url, restart: { try sink.restart() }) { try sink.write($0) }
             return
         }
-        var attempt = 0
-        var pause = options.backoff
-        while true {
-            do {
-                try await downloadOnce(url, into: sink)
-                return
-            } catch let e as FetchError where e.transient && attempt < options.retries {
-                attempt += 1
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(8))
-                try sink.restart()
-            }
-        }
+        try await retrying(restart: { try sink.restart() }) { try await downloadOnce(url, into: sink) }
     }
 
     private func downloadOnce(_ url: String, into sink: any DownloadSink) async throws {

@@ -615,7 +615,9 @@ final class YumSync {
     static func downloadOne(_ p: WantedPackage, feed: String, fetcher: Fetcher, content: ContentDirectory, validate: Bool) async -> DownloadOutcome {
         let url = feed + p.href
         let path = content.temporaryPath("rpm")
-        defer { unlink(path) }
+        // The temporary goes unless it was moved into the content directory.
+        var adopted = false
+        defer { if !adopted { unlink(path) } }
         let declaredType = ChecksumType(pulp: p.checksumType)
         if validate && declaredType == nil {
             return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_type_unknown",
@@ -647,6 +649,7 @@ final class YumSync {
                 }
             }
             try content.adopt(temporary: path, sha256: sha256)
+            adopted = true
             return .ok(p.unitId, sha256, size, p.size)
         } catch let e as FetchError {
             var detail: JSONObject = ["url": .string(url), "name": .string(p.name), "error_message": .string(e.message)]

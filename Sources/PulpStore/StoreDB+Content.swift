@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import GRDB
 public import PulpModel
 
@@ -171,9 +171,10 @@ extension StoreDB {
         public var fileSha256: String?
         public var filename: String?
         public var nevra: String
-        public var primary: UnsafeRawBufferPointer
-        public var filelists: UnsafeRawBufferPointer
-        public var other: UnsafeRawBufferPointer
+        /// Not copied out of SQLite: valid during `body` only.
+        public var primary: Data?
+        public var filelists: Data?
+        public var other: Data?
     }
 
     public func eachPackageToPublish(repoId: String, nevra wantNevra: Bool = true, _ body: (PackageToPublish) throws -> Void) throws {
@@ -198,26 +199,15 @@ extension StoreDB {
                 let epoch = text(3)
                 nevra = "\(text(2))\u{0}\(epoch.isEmpty ? "0" : epoch)\u{0}\(text(4))\u{0}\(text(5))\u{0}\(text(6))"
             }
-            try row.withUnsafeData(atIndex: 7) { p in
-                try row.withUnsafeData(atIndex: 8) { f in
-                    try row.withUnsafeData(atIndex: 9) { o in
-                        try Self.bytes(p) { primary in
-                            try Self.bytes(f) { filelists in
-                                try Self.bytes(o) { other in
-                                    try body(PackageToPublish(fileSha256: row[0], filename: row[1], nevra: nevra,
-                                                              primary: primary, filelists: filelists, other: other))
-                                }
-                            }
-                        }
+            try row.withUnsafeData(atIndex: 7) { primary in
+                try row.withUnsafeData(atIndex: 8) { filelists in
+                    try row.withUnsafeData(atIndex: 9) { other in
+                        try body(PackageToPublish(fileSha256: row[0], filename: row[1], nevra: nevra, primary: primary,
+                                                  filelists: filelists, other: other))
                     }
                 }
             }
         }
-    }
-
-    private static func bytes<T>(_ data: Data?, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        guard let data else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return try data.withUnsafeBytes(body)
     }
 }
 

@@ -64,7 +64,8 @@ struct RepositoryActionRunner {
             print(JSONValue.array(reports.map { .object($0.json()) }).serialized())
         default:
             for report in reports {
-                print(options.noWait ? "\(TaskProgress(report).repoId): \(TaskProgress(report).action) \(report.state.rawValue): task \(report.taskId)"
+                let task = TaskProgress(report)
+                print(options.noWait ? "\(task.repoId): \(task.action) \(report.state.rawValue): task \(report.taskId)"
                                      : TaskProgressView.resultLine(report))
             }
         }

@@ -36,8 +36,8 @@ public struct TaskProgress: Sendable, Equatable {
     private mutating func readSync(_ progress: JSONObject) {
         for (_, value) in progress {
             guard let steps = value.objectValue else { continue }
-            let order = ["metadata", "content", "distribution", "errata", "comps", "purge_duplicates"]
-                + steps.keys.sorted().filter { !["metadata", "content", "distribution", "errata", "comps", "purge_duplicates"].contains($0) }
+            let known = ["metadata", "content", "distribution", "errata", "comps", "purge_duplicates"]
+            let order = known + steps.keys.sorted().filter { !known.contains($0) }
             for name in order {
                 guard let s = steps[name]?.objectValue else { continue }
                 if let total = s["items_total"]?.intValue, total > 0 {

@@ -193,8 +193,8 @@ struct YumPublish {
                 if let sha = p.fileSha256, let filename = p.filename, !filename.contains("/") {
                     try links.append(content.unitPath(sha256: sha), tree.path + "/" + filename)
                 }
-                for (stream, snippet) in zip(streams, [p.primary, p.filelists, p.other]) where !snippet.isEmpty {
-                    try stream.append(snippet)
+                for (stream, snippet) in zip(streams, [p.primary, p.filelists, p.other]) {
+                    if let snippet, !snippet.isEmpty { try stream.append(snippet) }
                 }
             }
             return seen
@@ -290,54 +290,72 @@ struct YumPublish {
         await report()
     }
 
-    /// A gzip stream fed from one thread and compressed on a serial queue of its own, a few 256 KB batches
-    /// behind at most.
-    final class CompressionStream: @unchecked Sendable {
-        let file: MetadataFile
+    /// Work run in order on a serial queue of its own, at most a few items behind the thread that submits it.
+    /// The first failure is kept, and thrown by the next `submit` or by `finish`.
+    final class SerialWork: @unchecked Sendable {
         private let queue: DispatchQueue
         private let slots = DispatchSemaphore(value: 4)
-        private var batch: [UInt8] = []
         private let failure = Mutex<(any Error)?>(nil)
+
+        init(label: String) {
+            queue = DispatchQueue(label: "pulpform.publish.\(label)")
+        }
+
+        func submit(_ work: @escaping @Sendable () throws -> Void) throws {
+            if let error = failure.withLock({ $0 }) { throw error }
+            slots.wait()
+            queue.async { [self] in
+                defer { slots.signal() }
+                do { try work() } catch { failure.withLock { $0 = $0 ?? error } }
+            }
+        }
+
+        /// Waits for what was submitted.
+        func finish() throws {
+            queue.sync {}
+            if let error = failure.withLock({ $0 }) { throw error }
+        }
+    }
+
+    /// A gzip stream fed from one thread (the store read that walks the packages) and compressed in 256 KB
+    /// batches on a queue of its own.
+    final class CompressionStream: @unchecked Sendable {
+        let file: MetadataFile
+        private let work: SerialWork
+        private var batch: [UInt8] = []
 
         init(_ file: MetadataFile) {
             self.file = file
-            queue = DispatchQueue(label: "pulpform.publish.\(file.type)")
+            work = SerialWork(label: file.type)
             batch.reserveCapacity(300 << 10)
         }
 
         /// Adds a snippet and its newline.
-        func append(_ bytes: UnsafeRawBufferPointer) throws {
+        func append(_ bytes: Data) throws {
             batch.append(contentsOf: bytes)
             batch.append(0x0A)
             if batch.count >= 256 << 10 { try flush() }
         }
 
         private func flush() throws {
-            if let error = failure.withLock({ $0 }) { throw error }
             guard !batch.isEmpty else { return }
-            let full = batch
+            let full = batch, file = self.file
             batch = []
             batch.reserveCapacity(300 << 10)
-            slots.wait()
-            queue.async { [self] in
-                defer { slots.signal() }
-                do { try file.gzip.write(full) } catch { failure.withLock { $0 = $0 ?? error } }
-            }
+            try work.submit { try file.gzip.write(full) }
         }
 
         /// Writes what is left and waits for the queue.
         func finish() throws {
             try flush()
-            queue.sync {}
-            if let error = failure.withLock({ $0 }) { throw error }
+            try work.finish()
         }
     }
 
-    /// Links packages into the tree on a serial queue of its own, in batches of 1,000.
+    /// Links packages into the tree on a queue of its own, in batches of 1,000; fed from one thread.
     final class LinkQueue: @unchecked Sendable {
-        private let queue = DispatchQueue(label: "pulpform.publish.links")
+        private let work = SerialWork(label: "links")
         private var batch: [(String, String)] = []
-        private let failure = Mutex<(any Error)?>(nil)
 
         func append(_ source: String, _ target: String) throws {
             batch.append((source, target))
@@ -345,22 +363,14 @@ struct YumPublish {
         }
 
         private func flush() throws {
-            if let error = failure.withLock({ $0 }) { throw error }
             let full = batch
             batch = []
-            queue.async { [self] in
-                do {
-                    for (source, target) in full { try YumPublish.linkOrCopy(source, to: target) }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                }
-            }
+            try work.submit { for (source, target) in full { try YumPublish.linkOrCopy(source, to: target) } }
         }
 
         func finish() throws {
             try flush()
-            queue.sync {}
-            if let error = failure.withLock({ $0 }) { throw error }
+            try work.finish()
         }
     }
 

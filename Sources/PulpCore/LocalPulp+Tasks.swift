@@ -52,6 +52,12 @@ extension LocalPulp {
         return out
     }
 
+    /// Returns once one of the tasks is complete, or after `timeout`: a caller that reports progress polls
+    /// with it and still sees a task's end at once.
+    public func waitForAnyTask(_ ids: [String], timeout: Duration) async {
+        await engine.waitForAny(ids, timeout: timeout)
+    }
+
     func completedReports(_ ids: [String]) async throws -> [TaskReport] {
         var delay: UInt64 = 10_000_000
         while true {

@@ -26,6 +26,9 @@ public actor TaskEngine {
     /// Tasks this engine has queued or is running.
     private var active: Set<String> = []
     private var waiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    /// `waitForAny`'s callers: the tasks each waits on, until one completes or its time is up.
+    private var anyWaiters: [Int: (ids: Set<String>, continuation: CheckedContinuation<Void, Never>)] = [:]
+    private var nextWaiter = 0
     /// The work phases under way, by task id, so that a cancel reaches them.
     private var working: [String: Task<TaskWork, any Error>] = [:]
     private var paused = false
@@ -76,6 +79,25 @@ public actor TaskEngine {
         for id in ids where active.contains(id) {
             await withCheckedContinuation { c in waiters[id, default: []].append(c) }
         }
+    }
+
+    /// Returns once one of `ids` is complete (at once if one is already), or after `timeout`: for callers that
+    /// report progress while they wait.
+    public func waitForAny(_ ids: [String], timeout: Duration) async {
+        guard ids.allSatisfy({ active.contains($0) }) else { return }
+        nextWaiter += 1
+        let token = nextWaiter
+        await withCheckedContinuation { c in
+            anyWaiters[token] = (Set(ids), c)
+            Task {
+                try? await Task.sleep(for: timeout)
+                self.expire(token)
+            }
+        }
+    }
+
+    private func expire(_ token: Int) {
+        anyWaiters.removeValue(forKey: token)?.continuation.resume()
     }
 
     /// Waits until no task is running here (queued ones may remain, e.g. while paused).
@@ -141,6 +163,10 @@ public actor TaskEngine {
     private func finish(_ id: String) {
         active.remove(id)
         for c in waiters.removeValue(forKey: id) ?? [] { c.resume() }
+        for (token, waiter) in anyWaiters where waiter.ids.contains(id) {
+            anyWaiters[token] = nil
+            waiter.continuation.resume()
+        }
     }
 
     private struct Canceled: Error {}

@@ -180,7 +180,7 @@ extension JSONValue {
         out.append(UInt8(ascii: "}"))
     }
 
-    static let nullBytes = Array("null".utf8)
+    public static let nullBytes = Array("null".utf8)
     static let trueBytes = Array("true".utf8)
     static let falseBytes = Array("false".utf8)
 

@@ -72,16 +72,31 @@ extension StoreDB {
     }
 
     /// Adds a unit (its snippets, if any, beside it).
-    public func insertContentUnit(_ u: ContentUnit, primary: [UInt8]? = nil) throws {
+    /// Inserts a unit; a package's with its repodata snippets (those known: filelists and other may follow
+    /// with `setRepodata`).
+    public func insertContentUnit(_ u: ContentUnit, primary: [UInt8]? = nil, filelists: [UInt8]? = nil, other: [UInt8]? = nil) throws {
         try db.execute(cached: """
             INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, file_sha256, size, downloaded, last_updated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [u.unitId, u.typeId, u.keyDigest, StoreDB.json(u.unitKey), StoreDB.json(u.metadata), u.pkgid,
                              u.fileSha256, u.size, u.downloaded ? 1 : 0, u.lastUpdated])
         if let primary {
-            try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml) VALUES (?, ?)",
-                           arguments: [u.unitId, Data(primary)])
+            try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml, filelists_xml, other_xml) VALUES (?, ?, ?, ?)",
+                           arguments: [u.unitId, Data(primary), filelists.map { Data($0) }, other.map { Data($0) }])
         }
+    }
+
+    /// Inserts a package's unit whose key and metadata are JSON already (a sync's, written straight from
+    /// primary), with its repodata snippets, not yet downloaded.
+    public func insertPackageUnit(unitId: String, typeId: String, keyDigest: String, unitKey: String, metadata: String,
+                                  pkgid: String, size: Int, now: Double, primary: [UInt8], filelists: [UInt8]?, other: [UInt8]?) throws
+    {
+        try db.execute(cached: """
+            INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, size, downloaded, last_updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
+            """, arguments: [unitId, typeId, keyDigest, unitKey, metadata, pkgid, size, now])
+        try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml, filelists_xml, other_xml) VALUES (?, ?, ?, ?)",
+                       arguments: [unitId, Data(primary), filelists.map { Data($0) }, other.map { Data($0) }])
     }
 
     /// Replaces a unit's metadata (an erratum merged, a comps group re-read).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PulpContract
+import PulpCore
 import PulpModel
 import Reconciler
 import Synchronization
@@ -35,7 +36,11 @@ struct RepositoryActionRunner {
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: false, manifests: [])
-        let actions = RepositoryActions(pulp: target.pulp, pollInterval: .milliseconds(target.embedded == nil ? 500 : 200))
+        // On the embedded store the tasks run here: the wait ends as soon as one of them does.
+        let local = target.embedded?.pulp
+        var wait: (@Sendable ([String], Duration) async throws -> Void)?
+        if let local { wait = { ids, timeout in await local.waitForAnyTask(ids, timeout: timeout) } }
+        let actions = RepositoryActions(pulp: target.pulp, pollInterval: .milliseconds(local == nil ? 500 : 200), wait: wait)
         let runs = await actions.start(action, repoIds: options.repos, distributorId: distributorId)
         for run in runs {
             if let failure = run.failure {

@@ -125,4 +125,47 @@ struct ContentTests {
         #expect(type == "package_group" && g["name"] == "Tools" && g["translated_name"] == ["de": "Werkzeuge"])
         #expect(g["user_visible"] == false && g["mandatory_package_names"] == ["app"] && g["conditional_package_names"] == [["y", "x"]])
     }
+
+    @Test("a package's key, digest and metadata written straight from primary are what the JSON objects serialise to")
+    func directJSON() throws {
+        let packages = [
+            """
+            <package type="rpm"><name>bear "grizzly"</name><arch>x86_64</arch><version epoch="2" ver="4.1" rel="1.el9"/>
+            <checksum type="sha256" pkgid="YES">abc</checksum><summary>A \\ bear\u{01}</summary><description>Ünïcode &amp; tabs\t</description>
+            <packager>x</packager><url>https://bear.example</url><time file="12" build="34"/><size package="42" installed="99"/>
+            <location href="b/bear-4.1-1.el9.x86_64.rpm"/><format><rpm:license>MIT</rpm:license><rpm:vendor>V</rpm:vendor>
+            <rpm:group>G</rpm:group><rpm:buildhost>h</rpm:buildhost><rpm:sourcerpm>bear.src.rpm</rpm:sourcerpm>
+            <rpm:header-range start="10" end="20"/><rpm:provides><rpm:entry name="bear" flags="EQ" epoch="2" ver="4.1" rel="1.el9"/>
+            <rpm:entry name="libbear.so()(64bit)"/></rpm:provides><rpm:requires><rpm:entry name="cub" flags="GE" ver="1"/>
+            <rpm:entry name="/bin/sh" pre="1"/></rpm:requires></format></package>
+            """,
+            #"<package type="rpm"><name>a</name><arch>noarch</arch><version ver="1" rel="1"/><checksum type="sha">ff</checksum><location href="a.rpm"/></package>"#,
+        ]
+        for xml in packages {
+            let p = try PrimaryPackage.parse(Array(xml.utf8))
+            #expect(p.metadataJSON == JSONValue.object(p.metadata).serialized())
+            #expect(p.unitKeyJSON == JSONValue.object(p.unitKey).serialized())
+            #expect(p.keyDigest == UnitKey.digest(p.unitKey))
+        }
+    }
+
+    @Test("pkgid is read from a start tag's bytes; attributes keep their order and the last of a repeated name")
+    func attributes() throws {
+        #expect(Snippet.pkgid(of: Array(#"<package pkgid="abc" name="x" arch="noarch"><file>/a</file></package>"#.utf8)) == "abc")
+        #expect(Snippet.pkgid(of: Array(#"<package name="x" pkgid='a&amp;b'>"#.utf8)) == "a&b")
+        #expect(Snippet.pkgid(of: Array(#"<package name="x"><pkgid="no"/></package>"#.utf8)) == nil)
+        #expect(Snippet.pkgid(of: Array(#"<package xpkgid="no">"#.utf8)) == nil)
+        var scanner = XMLScanner(#"<a z="1" b="2" z="3"/>"#)
+        guard case .start(_, let attributes, true)? = try scanner.next() else { Issue.record("no start tag"); return }
+        #expect(attributes.pairs.map(\.name) == ["z", "b"] && attributes["z"] == "3" && attributes["b"] == "2" && attributes["c"] == nil)
+        #expect(attributes == ["b": "2", "z": "3"])
+    }
+
+    @Test("a bulk download's request target is the URL's path, with the bytes a request line cannot hold escaped")
+    func requestTargets() {
+        let prefix = "http://h:8/"
+        #expect(BulkDownloader.path(of: "http://h:8/Packages/a/gcc-c++-1.rpm", after: prefix) == "/Packages/a/gcc-c++-1.rpm")
+        #expect(BulkDownloader.path(of: "http://h:8/a b/ü.rpm?x=1#frag", after: prefix) == "/a%20b/%C3%BC.rpm?x=1")
+        #expect(BulkDownloader.path(of: "http://h:8/", after: prefix) == "/")
+    }
 }

@@ -52,10 +52,14 @@ struct YumContentTests {
 
     /// A feed server that misbehaves on purpose. Paths under `/stall/` never answer. Packages (`*.rpm`) follow
     /// the `.mode` file in the served directory: `stall` sends the headers and then nothing; `trickle` sends 256
-    /// bytes every 0.2 s; anything else serves them normally.
+    /// bytes every 0.2 s; `flaky` answers 503 to the first request for each; `redirect` sends each elsewhere
+    /// (302, the same file with a query); anything else serves them normally. `keepalive` in the file makes
+    /// every answer HTTP/1.1 with the connection kept open (http.server's default is HTTP/1.0, one per
+    /// connection).
     static let misbehavingServer = """
         import http.server, os, sys, time
         root = sys.argv[1]
+        seen = set()
         def mode():
             try:
                 return open(os.path.join(root, '.mode')).read().strip()
@@ -66,9 +70,24 @@ struct YumContentTests {
                 super().__init__(*args, directory=root, **kwargs)
             def log_message(self, *args):
                 pass
+            def parse_request(self):
+                self.protocol_version = 'HTTP/1.1' if 'keepalive' in mode() else 'HTTP/1.0'
+                return super().parse_request()
             def do_GET(self):
                 if self.path.startswith('/stall/'):
                     time.sleep(300)
+                    return
+                if self.path.endswith('.rpm') and 'flaky' in mode() and self.path not in seen:
+                    seen.add(self.path)
+                    self.send_response(503)
+                    self.send_header('Content-Length', '0')
+                    self.end_headers()
+                    return
+                if self.path.endswith('.rpm') and 'redirect' in mode():
+                    self.send_response(302)
+                    self.send_header('Location', self.path + '?moved=1')
+                    self.send_header('Content-Length', '0')
+                    self.end_headers()
                     return
                 if self.path.endswith('.rpm') and mode() in ('stall', 'trickle'):
                     data = open(self.translate_path(self.path), 'rb').read()
@@ -290,6 +309,35 @@ struct YumContentTests {
         try Self.expectWholeUnits(content, count: 0)
         #expect(Self.files(content + "/tmp").allSatisfy { $0.hasSuffix("/.lock") }, "\(Self.files(content + "/tmp"))")
         #expect(server.stop() == 0)
+    }
+
+    @Test("package downloads are tried again after a 503, follow redirects and share kept-alive connections")
+    func awkwardFeeds() throws {
+        let tmp = try TempDir("pulpform-yum-awkward")
+        try Self.fixture(tmp.path("feed"))
+        let feed = try FeedServer(directory: tmp.path("feed"), tmp: tmp, misbehaving: true)
+        for mode in ["flaky keepalive", "redirect", "keepalive", "flaky"] {
+            try tmp.write("feed/.mode", mode)
+            let name = mode.replacingOccurrences(of: " ", with: "-"), dir = tmp.path(name)
+            try tmp.write(name + "/zoo.yaml", """
+                repositories:
+                  - id: zoo
+                    importer:
+                      type: yum_importer
+                      config:
+                        feed: \(feed.url)
+                        max_downloads: 2
+                """)
+            let store = ["--store", dir + "/p.db", "--content-dir", dir + "/content"]
+            let apply = try CLI.run(["apply", "--auto-approve"] + store + [dir + "/zoo.yaml"])
+            #expect(apply.status == 0, "\(apply.stderr)")
+            let sync = try CLI.run(["sync", "--format", "json"] + store + ["zoo"])
+            #expect(sync.status == 0, "\(mode): \(sync.stdout)\(sync.stderr)")
+            let report = try JSONValue.parse(Data(sync.stdout.utf8)).arrayValue?.first ?? .null
+            #expect(report["result"]?["added_count"] == 9, "\(mode): \(report)")
+            #expect(report["result"]?["details"]?["content"]?["error_details"] == [], "\(mode): \(report)")
+            try Self.expectWholeUnits(dir + "/content", count: 6)
+        }
     }
 
     @Test("a sync killed with SIGKILL mid-download: the restarted server runs it again and converges, nothing partial left")

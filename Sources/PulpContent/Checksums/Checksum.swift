@@ -20,6 +20,8 @@ public enum ChecksumType: String, Sendable, CaseIterable, Codable {
 public struct Checksummer {
     private enum State {
         case md5(Insecure.MD5), sha1(Insecure.SHA1), sha256(SHA256), sha384(SHA384), sha512(SHA512)
+        /// Only while `update` holds the hash: the state must not share it, or each update copies it.
+        case moved
     }
     private var state: State
     public let type: ChecksumType
@@ -36,16 +38,24 @@ public struct Checksummer {
     }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        switch state {
+        let held = state
+        state = .moved
+        switch consume held {
         case .md5(var h): h.update(bufferPointer: bytes); state = .md5(h)
         case .sha1(var h): h.update(bufferPointer: bytes); state = .sha1(h)
         case .sha256(var h): h.update(bufferPointer: bytes); state = .sha256(h)
         case .sha384(var h): h.update(bufferPointer: bytes); state = .sha384(h)
         case .sha512(var h): h.update(bufferPointer: bytes); state = .sha512(h)
+        case .moved: break
         }
     }
 
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
 
     /// The lower-case hex digest.
     public func hex() -> String {
@@ -55,6 +65,7 @@ public struct Checksummer {
         case .sha256(let h): return Self.hex(h.finalize())
         case .sha384(let h): return Self.hex(h.finalize())
         case .sha512(let h): return Self.hex(h.finalize())
+        case .moved: return ""
         }
     }
 

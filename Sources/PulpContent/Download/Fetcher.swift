@@ -59,6 +59,7 @@ public final class Fetcher: Sendable {
     private let options: FetchOptions
     private let limiter: RateLimiter?
     private let authorization: String?
+    private let tls: TLSConfiguration
 
     public init(_ options: FetchOptions) throws {
         self.options = options
@@ -73,6 +74,7 @@ public final class Fetcher: Sendable {
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
         }
         if !options.validateTLS { tls.certificateVerification = .none }
+        self.tls = tls
         var config = HTTPClient.Configuration(tlsConfiguration: tls)
         config.timeout = HTTPClient.Configuration.Timeout(connect: .init(options.connectTimeout), read: .init(options.readTimeout))
         config.decompression = .disabled
@@ -170,6 +172,12 @@ public final class Fetcher: Sendable {
             // The sink's own errors (the disk) are not the feed's: no retry.
             throw FetchError(url: url, message: "\(error)", transient: false)
         }
+    }
+
+    /// Downloads from `feed`'s origin run on the event loops, `connections` at a time, where the feed allows it
+    /// (see `BulkDownloader`); nil otherwise, and for the URLs it does not accept: use `download`.
+    public func bulkDownloader(feed: String, connections: Int) -> BulkDownloader? {
+        BulkDownloader(feed: feed, tls: tls, options: options, authorization: authorization, maxConnections: connections)
     }
 
     /// Fetches a small file whole (repomd.xml), at most `limit` bytes.
@@ -282,6 +290,15 @@ public protocol DownloadSink: AnyObject, Sendable {
     func write(_ bytes: UnsafeRawBufferPointer) throws
     /// Starts over before a retry.
     func restart() throws
+    /// The body is whole (a `BulkDownloader` calls it on the event loop: a file is closed there).
+    func finish() throws
+    /// The download failed or was cancelled: what was written goes.
+    func discard()
+}
+
+extension DownloadSink {
+    public func finish() throws {}
+    public func discard() {}
 }
 
 /// Hands each part of the body to the sink on the event loop; a status outside 2xx fails the request.

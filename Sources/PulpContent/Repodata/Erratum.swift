@@ -13,7 +13,7 @@ public enum Erratum {
         try XMLScanner.walk(bytes, start: { name, a, depth, _ in
             switch name {
             case "update" where depth == 0:
-                for (k, v) in a { e[k] = .string(v) }
+                for (k, v) in a.pairs { e[k] = .string(v) }
             case "issued", "updated":
                 if depth == 1 { e[name] = .string(a["date"] ?? "") }
             case "reference":

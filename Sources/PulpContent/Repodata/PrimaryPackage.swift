@@ -25,8 +25,20 @@ public struct PrimaryPackage: Sendable, Equatable {
     public var group: String?
     public var sourcerpm: String?
     public var headerRange: (start: Int, end: Int)?
-    public var provides: [JSONValue] = []
-    public var requires: [JSONValue] = []
+    public var provides: [Dependency] = []
+    public var requires: [Dependency] = []
+
+    /// One `<rpm:entry>` of `<rpm:provides>` or `<rpm:requires>`; absent attributes are nil (null in Pulp).
+    public struct Dependency: Sendable, Equatable {
+        public var name: String
+        public var flags, epoch, version, release: String?
+
+        /// As Pulp shows it: `{"epoch", "flags", "name", "release", "version"}`.
+        public var json: JSONValue {
+            ["name": .string(name), "flags": flags.map(JSONValue.string) ?? .null, "epoch": epoch.map(JSONValue.string) ?? .null,
+             "version": version.map(JSONValue.string) ?? .null, "release": release.map(JSONValue.string) ?? .null]
+        }
+    }
 
     public init() {}
 
@@ -56,7 +68,7 @@ public struct PrimaryPackage: Sendable, Equatable {
         var m: JSONObject = [
             "filename": .string(filename), "relativepath": .string(filename), "size": .int(size),
             "summary": .string(summary), "description": .string(description),
-            "provides": .array(provides), "requires": .array(requires),
+            "provides": .array(provides.map(\.json)), "requires": .array(requires.map(\.json)),
         ]
         if let url { m["url"] = .string(url) }
         if let time { m["time"] = .int(time) }
@@ -68,6 +80,99 @@ public struct PrimaryPackage: Sendable, Equatable {
         if let sourcerpm { m["sourcerpm"] = .string(sourcerpm) }
         if let headerRange { m["header_range"] = ["start": .int(headerRange.start), "end": .int(headerRange.end)] }
         return m
+    }
+
+    /// `metadata` as the store keeps it (compact, keys sorted), written straight from the fields: a sync
+    /// stores thousands, and building the object first cost more than the rest of the row.
+    public var metadataJSON: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + 96 * (provides.count + requires.count))
+        var first = true
+        func key(_ k: String) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            first = false
+            JSONValue.writeString(k, into: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        func string(_ k: String, _ v: String?) {
+            guard let v else { return }
+            key(k)
+            JSONValue.writeString(v, into: &out)
+        }
+        func int(_ k: String, _ v: Int?) {
+            guard let v else { return }
+            key(k)
+            out.append(contentsOf: String(v).utf8)
+        }
+        func dependencies(_ k: String, _ list: [Dependency]) {
+            key(k)
+            out.append(UInt8(ascii: "["))
+            for (i, d) in list.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                for (j, (name, value)) in [("epoch", d.epoch), ("flags", d.flags), ("name", d.name as String?),
+                                           ("release", d.release), ("version", d.version)].enumerated() {
+                    out.append(j == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                    JSONValue.writeString(name, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    if let value { JSONValue.writeString(value, into: &out) } else { out.append(contentsOf: JSONValue.nullBytes) }
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        // Keys in the order JSONValue sorts them (by UTF-8 bytes).
+        int("build_time", buildTime)
+        string("buildhost", buildhost)
+        string("description", description)
+        let name = filename
+        string("filename", name)
+        string("group", group)
+        if let headerRange {
+            key("header_range")
+            out.append(contentsOf: "{\"end\":\(headerRange.end),\"start\":\(headerRange.start)}".utf8)
+        }
+        string("license", license)
+        dependencies("provides", provides)
+        string("relativepath", name)
+        dependencies("requires", requires)
+        int("size", size)
+        string("sourcerpm", sourcerpm)
+        string("summary", summary)
+        int("time", time)
+        string("url", url)
+        string("vendor", vendor)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `unitKey` as the store keeps it, written straight from the fields.
+    public var unitKeyJSON: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        for (i, (k, v)) in unitKeyFields.enumerated() {
+            out.append(i == 0 ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            JSONValue.writeString(k, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONValue.writeString(v, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `UnitKey.digest(unitKey)`, from the fields.
+    public var keyDigest: String {
+        var c = Checksummer(.sha256)
+        for (k, v) in unitKeyFields {
+            c.update(k)
+            c.update(v)
+        }
+        return c.hex()
+    }
+
+    /// The unit key's fields, keys sorted.
+    private var unitKeyFields: [(String, String)] {
+        [("arch", arch), ("checksum", checksum), ("checksumtype", checksumType), ("epoch", epoch), ("name", name),
+         ("release", release), ("version", version)]
     }
 
     /// Reads one `<package>` element's bytes.
@@ -91,12 +196,9 @@ public struct PrimaryPackage: Sendable, Equatable {
             case "rpm:header-range":
                 if let s = Int(a["start"] ?? ""), let e = Int(a["end"] ?? "") { p.headerRange = (s, e) }
             case "rpm:entry":
-                var entry: JSONObject = ["name": .string(a["name"] ?? "")]
-                for k in ["flags", "epoch", "version", "release"] {
-                    entry[k] = a[k == "version" ? "ver" : (k == "release" ? "rel" : k)].map(JSONValue.string) ?? .null
-                }
-                if parent == "rpm:provides" { p.provides.append(.object(entry)) }
-                if parent == "rpm:requires" { p.requires.append(.object(entry)) }
+                guard parent == "rpm:provides" || parent == "rpm:requires" else { break }
+                let entry = Dependency(name: a["name"] ?? "", flags: a["flags"], epoch: a["epoch"], version: a["ver"], release: a["rel"])
+                if parent == "rpm:provides" { p.provides.append(entry) } else { p.requires.append(entry) }
             default: break
             }
         }, end: { name, attrs, value, depth, _ in
@@ -156,6 +258,35 @@ public enum Snippet {
             i += 1
         }
         return Array(bytes)
+    }
+
+    /// The `pkgid` attribute of a filelists or other `<package>`, read straight from the bytes of its start tag.
+    public static func pkgid(of bytes: [UInt8]) -> String? {
+        let needle = Array("pkgid=".utf8)
+        let end = min(bytes.count, 4096)
+        var i = 0
+        while i + needle.count < end {
+            let b = bytes[i]
+            if b == UInt8(ascii: ">") { return nil }
+            if b == UInt8(ascii: "p"), i > 0, XMLScanner.isSpace(bytes[i - 1]) {
+                var match = true
+                for j in 1..<needle.count where bytes[i + j] != needle[j] {
+                    match = false
+                    break
+                }
+                if match {
+                    let quote = bytes[i + needle.count]
+                    guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else { return nil }
+                    let start = i + needle.count + 1
+                    var k = start
+                    while k < end, bytes[k] != quote { k += 1 }
+                    guard k < end else { return nil }
+                    return try? XMLScanner.decode(bytes[start..<k])
+                }
+            }
+            i += 1
+        }
+        return nil
     }
 
     /// The value of one attribute of an element's start tag (`pkgid` of a filelists or other `<package>`).

@@ -58,8 +58,10 @@ public struct ContentDirectory: Sendable {
 
     /// A fresh temporary path in this process's session directory under `tmp/`.
     public func temporaryPath(_ hint: String = "part") -> String {
-        let name = "\(TemporarySessions.serial()).\(hint.filter { $0.isLetter || $0.isNumber || $0 == "." }.prefix(40))"
-        return (TemporarySessions.directory(in: rootPath + "/tmp") ?? rootPath + "/tmp") + "/" + name
+        let suffix = hint.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) } && hint.utf8.count <= 40
+            ? hint : String(hint.filter { $0.isLetter || $0.isNumber || $0 == "." }.prefix(40))
+        let tmp = rootPath + "/tmp"
+        return (TemporarySessions.directory(in: tmp) ?? tmp) + "/" + String(TemporarySessions.serial()) + "." + suffix
     }
 
     /// Moves a checked temporary file to its address. If the address already holds the file, the temporary goes.

@@ -5,10 +5,40 @@ public struct XMLError: Error, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
+/// A start tag's attributes, in document order. Elements carry a handful, so a list searched in order costs
+/// less than a dictionary's hashing (primary has several per package).
+public struct XMLAttributes: Equatable, Sendable, ExpressibleByDictionaryLiteral {
+    public private(set) var pairs: [(name: String, value: String)] = []
+
+    public init() {}
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        for (k, v) in elements { self[k] = v }
+    }
+
+    /// The value of `name`; setting one that exists replaces it (the last one of a repeated name wins).
+    public subscript(name: String) -> String? {
+        get { pairs.first { $0.name == name }?.value }
+        set {
+            if let i = pairs.firstIndex(where: { $0.name == name }) {
+                if let newValue { pairs[i].value = newValue } else { pairs.remove(at: i) }
+            } else if let newValue {
+                pairs.append((name, newValue))
+            }
+        }
+    }
+
+    public var isEmpty: Bool { pairs.isEmpty }
+
+    public static func == (a: XMLAttributes, b: XMLAttributes) -> Bool {
+        a.pairs.count == b.pairs.count && a.pairs.allSatisfy { b[$0.name] == $0.value }
+    }
+}
+
 /// One event of `XMLScanner`.
 public enum XMLEvent: Equatable, Sendable {
     /// A start tag (`empty` when it closes itself, `<a/>`; no `end` follows then).
-    case start(name: String, attributes: [String: String], empty: Bool)
+    case start(name: String, attributes: XMLAttributes, empty: Bool)
     case end(name: String)
     /// Character data, entities and CDATA decoded. Whitespace-only runs are reported too.
     case text(String)
@@ -69,7 +99,7 @@ public struct XMLScanner {
             }
             pos += 1
             let name = try readName()
-            var attributes: [String: String] = [:]
+            var attributes = XMLAttributes()
             while true {
                 skipSpace()
                 guard pos < bytes.count else { throw XMLError("unexpected end of input in <\(name)") }
@@ -245,11 +275,11 @@ extension XMLScanner {
     ///   parent's name.
     public static func walk(
         _ bytes: [UInt8],
-        start: (_ name: String, _ attributes: [String: String], _ depth: Int, _ parent: String?) throws -> Void,
-        end: (_ name: String, _ attributes: [String: String], _ text: String, _ depth: Int, _ parent: String?) throws -> Void
+        start: (_ name: String, _ attributes: XMLAttributes, _ depth: Int, _ parent: String?) throws -> Void,
+        end: (_ name: String, _ attributes: XMLAttributes, _ text: String, _ depth: Int, _ parent: String?) throws -> Void
     ) throws {
         var scanner = XMLScanner(bytes)
-        var open: [(name: String, attributes: [String: String])] = []
+        var open: [(name: String, attributes: XMLAttributes)] = []
         var text = ""
         while let event = try scanner.next() {
             switch event {

@@ -29,10 +29,16 @@ public struct ActionRun: Sendable {
 public struct RepositoryActions: Sendable {
     public let pulp: any PulpService
     public let pollInterval: Duration
+    /// Waits between polls: until one of the tasks is complete or the time is up. Without it (a server, which
+    /// can only be polled), the full time.
+    public let wait: (@Sendable (_ taskIds: [String], _ timeout: Duration) async throws -> Void)?
 
-    public init(pulp: any PulpService, pollInterval: Duration = .milliseconds(250)) {
+    public init(pulp: any PulpService, pollInterval: Duration = .milliseconds(250),
+                wait: (@Sendable (_ taskIds: [String], _ timeout: Duration) async throws -> Void)? = nil)
+    {
         self.pulp = pulp
         self.pollInterval = pollInterval
+        self.wait = wait
     }
 
     /// Dispatches the action on each repository, in order. A publish without a distributor id publishes every
@@ -97,7 +103,7 @@ public struct RepositoryActions: Sendable {
             }
             onPoll(order.compactMap { latest[$0] })
             if !pending.isEmpty {
-                try await Task.sleep(for: delay)
+                if let wait { try await wait(Array(pending), delay) } else { try await Task.sleep(for: delay) }
                 delay = min(pollInterval, delay * 3 / 2)
             }
         }

@@ -60,6 +60,15 @@ final class PackageFile: DownloadSink, @unchecked Sendable {
         size += bytes.count
     }
 
+    func finish() throws {
+        try writer.close()
+    }
+
+    func discard() {
+        try? writer.close()
+        unlink(writer.path)
+    }
+
     func restart() throws {
         try writer.truncate()
         sha = Checksummer(.sha256)
@@ -132,6 +141,41 @@ final class ElementBatches: @unchecked Sendable {
         let batch = collected
         collected = []
         return batch
+    }
+}
+
+/// filelists or other, read alongside primary: `take(n)` gives the next `n` elements with their `pkgid`. Used by
+/// one task at a time.
+final class SnippetCursor: @unchecked Sendable {
+    let kind: RepodataKind
+    private let batches: ElementBatches
+    private var buffer: [(pkgid: String?, bytes: [UInt8])] = []
+    private var finished = false
+
+    init(_ kind: RepodataKind, _ batches: ElementBatches) {
+        self.kind = kind
+        self.batches = batches
+    }
+
+    func take(_ n: Int) throws -> [(pkgid: String?, bytes: [UInt8])] {
+        while buffer.count < n, !finished {
+            if let more = try batches.next() {
+                buffer += more.map { (Snippet.pkgid(of: $0.1), $0.1) }
+            } else {
+                finished = true
+            }
+        }
+        let out = Array(buffer.prefix(n))
+        buffer.removeFirst(out.count)
+        return out
+    }
+
+    /// Reads to the end, dropping what is left.
+    func drain() throws {
+        buffer = []
+        while !finished {
+            if try batches.next() == nil { finished = true }
+        }
     }
 }
 
@@ -391,17 +435,49 @@ final class YumSync {
 
     // MARK: - Packages
 
-    /// Reads primary; stores the packages not yet known (key, metadata, primary snippet), 500 at a time.
-    /// One batch of primary, parsed (off the sync's own task), or nil at its end.
-    static func parseBatch(_ reader: ElementBatches, skipSource: Bool) throws -> [(PrimaryPackage, [UInt8])]? {
-        guard let elements = try reader.next() else { return nil }
-        var batch: [(PrimaryPackage, [UInt8])] = []
+    /// One package of primary as read: its `<package>` (relocated) and, when filelists and other list it at the
+    /// same place, theirs.
+    struct ParsedPackage: Sendable {
+        var package: PrimaryPackage
+        var primary: [UInt8]
+        var filelists: [UInt8]?
+        var other: [UInt8]?
+        /// The unit's key digest and its key and metadata as stored, made here, off the sync's own task.
+        var keyDigest: String
+        var unitKeyJSON: String
+        var metadataJSON: String
+
+        init(package: PrimaryPackage, primary: [UInt8]) {
+            self.package = package
+            self.primary = primary
+            keyDigest = package.keyDigest
+            unitKeyJSON = package.unitKeyJSON
+            metadataJSON = package.metadataJSON
+        }
+    }
+
+    /// One batch of primary, parsed (off the sync's own task), or nil at its end. filelists and other are read
+    /// alongside, as many elements as primary gave: createrepo writes the three in the same order, so each
+    /// package's snippets are stored with it. Where the orders differ, the snippets are left for the pass over
+    /// filelists and other that follows, which reads them for every package still without.
+    static func parseBatch(_ reader: ElementBatches, alongside: [SnippetCursor], skipSource: Bool) throws -> [ParsedPackage]? {
+        guard let elements = try reader.next() else {
+            // Read the rest, so that their decompressed size and checksum are checked too.
+            for cursor in alongside { try cursor.drain() }
+            return nil
+        }
+        let beside = try alongside.map { try $0.take(elements.count) }
+        var batch: [ParsedPackage] = []
         batch.reserveCapacity(elements.count)
         do {
-            for (_, bytes) in elements {
+            for (i, (_, bytes)) in elements.enumerated() {
                 let p = try PrimaryPackage.parse(bytes)
                 if p.isSource && skipSource { continue }
-                batch.append((p, Snippet.relocate(bytes[...], filename: p.filename)))
+                var parsed = ParsedPackage(package: p, primary: Snippet.relocate(bytes[...], filename: p.filename))
+                for (j, cursor) in alongside.enumerated() where i < beside[j].count && beside[j][i].pkgid == p.checksum {
+                    if cursor.kind == .filelists { parsed.filelists = beside[j][i].bytes } else { parsed.other = beside[j][i].bytes }
+                }
+                batch.append(parsed)
             }
         } catch let e as XMLError {
             throw PulpError.unparsableMetadata("\(reader.entry.href): \(e.message)")
@@ -410,23 +486,38 @@ final class YumSync {
     }
 
     enum PackageEvent: Sendable {
-        case parsed([(PrimaryPackage, [UInt8])]?)
+        case parsed([ParsedPackage]?)
         case downloaded(DownloadOutcome)
+        case bulk([BulkDownloader.Outcome])
         case snippetsRead
     }
 
     /// Reads primary and downloads the packages at once. Each batch of primary is parsed in a child task, stored,
-    /// and its packages join the download queue while the next batch is parsed, so the downloads start at once
-    /// (with `retain_old_count` they wait for the whole list, which it needs). Then filelists and other are read
-    /// for the packages that lack their snippets (new ones, and those a killed or failed sync left without),
-    /// while the downloads go on. Returns the packages wanted and the ids whose download failed.
+    /// and its packages join the downloads while the next batch is parsed, so the downloads start at once (with
+    /// `retain_old_count` they wait for the whole list, which it needs). Then filelists and other are read for
+    /// the packages that lack their snippets (new ones, and those a killed or failed sync left without), while
+    /// the downloads go on.
+    ///
+    /// Downloads from the feed's own origin go to a `BulkDownloader`, whose outcomes come back in batches;
+    /// the others (`file://`, a proxy, `max_speed`, another host, a redirect) each run in a child task,
+    /// `max_downloads` at a time. Returns the packages wanted and the ids whose download failed.
     private func packages(_ primary: RepomdEntry, file: String, repomd: Repomd, files: [String: String],
                           fetcher: Fetcher) async throws -> (wanted: [WantedPackage], failed: Set<String>)
     {
         let reader = try ElementBatches(primary, file: file, names: ["package"])
+        var alongside: [SnippetCursor] = []
+        for (type, kind) in [("filelists", RepodataKind.filelists), ("other", .other)] {
+            if let entry = repomd.entry(type), let path = files[type] {
+                alongside.append(SnippetCursor(kind, try ElementBatches(entry, file: path, names: ["package"])))
+            }
+        }
         let skipSource = config.skip.contains("srpm"), pipelined = config.retainOldCount == nil
         let feed = self.feed, content = self.content, validate = config.validate, store = self.store
         let maxDownloads = config.maxDownloads
+        let bulk = fetcher.bulkDownloader(feed: feed, connections: maxDownloads)
+        defer { bulk?.cancel() }
+        var bulkJobs: [Int: WantedPackage] = [:]
+        var nextKey = 0, collecting = false
         var wanted: [WantedPackage] = []
         var queue: [WantedPackage] = []
         var next = 0, inFlight = 0
@@ -436,27 +527,62 @@ final class YumSync {
         progress.itemsLeft = 0
         progress.sizeTotal = 0
         progress.sizeLeft = 0
+        func record(_ outcome: DownloadOutcome) {
+            progress.itemsLeft -= 1
+            progress.rpmDone += 1
+            switch outcome {
+            case .ok(let id, let sha, let size, let declared):
+                progress.sizeLeft -= declared
+                done.append((id, sha, size))
+            case .failed(let id, let declared, let detail):
+                progress.sizeLeft -= declared
+                failed.insert(id)
+                progress.errorDetails.append(.object(detail))
+            }
+        }
         func enqueue(_ packages: [WantedPackage]) {
+            var jobs: [BulkDownloader.Job] = []
             for p in packages {
                 if p.downloaded {
                     progress.rpmDone += 1
                     continue
                 }
-                queue.append(p)
                 progress.itemsTotal += 1
                 progress.itemsLeft += 1
                 progress.sizeTotal += p.size
                 progress.sizeLeft += p.size
+                let url = feed + p.href
+                guard let bulk, bulk.accepts(url) else {
+                    queue.append(p)
+                    continue
+                }
+                let declaredType = ChecksumType(pulp: p.checksumType)
+                if validate && declaredType == nil {
+                    record(Self.unknownChecksumType(p))
+                    continue
+                }
+                nextKey += 1
+                bulkJobs[nextKey] = p
+                jobs.append(BulkDownloader.Job(key: nextKey, url: url) {
+                    try PackageFile(content.temporaryPath("rpm"), declared: declaredType)
+                })
             }
+            bulk?.submit(jobs)
         }
         try await withThrowingTaskGroup(of: PackageEvent.self) { group in
-            func parseNext() { group.addTask { .parsed(try Self.parseBatch(reader, skipSource: skipSource)) } }
+            func parseNext() {
+                group.addTask { [alongside] in .parsed(try Self.parseBatch(reader, alongside: alongside, skipSource: skipSource)) }
+            }
             func startDownloads() {
                 while inFlight < maxDownloads, next < queue.count {
                     let p = queue[next]
                     next += 1
                     inFlight += 1
                     group.addTask { .downloaded(await Self.downloadOne(p, feed: feed, fetcher: fetcher, content: content, validate: validate)) }
+                }
+                if let bulk, !bulkJobs.isEmpty, !collecting {
+                    collecting = true
+                    group.addTask { .bulk(await bulk.next()) }
                 }
             }
             parseNext()
@@ -490,16 +616,32 @@ final class YumSync {
                     await report(force: true)
                 case .downloaded(let outcome):
                     inFlight -= 1
-                    progress.itemsLeft -= 1
-                    progress.rpmDone += 1
-                    switch outcome {
-                    case .ok(let id, let sha, let size, let declared):
-                        progress.sizeLeft -= declared
-                        done.append((id, sha, size))
-                    case .failed(let id, let declared, let detail):
-                        progress.sizeLeft -= declared
-                        failed.insert(id)
-                        progress.errorDetails.append(.object(detail))
+                    record(outcome)
+                    if done.count >= 200 { try await flush(&done) }
+                    await report()
+                case .bulk(let outcomes):
+                    collecting = false
+                    for outcome in outcomes {
+                        switch outcome {
+                        case .finished(let key, let sink):
+                            guard let p = bulkJobs.removeValue(forKey: key) else { sink.discard(); continue }
+                            guard let file = sink as? PackageFile else { sink.discard(); continue }
+                            record(Self.complete(p, file: file, url: feed + p.href, content: content, validate: validate))
+                        case .failed(let key, let error):
+                            guard let p = bulkJobs.removeValue(forKey: key) else { continue }
+                            record(Self.failure(p, url: feed + p.href, error))
+                        case .redirected(let key):
+                            guard let p = bulkJobs.removeValue(forKey: key) else { continue }
+                            queue.append(p)
+                        }
+                    }
+                    if outcomes.isEmpty {
+                        // Only a cancel ends the downloader early.
+                        try Task.checkCancellation()
+                        for (_, p) in bulkJobs {
+                            record(Self.failure(p, url: feed + p.href, FetchError(url: feed + p.href, message: "abandoned", transient: false)))
+                        }
+                        bulkJobs = [:]
                     }
                     if done.count >= 200 { try await flush(&done) }
                     await report()
@@ -519,42 +661,48 @@ final class YumSync {
         return (wanted, failed)
     }
 
-    private func resolve(_ batch: [(PrimaryPackage, [UInt8])]) async throws -> [WantedPackage] {
+    /// Stores the batch's packages that the store does not hold yet (key, metadata, snippets) and returns each
+    /// package with its unit, and whether its file is in the content directory.
+    private func resolve(_ batch: [ParsedPackage]) async throws -> [WantedPackage] {
         let now = self.now()
-        let rows: [(ContentUnit, [UInt8])] = batch.map { p, snippet in
-            let key = p.unitKey
-            return (ContentUnit(unitId: UUID().uuidString.lowercased(), typeId: p.typeId, keyDigest: UnitKey.digest(key),
-                                unitKey: key, metadata: p.metadata, pkgid: p.checksum, size: p.size, lastUpdated: now), snippet)
-        }
+        let ids = batch.map { _ in UUID().uuidString.lowercased() }
         let content = self.content
-        let resolved: [(ContentUnit, Bool)] = try await store.write { db in
-            var out: [(ContentUnit, Bool)] = []
+        // The unit each package has: the one the store holds, or a new one.
+        let resolved: [(unitId: String, existing: ContentUnit?)] = try await store.write { db in
+            var out = Array(repeating: (unitId: "", existing: ContentUnit?.none), count: batch.count)
             for type in ["rpm", "srpm"] {
-                let ofType = rows.filter { $0.0.typeId == type }
-                guard !ofType.isEmpty else { continue }
-                let existing = try db.contentUnits(typeId: type, digests: ofType.map(\.0.keyDigest))
-                for (unit, snippet) in ofType {
-                    if let old = existing[unit.keyDigest] {
-                        out.append((old, false))
+                let indexes = batch.indices.filter { batch[$0].package.typeId == type }
+                guard !indexes.isEmpty else { continue }
+                let existing = try db.contentUnits(typeId: type, digests: indexes.map { batch[$0].keyDigest })
+                for i in indexes {
+                    let parsed = batch[i]
+                    if let old = existing[parsed.keyDigest] {
+                        out[i] = (old.unitId, old)
+                    } else if let twin = indexes.first(where: { $0 < i && batch[$0].keyDigest == parsed.keyDigest }) {
+                        // Listed twice in primary: one unit.
+                        out[i] = out[twin]
                     } else {
-                        try db.insertContentUnit(unit, primary: snippet)
-                        out.append((unit, true))
+                        try db.insertPackageUnit(unitId: ids[i], typeId: type, keyDigest: parsed.keyDigest, unitKey: parsed.unitKeyJSON,
+                                                 metadata: parsed.metadataJSON, pkgid: parsed.package.checksum, size: parsed.package.size,
+                                                 now: now, primary: parsed.primary, filelists: parsed.filelists, other: parsed.other)
+                        out[i] = (ids[i], nil)
                     }
                 }
             }
             return out
         }
-        var byDigest: [String: PrimaryPackage] = [:]
-        for (i, (p, _)) in batch.enumerated() { byDigest[rows[i].0.keyDigest] = p }
         var out: [WantedPackage] = []
-        for (unit, isNew) in resolved {
-            guard let p = byDigest[unit.keyDigest] else { continue }
-            let onDisk = unit.downloaded && unit.fileSha256.map { content.hasUnit(sha256: $0) } == true
-            if isNew { createdWithoutFile.insert(unit.unitId) }
-            out.append(WantedPackage(unitId: unit.unitId, typeId: unit.typeId, name: p.name, arch: p.arch,
+        out.reserveCapacity(batch.count)
+        var seen: Set<String> = []
+        for (i, parsed) in batch.enumerated() where seen.insert(resolved[i].unitId).inserted {
+            let p = parsed.package, unit = resolved[i].existing
+            let isNew = unit == nil && resolved[i].unitId == ids[i]
+            let onDisk = unit.map { $0.downloaded && $0.fileSha256.map { content.hasUnit(sha256: $0) } == true } ?? false
+            if isNew { createdWithoutFile.insert(ids[i]) }
+            out.append(WantedPackage(unitId: resolved[i].unitId, typeId: p.typeId, name: p.name, arch: p.arch,
                                      evr: EVR(epoch: p.epoch, version: p.version, release: p.release), href: p.locationHref,
                                      size: p.size, checksumType: p.checksumType, checksum: p.checksum, downloaded: onDisk,
-                                     fileSha256: unit.fileSha256, isNew: isNew))
+                                     fileSha256: unit?.fileSha256, isNew: isNew))
         }
         return out
     }
@@ -581,7 +729,7 @@ final class YumSync {
     {
         try await eachElement(entry, file: file, names: ["package"]) { elements in
             let part = elements.compactMap { _, bytes -> (String, [UInt8])? in
-                guard let pkgid = Snippet.attribute("pkgid", of: bytes[...]), pkgids.contains(pkgid) else { return nil }
+                guard let pkgid = Snippet.pkgid(of: bytes), pkgids.contains(pkgid) else { return nil }
                 return (pkgid, bytes)
             }
             guard !part.isEmpty else { return }
@@ -593,9 +741,7 @@ final class YumSync {
 
     // MARK: - Downloads
 
-    /// Downloads the packages whose files are not in the content directory, `max_downloads` at a time. Returns
-    /// the ids of those that failed (reported in `error_details`).
-
+    /// Records a batch of downloaded packages in the store.
     private func flush(_ done: inout [(String, String, Int)]) async throws {
         guard !done.isEmpty else { return }
         let batch = done, now = self.now()
@@ -614,53 +760,68 @@ final class YumSync {
     /// One package: to a temporary file, hashed as it arrives, checked, then renamed to its sha256 address.
     static func downloadOne(_ p: WantedPackage, feed: String, fetcher: Fetcher, content: ContentDirectory, validate: Bool) async -> DownloadOutcome {
         let url = feed + p.href
-        let path = content.temporaryPath("rpm")
-        // The temporary goes unless it was moved into the content directory.
-        var adopted = false
-        defer { if !adopted { unlink(path) } }
         let declaredType = ChecksumType(pulp: p.checksumType)
-        if validate && declaredType == nil {
-            return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_type_unknown",
-                                              "checksum_type": .string(p.checksumType),
-                                              "accepted_checksum_types": .array(ChecksumType.accepted.map(JSONValue.string))])
+        if validate && declaredType == nil { return unknownChecksumType(p) }
+        let file: PackageFile
+        do {
+            file = try PackageFile(content.temporaryPath("rpm"), declared: declaredType)
+        } catch {
+            return failure(p, url: url, error)
         }
         do {
-            let file = try PackageFile(path, declared: declaredType)
-            do {
-                try await fetcher.download(url, into: file)
-                try file.writer.close()
-            } catch {
-                try? file.writer.close()
-                throw error
-            }
-            let (sha, declared, size) = (file.sha, file.declared, file.size)
-            let sha256 = sha.hex()
-            if validate {
-                if size != p.size {
-                    return .failed(p.unitId, p.size, ["unit_key": ["name": .string(p.name), "checksum": .string(p.checksum)],
-                                                      "error_code": "size_mismatch", "expected_size": .int(p.size), "actual_size": .int(size),
-                                                      "url": .string(url)])
-                }
-                let actual = declared?.hex() ?? sha256
-                if actual != p.checksum.lowercased() {
-                    return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_mismatch",
-                                                      "checksum_type": .string(p.checksumType), "expected_checksum": .string(p.checksum),
-                                                      "actual_checksum": .string(actual), "url": .string(url)])
-                }
-            }
-            try content.adopt(temporary: path, sha256: sha256)
-            adopted = true
-            return .ok(p.unitId, sha256, size, p.size)
-        } catch let e as FetchError {
-            var detail: JSONObject = ["url": .string(url), "name": .string(p.name), "error_message": .string(e.message)]
-            if let code = e.responseCode {
-                detail["response_code"] = .int(code)
-                detail["response_msg"] = .string(e.message)
-            }
-            return .failed(p.unitId, p.size, detail)
+            try await fetcher.download(url, into: file)
+            try file.finish()
         } catch {
+            file.discard()
+            return failure(p, url: url, error)
+        }
+        return complete(p, file: file, url: url, content: content, validate: validate)
+    }
+
+    /// A downloaded package's file checked (size, checksum) and moved to its address; otherwise it goes.
+    static func complete(_ p: WantedPackage, file: PackageFile, url: String, content: ContentDirectory, validate: Bool) -> DownloadOutcome {
+        let sha256 = file.sha.hex(), size = file.size
+        if validate {
+            if size != p.size {
+                file.discard()
+                return .failed(p.unitId, p.size, ["unit_key": ["name": .string(p.name), "checksum": .string(p.checksum)],
+                                                  "error_code": "size_mismatch", "expected_size": .int(p.size), "actual_size": .int(size),
+                                                  "url": .string(url)])
+            }
+            let actual = file.declared?.hex() ?? sha256
+            if actual != p.checksum.lowercased() {
+                file.discard()
+                return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_mismatch",
+                                                  "checksum_type": .string(p.checksumType), "expected_checksum": .string(p.checksum),
+                                                  "actual_checksum": .string(actual), "url": .string(url)])
+            }
+        }
+        do {
+            try content.adopt(temporary: file.writer.path, sha256: sha256)
+        } catch {
+            file.discard()
+            return failure(p, url: url, error)
+        }
+        return .ok(p.unitId, sha256, size, p.size)
+    }
+
+    static func unknownChecksumType(_ p: WantedPackage) -> DownloadOutcome {
+        .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_type_unknown",
+                                   "checksum_type": .string(p.checksumType),
+                                   "accepted_checksum_types": .array(ChecksumType.accepted.map(JSONValue.string))])
+    }
+
+    /// A download's error as Pulp puts it in `error_details`.
+    static func failure(_ p: WantedPackage, url: String, _ error: any Error) -> DownloadOutcome {
+        guard let e = error as? FetchError else {
             return .failed(p.unitId, p.size, ["url": .string(url), "name": .string(p.name), "error_message": .string("\(error)")])
         }
+        var detail: JSONObject = ["url": .string(url), "name": .string(p.name), "error_message": .string(e.message)]
+        if let code = e.responseCode {
+            detail["response_code"] = .int(code)
+            detail["response_msg"] = .string(e.message)
+        }
+        return .failed(p.unitId, p.size, detail)
     }
 
     // MARK: - Errata, comps, other metadata

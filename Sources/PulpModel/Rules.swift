@@ -68,8 +68,27 @@ public enum PulpIDs {
         s.utf8.count == 24 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
     }
 
-    /// A task id: a lowercase uuid4.
-    public static func uuid() -> String { UUID().uuidString.lowercased() }
+    /// A task or unit id: a lowercase uuid4, from the system's random source (getrandom, where Foundation's
+    /// UUID opens /dev/urandom for each one: a sync makes thousands).
+    public static func uuid() -> String {
+        var random = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: random.next() as UInt64, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: random.next() as UInt64, toByteOffset: 8, as: UInt64.self)
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// Config cleaning (`importer.clean_config_dict`, distributor `clean_config`).

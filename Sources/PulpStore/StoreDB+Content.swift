@@ -87,16 +87,27 @@ extension StoreDB {
     }
 
     /// Inserts a package's unit whose key and metadata are JSON already (a sync's, written straight from
-    /// primary), with its repodata snippets, not yet downloaded.
+    /// primary), with its file and its repodata snippets. When another unit has the same key (a sync of
+    /// another repository stored it meanwhile), nothing is inserted; that unit is given the file if it had
+    /// none, and its id is returned.
     public func insertPackageUnit(unitId: String, typeId: String, keyDigest: String, unitKey: String, metadata: String,
-                                  pkgid: String, size: Int, now: Double, primary: [UInt8], filelists: [UInt8]?, other: [UInt8]?) throws
+                                  pkgid: String, sha256: String, size: Int, now: Double,
+                                  primary: [UInt8], filelists: [UInt8]?, other: [UInt8]?) throws -> String?
     {
         try db.execute(cached: """
-            INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, size, downloaded, last_updated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
-            """, arguments: [unitId, typeId, keyDigest, unitKey, metadata, pkgid, size, now])
+            INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, file_sha256, size, downloaded, last_updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (type_id, key_digest) DO NOTHING
+            """, arguments: [unitId, typeId, keyDigest, unitKey, metadata, pkgid, sha256, size, now])
+        guard db.changesCount > 0 else {
+            guard let row = try Row.fetchOne(db, cached: "SELECT unit_id, downloaded FROM content_units WHERE type_id = ? AND key_digest = ?",
+                                             arguments: [typeId, keyDigest]), let other: String = row["unit_id"]
+            else { throw StoreError.corrupt("content unit \(keyDigest)") }
+            if (row["downloaded"] as Int?) != 1 { try markDownloaded(other, sha256: sha256, size: size, now: now) }
+            return other
+        }
         try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml, filelists_xml, other_xml) VALUES (?, ?, ?, ?)",
                        arguments: [unitId, Data(primary), filelists.map { Data($0) }, other.map { Data($0) }])
+        return nil
     }
 
     /// Replaces a unit's metadata (an erratum merged, a comps group re-read).
@@ -117,15 +128,6 @@ extension StoreDB {
     public func markDownloaded(_ unitId: String, sha256: String, size: Int, now: Double) throws {
         try db.execute(cached: "UPDATE content_units SET downloaded = 1, file_sha256 = ?, size = ?, last_updated = ? WHERE unit_id = ?",
                        arguments: [sha256, size, now, unitId])
-    }
-
-    /// Deletes units that no repository holds (a sync's units whose download failed or was cancelled).
-    public func deleteUnassociatedUnits(_ unitIds: [String]) throws {
-        for id in unitIds {
-            try db.execute(cached: """
-                DELETE FROM content_units WHERE unit_id = ? AND NOT EXISTS (SELECT 1 FROM repo_content WHERE unit_id = ?)
-                """, arguments: [id, id])
-        }
     }
 
     /// Associates units with a repository. A unit it already holds has its `updated` bumped. Returns how many were

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PulpModel
 
@@ -77,5 +78,17 @@ struct RulesTests {
         #expect(id.hasPrefix("52e6d29e"))
         #expect(!PulpIDs.isObjectId("not-an-id"))
         #expect(PulpIDs.uuid().count == 36)
+    }
+
+    @Test("uuids are lowercase version-4 uuids, all different")
+    func uuids() throws {
+        let ids = (0..<1000).map { _ in PulpIDs.uuid() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let parsed = try #require(UUID(uuidString: id), "\(id)")
+            #expect(parsed.uuidString.lowercased() == id)
+            let parts = id.split(separator: "-")
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12] && parts[2].hasPrefix("4") && "89ab".contains(parts[3].first ?? "x"), "\(id)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import PulpformTestKit
+import PulpStore
 @testable import PulpModel
 
 /// A real feed (rpmbuild, createrepo_c) served on 127.0.0.1, synced and published by `pulpform serve`, and
@@ -53,7 +54,7 @@ struct YumContentTests {
     /// A feed server that misbehaves on purpose. Paths under `/stall/` never answer. Packages (`*.rpm`) follow
     /// the `.mode` file in the served directory: `stall` sends the headers and then nothing; `trickle` sends 256
     /// bytes every 0.2 s; `flaky` answers 503 to the first request for each; `redirect` sends each elsewhere
-    /// (302, the same file with a query); anything else serves them normally. `keepalive` in the file makes
+    /// (302, the same file with a query); `missing` answers 404; anything else serves them normally. `keepalive` in the file makes
     /// every answer HTTP/1.1 with the connection kept open (http.server's default is HTTP/1.0, one per
     /// connection).
     static let misbehavingServer = """
@@ -82,6 +83,9 @@ struct YumContentTests {
                     self.send_response(503)
                     self.send_header('Content-Length', '0')
                     self.end_headers()
+                    return
+                if self.path.endswith('.rpm') and 'missing' in mode():
+                    self.send_error(404)
                     return
                 if self.path.endswith('.rpm') and 'redirect' in mode():
                     self.send_response(302)
@@ -338,6 +342,49 @@ struct YumContentTests {
             #expect(report["result"]?["details"]?["content"]?["error_details"] == [], "\(mode): \(report)")
             try Self.expectWholeUnits(dir + "/content", count: 6)
         }
+    }
+
+    @Test("two syncs of one feed at once share its units; a new store over a full content directory downloads nothing; retain_old_count")
+    func sharedContent() async throws {
+        let tmp = try TempDir("pulpform-yum-shared")
+        try Self.fixture(tmp.path("feed"), ["--with-update"])
+        let feed = try FeedServer(directory: tmp.path("feed"), tmp: tmp, misbehaving: true)
+        func manifest(_ repos: [(String, String)]) -> String {
+            "repositories:\n" + repos.map { id, extra in
+                "  - id: \(id)\n    importer:\n      type: yum_importer\n      config:\n        feed: \(feed.url)\n" + extra
+            }.joined()
+        }
+        try tmp.write("two.yaml", manifest([("one", ""), ("two", ""), ("newest", "        retain_old_count: 0\n")]))
+        let store = ["--store", tmp.path("a.db"), "--content-dir", tmp.path("content")]
+        #expect(try CLI.run(["apply", "--auto-approve"] + store + [tmp.path("two.yaml")]).status == 0)
+        // Both run at once (one worker each); each must end with the same units, stored once.
+        let both = try CLI.run(["sync", "--format", "json"] + store + ["one", "two"])
+        #expect(both.status == 0, "\(both.stdout)\(both.stderr)")
+        let reports = try JSONValue.parse(Data(both.stdout.utf8)).arrayValue ?? []
+        #expect(reports.map { $0["result"]?["added_count"] } == [11, 11], "4 RPMs, 4 SRPMs, an erratum, a group, a category each: \(reports)")
+        let a = try PulpStore(path: tmp.path("a.db"))
+        for type in ["rpm", "srpm"] {
+            let (one, two) = try a.readSync { db in (try db.repositoryUnitIds(repoId: "one", typeId: type), try db.repositoryUnitIds(repoId: "two", typeId: type)) }
+            #expect(one.count == 4 && Set(one) == Set(two), "\(type): \(one) \(two)")
+        }
+        try Self.expectWholeUnits(tmp.path("content"), count: 8)
+
+        // retain_old_count: 0 keeps the newest version of each package only.
+        let newest = try CLI.run(["sync", "--format", "json"] + store + ["newest"])
+        let kept = try JSONValue.parse(Data(newest.stdout.utf8)).arrayValue?.first ?? .null
+        #expect(kept["result"]?["added_count"] == 7, "pulpform-hello 1.0 and 1.1 and their SRPMs are left out: \(kept)")
+        let names = try a.readSync { db in try db.repositoryContent(repoId: "newest", typeIds: ["rpm"]) }
+            .map { "\($0.unitKey["name"]?.stringValue ?? "")-\($0.unitKey["version"]?.stringValue ?? "")" }
+        #expect(names.sorted() == ["pulpform-app-2.0", "pulpform-hello-1.2"], "\(names)")
+
+        // Another store over the same content directory, while the feed answers 404 for every package: the files
+        // are there, named by their sha256, so nothing is downloaded and every package is stored.
+        try tmp.write("feed/.mode", "missing")
+        let other = ["--store", tmp.path("b.db"), "--content-dir", tmp.path("content")]
+        #expect(try CLI.run(["apply", "--auto-approve"] + other + [tmp.path("two.yaml")]).status == 0)
+        let again = try CLI.run(["sync", "--format", "json"] + other + ["one"])
+        let report = try JSONValue.parse(Data(again.stdout.utf8)).arrayValue?.first ?? .null
+        #expect(report["result"]?["added_count"] == 11 && report["result"]?["details"]?["content"]?["error_details"] == [], "\(report)")
     }
 
     @Test("a sync killed with SIGKILL mid-download: the restarted server runs it again and converges, nothing partial left")

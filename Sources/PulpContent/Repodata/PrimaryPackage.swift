@@ -52,7 +52,11 @@ public struct PrimaryPackage: Sendable, Equatable {
 
     /// The file's name: the last part of the location.
     public var filename: String {
-        locationHref.split(separator: "/").last.map(String.init) ?? locationHref
+        let utf8 = locationHref.utf8
+        if let slash = utf8.lastIndex(of: UInt8(ascii: "/")), utf8.index(after: slash) != utf8.endIndex {
+            return String(locationHref[utf8.index(after: slash)...])
+        }
+        return locationHref.split(separator: "/").last.map(String.init) ?? locationHref
     }
 
     public var nevra: String { "\(name)-\(epoch == "0" ? "" : epoch + ":")\(version)-\(release).\(arch)" }
@@ -234,7 +238,7 @@ public enum Snippet {
         let needle = Array("<location".utf8)
         var i = bytes.startIndex
         while i + needle.count < bytes.endIndex {
-            if bytes[i] == needle[0] && Array(bytes[i..<(i + needle.count)]) == needle {
+            if bytes[i] == needle[0] && bytes[i..<(i + needle.count)].elementsEqual(needle) {
                 let next = bytes[i + needle.count]
                 if XMLScanner.isSpace(next) || next == UInt8(ascii: "/") || next == UInt8(ascii: ">") {
                     // Find the end of the tag, honouring quotes.

@@ -52,8 +52,8 @@ public struct ContentDirectory: Sendable {
     }
 
     public func hasUnit(sha256: String) -> Bool {
-        guard sha256.count == 64 else { return false }
-        return FileManager.default.fileExists(atPath: unitPath(sha256: sha256))
+        guard sha256.utf8.count == 64 else { return false }
+        return access(unitPath(sha256: sha256), F_OK) == 0
     }
 
     /// A fresh temporary path in this process's session directory under `tmp/`.

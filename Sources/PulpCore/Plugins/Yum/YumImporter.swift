@@ -87,12 +87,15 @@ final class ElementBatches: @unchecked Sendable {
     private var openSize = 0
     private let input: FileReader
     private let batchSize: Int
+    /// The first batch's size, when smaller: primary's, so that downloads start sooner.
+    private var firstBatch: Int?
     private var collected: [(String, [UInt8])] = []
     private var finished = false
 
-    init(_ entry: RepomdEntry, file: String, names: [String], batchSize: Int = 500) throws {
+    init(_ entry: RepomdEntry, file: String, names: [String], batchSize: Int = 500, firstBatch: Int? = nil) throws {
         self.entry = entry
         self.batchSize = batchSize
+        self.firstBatch = firstBatch
         do {
             decompressor = try Decompressor(entry.compression)
         } catch let e as DecompressionError {
@@ -105,25 +108,40 @@ final class ElementBatches: @unchecked Sendable {
 
     deinit { input.close() }
 
-    /// The next batch (up to `batchSize` elements), or nil once the file is read and checked.
+    /// The next batch (`batchSize` elements, fewer at the end), or nil once the file is read and checked.
     func next() throws -> [(String, [UInt8])]? {
+        let count = firstBatch ?? batchSize
+        firstBatch = nil
+        return try take(count)
+    }
+
+    /// The next `count` elements (fewer at the end), or nil once the file is read and checked.
+    func take(_ count: Int) throws -> [(String, [UInt8])]? {
         do {
-            return try read()
+            try fill(count)
         } catch let e as XMLError {
             throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
         } catch let e as DecompressionError {
             throw PulpError.unparsableMetadata("\(entry.href): \(e.message)")
         }
+        guard !collected.isEmpty else { return nil }
+        guard collected.count > count else {
+            defer { collected = [] }
+            return collected
+        }
+        let batch = Array(collected.prefix(count))
+        collected.removeFirst(count)
+        return batch
     }
 
-    private func read() throws -> [(String, [UInt8])]? {
+    private func fill(_ count: Int) throws {
         let sink: (UnsafeRawBufferPointer) throws -> Void = { plain in
             self.open?.update(plain)
             self.openSize += plain.count
             try self.splitter.feed(plain) { name, bytes in self.collected.append((name, Array(bytes))) }
         }
-        while !finished, collected.count < batchSize {
-            if let chunk = try input.read(64 << 10) {
+        while !finished, collected.count < count {
+            if let chunk = try input.read(count < 200 ? 16 << 10 : 64 << 10) {
                 try chunk.withUnsafeBytes { try decompressor.feed($0, sink) }
             } else {
                 try decompressor.finish(sink)
@@ -137,10 +155,6 @@ final class ElementBatches: @unchecked Sendable {
                 }
             }
         }
-        guard !collected.isEmpty || !finished else { return nil }
-        let batch = collected
-        collected = []
-        return batch
     }
 }
 
@@ -149,8 +163,6 @@ final class ElementBatches: @unchecked Sendable {
 final class SnippetCursor: @unchecked Sendable {
     let kind: RepodataKind
     private let batches: ElementBatches
-    private var buffer: [(pkgid: String?, bytes: [UInt8])] = []
-    private var finished = false
 
     init(_ kind: RepodataKind, _ batches: ElementBatches) {
         self.kind = kind
@@ -158,24 +170,12 @@ final class SnippetCursor: @unchecked Sendable {
     }
 
     func take(_ n: Int) throws -> [(pkgid: String?, bytes: [UInt8])] {
-        while buffer.count < n, !finished {
-            if let more = try batches.next() {
-                buffer += more.map { (Snippet.pkgid(of: $0.1), $0.1) }
-            } else {
-                finished = true
-            }
-        }
-        let out = Array(buffer.prefix(n))
-        buffer.removeFirst(out.count)
-        return out
+        (try batches.take(n) ?? []).map { (Snippet.pkgid(of: $0.1), $0.1) }
     }
 
     /// Reads to the end, dropping what is left.
     func drain() throws {
-        buffer = []
-        while !finished {
-            if try batches.next() == nil { finished = true }
-        }
+        while try batches.take(1000) != nil {}
     }
 }
 
@@ -188,8 +188,6 @@ final class YumSync {
     let content: ContentDirectory
     var progress = YumSyncProgress()
     var temporaries: [String] = []
-    /// Units this sync created that have no file yet: removed again if the sync fails or is cancelled.
-    var createdWithoutFile: Set<String> = []
     var associate: [(unitId: String, typeId: String)] = []
     var presentKeys: [String: Set<String>] = [:]
     /// The packages the repository keeps when `remove_missing` is off: what it held, less the duplicates
@@ -227,17 +225,8 @@ final class YumSync {
                 progress.fail((error as? PulpError)?.message ?? "\(error)")
                 await report(force: true)
             }
-            await cleanUp()
             throw error
         }
-    }
-
-    /// Removes the units this sync created and never completed, whatever cancelled it.
-    func cleanUp() async {
-        let ids = Array(createdWithoutFile)
-        guard !ids.isEmpty else { return }
-        let store = self.store
-        _ = try? await Task.detached { try await store.write { db in try db.deleteUnassociatedUnits(ids) } }.value
     }
 
     private func steps() async throws -> SyncResult {
@@ -489,14 +478,28 @@ final class YumSync {
         case parsed([ParsedPackage]?)
         case downloaded(DownloadOutcome)
         case bulk([BulkDownloader.Outcome])
-        case snippetsRead
     }
 
-    /// Reads primary and downloads the packages at once. Each batch of primary is parsed in a child task, stored,
-    /// and its packages join the downloads while the next batch is parsed, so the downloads start at once (with
-    /// `retain_old_count` they wait for the whole list, which it needs). Then filelists and other are read for
-    /// the packages that lack their snippets (new ones, and those a killed or failed sync left without), while
-    /// the downloads go on.
+    /// A new package whose file is in the content directory (downloaded, or there already): its unit is stored
+    /// with the file, in the next flush.
+    struct Arrived: Sendable {
+        var unitId: String
+        var parsed: ParsedPackage
+        var sha256: String
+        var size: Int
+    }
+
+    /// At most this many new packages wait for their download with their metadata in memory; primary is read
+    /// no further until half of them have arrived.
+    static let pendingLimit = 4000
+
+    /// Reads primary and downloads the packages at once. Each batch of primary is parsed in a child task while
+    /// the last one is matched against the store, and its packages join the downloads at once.
+    ///
+    /// A package the store does not hold is stored only once its file is in the content directory: unit,
+    /// metadata and snippets in one row each, with the file's checksum, in batches. So a failed, cancelled or
+    /// killed sync leaves no unit without its file, and a package whose file is already there (sha256 named)
+    /// is stored without a download. With `retain_old_count`, a first pass over primary picks the versions kept.
     ///
     /// Downloads from the feed's own origin go to a `BulkDownloader`, whose outcomes come back in batches;
     /// the others (`file://`, a proxy, `max_speed`, another host, a redirect) each run in a child task,
@@ -504,25 +507,30 @@ final class YumSync {
     private func packages(_ primary: RepomdEntry, file: String, repomd: Repomd, files: [String: String],
                           fetcher: Fetcher) async throws -> (wanted: [WantedPackage], failed: Set<String>)
     {
-        let reader = try ElementBatches(primary, file: file, names: ["package"])
+        let skipSource = config.skip.contains("srpm")
+        let retained = try config.retainOldCount.map { try Self.retained(primary, file: file, count: $0, skipSource: skipSource) }
+        let reader = try ElementBatches(primary, file: file, names: ["package"], firstBatch: 100)
         var alongside: [SnippetCursor] = []
         for (type, kind) in [("filelists", RepodataKind.filelists), ("other", .other)] {
             if let entry = repomd.entry(type), let path = files[type] {
                 alongside.append(SnippetCursor(kind, try ElementBatches(entry, file: path, names: ["package"])))
             }
         }
-        let skipSource = config.skip.contains("srpm"), pipelined = config.retainOldCount == nil
         let feed = self.feed, content = self.content, validate = config.validate, store = self.store
         let maxDownloads = config.maxDownloads
         let bulk = fetcher.bulkDownloader(feed: feed, connections: maxDownloads)
         defer { bulk?.cancel() }
         var bulkJobs: [Int: WantedPackage] = [:]
-        var nextKey = 0, collecting = false
+        var nextKey = 0, collecting = false, parseWaiting = false
         var wanted: [WantedPackage] = []
         var queue: [WantedPackage] = []
         var next = 0, inFlight = 0
         var failed: Set<String> = []
+        // Known units whose file arrived, and new packages whose file arrived: stored by `flush`.
         var done: [(String, String, Int)] = []
+        var arrived: [Arrived] = []
+        var pending: [String: ParsedPackage] = [:]
+        var replaced: [String: String] = [:]
         progress.itemsTotal = 0
         progress.itemsLeft = 0
         progress.sizeTotal = 0
@@ -533,9 +541,14 @@ final class YumSync {
             switch outcome {
             case .ok(let id, let sha, let size, let declared):
                 progress.sizeLeft -= declared
-                done.append((id, sha, size))
+                if let parsed = pending.removeValue(forKey: id) {
+                    arrived.append(Arrived(unitId: id, parsed: parsed, sha256: sha, size: size))
+                } else {
+                    done.append((id, sha, size))
+                }
             case .failed(let id, let declared, let detail):
                 progress.sizeLeft -= declared
+                pending[id] = nil
                 failed.insert(id)
                 progress.errorDetails.append(.object(detail))
             }
@@ -589,35 +602,19 @@ final class YumSync {
             while let event = try await group.next() {
                 try Task.checkCancellation()
                 switch event {
-                case .parsed(let batch?):
-                    let resolved = try await resolve(batch)
+                case .parsed(var batch?):
+                    if let retained { batch.removeAll { !retained.contains($0.package.typeId + "\u{0}" + $0.keyDigest) } }
+                    let resolved = try await resolve(batch, pending: &pending, arrived: &arrived)
                     wanted += resolved
                     progress.rpmTotal = wanted.count
-                    if pipelined { enqueue(resolved) }
-                    parseNext()
+                    enqueue(resolved)
+                    if pending.count < Self.pendingLimit { parseNext() } else { parseWaiting = true }
+                    await report(force: wanted.count == resolved.count)
                 case .parsed(nil):
-                    if !pipelined {
-                        wanted = retain(wanted)
-                        progress.rpmTotal = wanted.count
-                        enqueue(wanted)
-                    }
-                    let missing = try await store.read { db in try db.pkgidsMissingRepodata() }.intersection(wanted.map(\.checksum))
-                    var jobs: [(RepomdEntry, String, RepodataKind)] = []
-                    for kind in [RepodataKind.filelists, .other] {
-                        let type = kind == .filelists ? "filelists" : "other"
-                        if !missing.isEmpty, let entry = repomd.entry(type), let file = files[type] { jobs.append((entry, file, kind)) }
-                    }
-                    if !jobs.isEmpty {
-                        group.addTask {
-                            try await Self.readSnippets(jobs, store: store, pkgids: missing)
-                            return .snippetsRead
-                        }
-                    }
                     await report(force: true)
                 case .downloaded(let outcome):
                     inFlight -= 1
                     record(outcome)
-                    if done.count >= 200 { try await flush(&done) }
                     await report()
                 case .bulk(let outcomes):
                     collecting = false
@@ -643,80 +640,106 @@ final class YumSync {
                         }
                         bulkJobs = [:]
                     }
-                    if done.count >= 200 { try await flush(&done) }
                     await report()
-                case .snippetsRead:
-                    break
+                }
+                if done.count + arrived.count >= 500 { try await flush(&done, &arrived, &replaced) }
+                if parseWaiting && pending.count < Self.pendingLimit / 2 {
+                    parseWaiting = false
+                    parseNext()
                 }
                 startDownloads()
             }
         }
-        try await flush(&done)
-        // Units this sync created whose file never came are not kept.
-        let dropped = Array(failed.intersection(createdWithoutFile))
-        if !dropped.isEmpty {
-            try await store.write { db in try db.deleteUnassociatedUnits(dropped) }
-            createdWithoutFile.subtract(dropped)
+        try await flush(&done, &arrived, &replaced)
+
+        // The snippets that filelists and other did not give alongside primary (their order differs).
+        let missing = try await store.read { db in try db.pkgidsMissingRepodata() }.intersection(wanted.map(\.checksum))
+        if !missing.isEmpty {
+            var jobs: [(RepomdEntry, String, RepodataKind)] = []
+            for kind in [RepodataKind.filelists, .other] {
+                let type = kind == .filelists ? "filelists" : "other"
+                if let entry = repomd.entry(type), let file = files[type] { jobs.append((entry, file, kind)) }
+            }
+            try await Self.readSnippets(jobs, store: store, pkgids: missing)
         }
-        return (wanted, failed)
+
+        // A package another sync stored meanwhile is that sync's unit.
+        guard !replaced.isEmpty else { return (wanted, failed) }
+        var seen: Set<String> = []
+        var out: [WantedPackage] = []
+        for var p in wanted {
+            p.unitId = replaced[p.unitId] ?? p.unitId
+            if seen.insert(p.unitId).inserted { out.append(p) }
+        }
+        return (out, Set(failed.map { replaced[$0] ?? $0 }))
     }
 
-    /// Stores the batch's packages that the store does not hold yet (key, metadata, snippets) and returns each
-    /// package with its unit, and whether its file is in the content directory.
-    private func resolve(_ batch: [ParsedPackage]) async throws -> [WantedPackage] {
-        let now = self.now()
-        let ids = batch.map { _ in UUID().uuidString.lowercased() }
-        let content = self.content
-        // The unit each package has: the one the store holds, or a new one.
-        let resolved: [(unitId: String, existing: ContentUnit?)] = try await store.write { db in
-            var out = Array(repeating: (unitId: "", existing: ContentUnit?.none), count: batch.count)
+    /// Matches a batch of primary against the store. A package it holds is that unit (downloaded again when its
+    /// file is missing); another is new: waiting for its download in `pending`, or in `arrived` at once when its
+    /// file (named by its sha256) is in the content directory already.
+    private func resolve(_ batch: [ParsedPackage], pending: inout [String: ParsedPackage], arrived: inout [Arrived]) async throws -> [WantedPackage] {
+        let existing: [String: ContentUnit] = try await store.read { db in
+            var out: [String: ContentUnit] = [:]
             for type in ["rpm", "srpm"] {
-                let indexes = batch.indices.filter { batch[$0].package.typeId == type }
-                guard !indexes.isEmpty else { continue }
-                let existing = try db.contentUnits(typeId: type, digests: indexes.map { batch[$0].keyDigest })
-                for i in indexes {
-                    let parsed = batch[i]
-                    if let old = existing[parsed.keyDigest] {
-                        out[i] = (old.unitId, old)
-                    } else if let twin = indexes.first(where: { $0 < i && batch[$0].keyDigest == parsed.keyDigest }) {
-                        // Listed twice in primary: one unit.
-                        out[i] = out[twin]
-                    } else {
-                        try db.insertPackageUnit(unitId: ids[i], typeId: type, keyDigest: parsed.keyDigest, unitKey: parsed.unitKeyJSON,
-                                                 metadata: parsed.metadataJSON, pkgid: parsed.package.checksum, size: parsed.package.size,
-                                                 now: now, primary: parsed.primary, filelists: parsed.filelists, other: parsed.other)
-                        out[i] = (ids[i], nil)
-                    }
-                }
+                let digests = batch.filter { $0.package.typeId == type }.map(\.keyDigest)
+                guard !digests.isEmpty else { continue }
+                for (digest, unit) in try db.contentUnits(typeId: type, digests: digests) { out[type + "\u{0}" + digest] = unit }
             }
             return out
         }
         var out: [WantedPackage] = []
         out.reserveCapacity(batch.count)
         var seen: Set<String> = []
-        for (i, parsed) in batch.enumerated() where seen.insert(resolved[i].unitId).inserted {
-            let p = parsed.package, unit = resolved[i].existing
-            let isNew = unit == nil && resolved[i].unitId == ids[i]
-            let onDisk = unit.map { $0.downloaded && $0.fileSha256.map { content.hasUnit(sha256: $0) } == true } ?? false
-            if isNew { createdWithoutFile.insert(ids[i]) }
-            out.append(WantedPackage(unitId: resolved[i].unitId, typeId: p.typeId, name: p.name, arch: p.arch,
-                                     evr: EVR(epoch: p.epoch, version: p.version, release: p.release), href: p.locationHref,
-                                     size: p.size, checksumType: p.checksumType, checksum: p.checksum, downloaded: onDisk,
-                                     fileSha256: unit?.fileSha256, isNew: isNew))
+        for parsed in batch {
+            let p = parsed.package, key = p.typeId + "\u{0}" + parsed.keyDigest
+            // Listed twice in primary: one unit.
+            guard seen.insert(key).inserted else { continue }
+            var wanted = WantedPackage(unitId: "", typeId: p.typeId, name: p.name, arch: p.arch,
+                                       evr: EVR(epoch: p.epoch, version: p.version, release: p.release), href: p.locationHref,
+                                       size: p.size, checksumType: p.checksumType, checksum: p.checksum, downloaded: false,
+                                       fileSha256: nil, isNew: false)
+            if let unit = existing[key] {
+                wanted.unitId = unit.unitId
+                wanted.fileSha256 = unit.fileSha256
+                wanted.downloaded = unit.downloaded && unit.fileSha256.map { content.hasUnit(sha256: $0) } == true
+            } else {
+                wanted.unitId = PulpIDs.uuid()
+                wanted.isNew = true
+                let sha256 = p.checksum.lowercased()
+                if ChecksumType(pulp: p.checksumType) == .sha256 && content.hasUnit(sha256: sha256) {
+                    wanted.downloaded = true
+                    wanted.fileSha256 = sha256
+                    arrived.append(Arrived(unitId: wanted.unitId, parsed: parsed, sha256: sha256, size: p.size))
+                } else {
+                    pending[wanted.unitId] = parsed
+                }
+            }
+            out.append(wanted)
         }
         return out
     }
 
-    /// `retain_old_count: N`: the N+1 newest of each name-arch, per type.
-    private func retain(_ wanted: [WantedPackage]) -> [WantedPackage] {
-        guard let n = config.retainOldCount else { return wanted }
-        var groups: [String: [WantedPackage]] = [:]
-        for p in wanted { groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []].append(p) }
-        var keep: Set<String> = []
-        for (_, g) in groups {
-            for p in g.sorted(by: { $0.evr > $1.evr }).prefix(n + 1) { keep.insert(p.unitId) }
+    /// `retain_old_count: N`: the N+1 newest versions of each name and arch, per type, from a first pass over
+    /// primary (as `type NUL key digest`).
+    private static func retained(_ primary: RepomdEntry, file: String, count n: Int, skipSource: Bool) throws -> Set<String> {
+        let reader = try ElementBatches(primary, file: file, names: ["package"])
+        var groups: [String: [(evr: EVR, key: String)]] = [:]
+        while let elements = try reader.next() {
+            for (_, bytes) in elements {
+                let p: PrimaryPackage
+                do { p = try PrimaryPackage.parse(bytes) } catch let e as XMLError {
+                    throw PulpError.unparsableMetadata("\(primary.href): \(e.message)")
+                }
+                if p.isSource && skipSource { continue }
+                groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []]
+                    .append((EVR(epoch: p.epoch, version: p.version, release: p.release), p.typeId + "\u{0}" + p.keyDigest))
+            }
         }
-        return wanted.filter { keep.contains($0.unitId) }
+        var keep: Set<String> = []
+        for (_, versions) in groups {
+            for v in versions.sorted(by: { $0.evr > $1.evr }).prefix(n + 1) { keep.insert(v.key) }
+        }
+        return keep
     }
 
     /// Reads filelists or other, storing the snippets of the packages this sync created.
@@ -741,15 +764,29 @@ final class YumSync {
 
     // MARK: - Downloads
 
-    /// Records a batch of downloaded packages in the store.
-    private func flush(_ done: inout [(String, String, Int)]) async throws {
-        guard !done.isEmpty else { return }
-        let batch = done, now = self.now()
+    /// Stores what arrived: the files of known units, and new packages with their files. A new package that
+    /// another sync stored meanwhile is that sync's unit (`replaced`).
+    private func flush(_ done: inout [(String, String, Int)], _ arrived: inout [Arrived], _ replaced: inout [String: String]) async throws {
+        guard !done.isEmpty || !arrived.isEmpty else { return }
+        let marks = done, rows = arrived, now = self.now()
         done = []
-        try await store.write { db in
-            for (id, sha, size) in batch { try db.markDownloaded(id, sha256: sha, size: size, now: now) }
+        arrived = []
+        let twins: [(String, String)] = try await store.write { db in
+            for (id, sha, size) in marks { try db.markDownloaded(id, sha256: sha, size: size, now: now) }
+            var twins: [(String, String)] = []
+            for row in rows {
+                let p = row.parsed
+                if let other = try db.insertPackageUnit(unitId: row.unitId, typeId: p.package.typeId, keyDigest: p.keyDigest,
+                                                        unitKey: p.unitKeyJSON, metadata: p.metadataJSON, pkgid: p.package.checksum,
+                                                        sha256: row.sha256, size: row.size, now: now,
+                                                        primary: p.primary, filelists: p.filelists, other: p.other)
+                {
+                    twins.append((row.unitId, other))
+                }
+            }
+            return twins
         }
-        createdWithoutFile.subtract(batch.map(\.0))
+        for (ours, theirs) in twins { replaced[ours] = theirs }
     }
 
     enum DownloadOutcome: Sendable {
@@ -864,7 +901,7 @@ final class YumSync {
     {
         let now = self.now()
         let rows = units.map { u in
-            ContentUnit(unitId: UUID().uuidString.lowercased(), typeId: typeId, keyDigest: UnitKey.digest(u.key),
+            ContentUnit(unitId: PulpIDs.uuid(), typeId: typeId, keyDigest: UnitKey.digest(u.key),
                         unitKey: u.key, metadata: u.fields, downloaded: true, lastUpdated: now)
         }
         let ids: [String] = try await store.write { db in
@@ -908,7 +945,7 @@ final class YumSync {
                                   "relative_path": .string(entry.href.split(separator: "/").last.map(String.init) ?? entry.href),
                                   "file_sha256": .string(sha256), "size": .int(size)]
         let now = self.now()
-        let unit = ContentUnit(unitId: UUID().uuidString.lowercased(), typeId: "yum_repo_metadata_file", keyDigest: UnitKey.digest(key),
+        let unit = ContentUnit(unitId: PulpIDs.uuid(), typeId: "yum_repo_metadata_file", keyDigest: UnitKey.digest(key),
                                unitKey: key, metadata: fields, fileSha256: sha256, size: size, downloaded: true, lastUpdated: now)
         let id: String = try await store.write { db in
             if let old = try db.contentUnits(typeId: unit.typeId, digests: [unit.keyDigest])[unit.keyDigest] {

@@ -196,6 +196,8 @@ extension ContentTierResult {
             "  sync floor \(Report.seconds(f.syncSeconds)) = curl --parallel of every package to files \(Report.seconds(f.curlSeconds))"
                 + " (cpu \(Report.seconds(f.curlCPUSeconds))) + zlib and <package> cut of the metadata \(Report.seconds(f.parseSeconds))"
                 + " (\(f.parsedPackages) elements)",
+            "  sync and curl in \(f.rounds) round\(f.rounds == 1 ? "" : "s") (medians compared): curl "
+                + f.curlRuns.map(Report.seconds).joined(separator: ", ") + "; sync " + f.syncRuns.map(Report.seconds).joined(separator: ", "),
             "  publish floor: gzip -6 of the published XML \(f.gzipSeconds.map(Report.seconds) ?? "-")"
                 + " (\(String(format: "%.1f", Double(f.xmlBytes ?? 0) / 1e6)) MB)",
         ]

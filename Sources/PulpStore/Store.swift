@@ -43,9 +43,7 @@ public final class PulpStore: Sendable {
         config.busyMode = .timeout(30)
         config.label = "pulpform"
         config.prepareDatabase { db in
-            // A checkpoint every 8,192 pages (32 MB of WAL) rather than SQLite's 1,000: a sync writes tens of
-            // megabytes, and each checkpoint copies the pages written since the last one.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384")
         }
         do {
             let dir = (path as NSString).deletingLastPathComponent

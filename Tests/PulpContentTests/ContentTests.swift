@@ -168,4 +168,39 @@ struct ContentTests {
         #expect(BulkDownloader.path(of: "http://h:8/a b/ü.rpm?x=1#frag", after: prefix) == "/a%20b/%C3%BC.rpm?x=1")
         #expect(BulkDownloader.path(of: "http://h:8/", after: prefix) == "/")
     }
+
+    @Test("the direct primary reader gives what the event reader gives, and leaves what it cannot follow to it")
+    func fastPrimary() throws {
+        let full = """
+            <package type="rpm">
+              <name>bear &amp; cub</name><arch>x86_64</arch><version epoch="2" ver="4.1" rel="1.el9"/>
+              <checksum type="SHA" pkgid="YES">abc</checksum><summary>  A bear  </summary><description>&#32;x&#10;</description>
+              <packager>Someone &lt;a@b&gt;</packager><url>https://bear.example/?a=1&amp;b=2</url><time file="12" build="34"/>
+              <size package="42" installed="99" archive="1"/><location xml:base="http://x/" href="b/bear.rpm"/>
+              <format><rpm:license>MIT</rpm:license><rpm:vendor/><rpm:group>G</rpm:group><rpm:buildhost>h</rpm:buildhost>
+                <rpm:sourcerpm>bear.src.rpm</rpm:sourcerpm><rpm:header-range start="10" end="20"/>
+                <rpm:provides><rpm:entry name="bear" flags="EQ" epoch="2" ver="4.1" rel="1.el9"/><rpm:entry name='a&gt;b'/></rpm:provides>
+                <rpm:requires><rpm:entry name="cub" flags="GE" ver="1" pre="1"/></rpm:requires>
+                <rpm:conflicts><rpm:entry name="lion"/></rpm:conflicts><file>/usr/bin/bear</file><file type="dir">/etc/bear</file>
+              </format>
+            </package>
+            """
+        let p = try #require(FastPrimaryReader.read(Array(full.utf8)), "the direct reader reads createrepo's layout")
+        let q = try PrimaryPackage.parseEvents(Array(full.utf8))
+        #expect(p == q && p.metadataJSON == q.metadataJSON && p.unitKeyJSON == q.unitKeyJSON && p.checksumType == "sha1" && p.summary == "A bear" && p.description == "x")
+        #expect(p.name == "bear & cub" && p.provides.map(\.name) == ["bear", "a>b"] && p.requires.count == 1 && p.vendor == nil)
+        #expect(p.locationBase == q.locationBase && p.installedSize == 99 && p.headerRange?.end == 20)
+
+        // What it leaves to the event reader, which reads it or says what is wrong.
+        let minimal = #"<package type="rpm"><name>a</name><arch>noarch</arch><version ver="1" rel="1"/><checksum type="sha256">ff</checksum><location href="a.rpm"/>"#
+        for odd in [minimal + "<summary><![CDATA[x < y]]></summary></package>", minimal + "<!-- c --></package>",
+                    minimal + "<summary>a<b/>c</summary></package>"] {
+            #expect(FastPrimaryReader.read(Array(odd.utf8)) == nil, "\(odd)")
+            #expect(try PrimaryPackage.parse(Array(odd.utf8)) == PrimaryPackage.parseEvents(Array(odd.utf8)))
+        }
+        for bad in [minimal + "</packages>", minimal + "<url>&nope;</url></package>", minimal, "<package><name>a</name></package>"] {
+            #expect(FastPrimaryReader.read(Array(bad.utf8)) == nil, "\(bad)")
+            #expect(throws: XMLError.self) { try PrimaryPackage.parse(Array(bad.utf8)) }
+        }
+    }
 }

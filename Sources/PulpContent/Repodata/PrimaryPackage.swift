@@ -179,8 +179,15 @@ public struct PrimaryPackage: Sendable, Equatable {
          ("release", release), ("version", version)]
     }
 
-    /// Reads one `<package>` element's bytes.
+    /// Reads one `<package>` element's bytes: straight from them where it can (`FastPrimaryReader`), with the
+    /// XML scanner otherwise, which says what is wrong.
     public static func parse(_ bytes: [UInt8]) throws -> PrimaryPackage {
+        if let p = FastPrimaryReader.read(bytes) { return p }
+        return try parseEvents(bytes)
+    }
+
+    /// Reads one `<package>` element's bytes with the XML scanner.
+    static func parseEvents(_ bytes: [UInt8]) throws -> PrimaryPackage {
         var p = PrimaryPackage()
         try XMLScanner.walk(bytes, start: { name, a, _, parent in
             switch name {

@@ -123,7 +123,8 @@ struct ContentRunner {
         let added = try Self.addedCount(store: store)
         var resync = try runner.pulpform("re-sync, unchanged feed", ["sync"] + storeArgs + ["bench-yum"], expect: 0, runs: repeats)
         resync.ratioToFloor = nil
-        var publish = try runner.pulpform("publish", ["publish"] + storeArgs + ["bench-yum"], expect: 0, runs: 1)
+        // Each publish builds the whole tree again and switches to it: the median of the repeats.
+        var publish = try runner.pulpform("publish", ["publish"] + storeArgs + ["bench-yum"], expect: 0, runs: repeats)
 
         // The publish's floor: gzip of the same XML it wrote.
         let published = content + "/published/yum/http/repos/bench/yum/repodata"
@@ -146,7 +147,7 @@ struct ContentRunner {
             guard g.exitCode == 0 else { throw BenchError("gzip failed: \(g.stderr)") }
             gzips.append(g.wall)
         }
-        floor.gzipSeconds = gzips.min()
+        floor.gzipSeconds = gzips.sorted()[gzips.count / 2]
         floor.xmlBytes = xmlBytes
         publish.ratioToFloor = floor.gzipSeconds.map { publish.wallSeconds / $0 }
         return ContentTierResult(packages: packages, packageBytes: packageBytes, maxDownloads: maxDownloads, floor: floor,

@@ -198,7 +198,9 @@ struct ContentTests {
             #expect(FastPrimaryReader.read(Array(odd.utf8)) == nil, "\(odd)")
             #expect(try PrimaryPackage.parse(Array(odd.utf8)) == PrimaryPackage.parseEvents(Array(odd.utf8)))
         }
-        for bad in [minimal + "</packages>", minimal + "<url>&nope;</url></package>", minimal, "<package><name>a</name></package>"] {
+        for bad in [minimal + "</packages>", minimal + "<url>&nope;</url></package>", minimal, "<package><name>a</name></package>",
+                    minimal + "<packager>AT&T</packager></package>", minimal + #"<format><rpm:entry name="x" pre="&x;"/></format></package>"#,
+                    minimal + #"<file x<y="1">a</file></package>"#] {
             #expect(FastPrimaryReader.read(Array(bad.utf8)) == nil, "\(bad)")
             #expect(throws: XMLError.self) { try PrimaryPackage.parse(Array(bad.utf8)) }
         }

@@ -54,7 +54,8 @@ struct YumContentTests {
     /// A feed server that misbehaves on purpose. Paths under `/stall/` never answer. Packages (`*.rpm`) follow
     /// the `.mode` file in the served directory: `stall` sends the headers and then nothing; `trickle` sends 256
     /// bytes every 0.2 s; `flaky` answers 503 to the first request for each; `redirect` sends each elsewhere
-    /// (302, the same file with a query); `missing` answers 404; anything else serves them normally. `keepalive` in the file makes
+    /// (302, the same file with a query); `missing` answers 404; `bigger` sends 100,000 bytes more than the
+    /// file; anything else serves them normally. `keepalive` in the file makes
     /// every answer HTTP/1.1 with the connection kept open (http.server's default is HTTP/1.0, one per
     /// connection).
     static let misbehavingServer = """
@@ -83,6 +84,13 @@ struct YumContentTests {
                     self.send_response(503)
                     self.send_header('Content-Length', '0')
                     self.end_headers()
+                    return
+                if self.path.endswith('.rpm') and 'bigger' in mode():
+                    data = open(self.translate_path(self.path), 'rb').read() + b'x' * 100000
+                    self.send_response(200)
+                    self.send_header('Content-Length', str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
                     return
                 if self.path.endswith('.rpm') and 'missing' in mode():
                     self.send_error(404)
@@ -342,6 +350,18 @@ struct YumContentTests {
             #expect(report["result"]?["details"]?["content"]?["error_details"] == [], "\(mode): \(report)")
             try Self.expectWholeUnits(dir + "/content", count: 6)
         }
+
+        // A server that sends more than primary's size: each package stops there, in error_details, nothing kept.
+        try tmp.write("feed/.mode", "bigger keepalive")
+        try tmp.write("bigger/zoo.yaml", "repositories:\n  - id: zoo\n    importer:\n      type: yum_importer\n      config:\n        feed: \(feed.url)\n")
+        let store = ["--store", tmp.path("bigger/p.db"), "--content-dir", tmp.path("bigger/content")]
+        #expect(try CLI.run(["apply", "--auto-approve"] + store + [tmp.path("bigger/zoo.yaml")]).status == 0)
+        let sync = try CLI.run(["sync", "--format", "json"] + store + ["zoo"])
+        let report = try JSONValue.parse(Data(sync.stdout.utf8)).arrayValue?.first ?? .null
+        let details = report["result"]?["details"]?["content"]?["error_details"]?.arrayValue ?? []
+        #expect(details.count == 6 && details.allSatisfy { $0["error_message"]?.stringValue?.contains("larger than") == true }, "\(report)")
+        try Self.expectWholeUnits(tmp.path("bigger/content"), count: 0)
+        #expect(Self.files(tmp.path("bigger/content/tmp")).allSatisfy { $0.hasSuffix("/.lock") })
     }
 
     @Test("two syncs of one feed at once share its units; a new store over a full content directory downloads nothing; retain_old_count")

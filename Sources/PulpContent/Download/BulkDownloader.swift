@@ -22,6 +22,8 @@ public final class BulkDownloader: Sendable {
         /// Opens the job's sink when its download starts (so a queue of thousands holds no open file).
         public var open: @Sendable () throws -> any DownloadSink
         var attempts = 0
+        /// Times put back on the queue without a try counted (a kept-alive connection closed under it): once.
+        var requeued = 0
 
         public init(key: Int, url: String, open: @escaping @Sendable () throws -> any DownloadSink) {
             self.key = key
@@ -244,9 +246,16 @@ public final class BulkDownloader: Sendable {
         loop.scheduleTask(in: TimeAmount(pause)) { self.enqueue([retry], counted: false) }
     }
 
-    /// Back to the queue at once, not counted as a try (a kept-alive connection the server had closed).
-    fileprivate func requeue(_ job: Job) {
-        enqueue([job], counted: false)
+    /// Back to the queue at once, not counted as a try (a kept-alive connection the server had closed), once;
+    /// after that it is a failed try.
+    fileprivate func requeue(_ job: Job, _ error: FetchError, on loop: any EventLoop) {
+        guard job.requeued == 0 else {
+            failed(job, error, on: loop)
+            return
+        }
+        var again = job
+        again.requeued += 1
+        enqueue([again], counted: false)
     }
 
     // MARK: - Connections
@@ -274,16 +283,17 @@ public final class BulkDownloader: Sendable {
     }
 
     private func connectFailed(_ error: any Error, on loop: any EventLoop) {
+        // With no connection left, the job that would have gone first pays for the failure (and is tried again
+        // after the backoff), so a dead origin ends the sync. While others are open, the origin works: it may
+        // refuse more connections than it likes, and the open ones carry on.
         let job = state.withLock { s -> Job? in
             s.connections -= 1
-            return s.pop()
+            return s.connections == 0 ? s.pop() : nil
         }
-        // The job that would have gone first pays for the failure, so a dead origin ends the sync.
-        if let job {
-            var message = "cannot connect: \(error)"
-            if case .connectTimeout? = error as? ChannelError { message = "connect timed out" }
-            failed(job, FetchError(url: job.url, message: message, transient: true), on: loop)
-        }
+        guard let job else { return }
+        var message = "cannot connect: \(error)"
+        if case .connectTimeout? = error as? ChannelError { message = "connect timed out" }
+        failed(job, FetchError(url: job.url, message: message, transient: true), on: loop)
         reopen()
     }
 
@@ -442,8 +452,8 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         if let failure {
             sink.discard()
             // A reused connection the server closed before answering: not the job's fault.
-            if requests > 1 && !received && failure.message == Self.closed {
-                downloader.requeue(job)
+            if requests > 1 && !received && (failure.message == Self.closed || failure.message.contains("reset")) {
+                downloader.requeue(job, failure, on: eventLoop)
             } else {
                 downloader.failed(job, failure, on: eventLoop)
             }

@@ -52,6 +52,31 @@ enum FastPrimaryReader {
             for a in attributes.reversed() where equals(a.name, name) { return string(a.value) }
             return nil
         }
+        /// Whether every entity in `r` is one `XMLScanner` decodes (for the text and attributes not kept, which
+        /// are not decoded: a bad one must still make the package unreadable).
+        func entitiesValid(_ r: Range<Int>) -> Bool {
+            var k = r.lowerBound
+            while k < r.upperBound {
+                guard b[k] == UInt8(ascii: "&") else {
+                    k += 1
+                    continue
+                }
+                var semi = k + 1
+                while semi < min(r.upperBound, k + 12), b[semi] != UInt8(ascii: ";") { semi += 1 }
+                guard semi < min(r.upperBound, k + 12) else { return false }
+                let name = String(decoding: UnsafeBufferPointer(rebasing: b[(k + 1)..<semi]), as: UTF8.self)
+                switch name {
+                case "lt", "gt", "amp", "quot", "apos": break
+                default:
+                    var value: UInt32?
+                    if name.hasPrefix("#x") || name.hasPrefix("#X") { value = UInt32(name.dropFirst(2), radix: 16) }
+                    else if name.hasPrefix("#") { value = UInt32(name.dropFirst(), radix: 10) }
+                    guard let v = value, Unicode.Scalar(v) != nil else { return false }
+                }
+                k = semi + 1
+            }
+            return true
+        }
         func text(_ r: Range<Int>) -> String {
             if UnsafeBufferPointer(rebasing: b[r]).contains(UInt8(ascii: "&")) { return string(r).trimmingSpace() }
             var lo = r.lowerBound, hi = r.upperBound
@@ -63,6 +88,14 @@ enum FastPrimaryReader {
         while i < n {
             // Text up to the next tag: only a field's is kept, when its end tag comes.
             guard b[i] == UInt8(ascii: "<") else {
+                // Text not kept is not decoded, but its entities must be ones the scanner knows.
+                if b[i] == UInt8(ascii: "&"), field == nil {
+                    var end = i
+                    while end < n, b[end] != UInt8(ascii: "<") { end += 1 }
+                    guard entitiesValid(i..<end) else { return nil }
+                    i = end
+                    continue
+                }
                 i += 1
                 continue
             }
@@ -119,7 +152,8 @@ enum FastPrimaryReader {
                     break
                 }
                 let attributeStart = j
-                while j < n, b[j] != UInt8(ascii: "="), !isSpace(b[j]), b[j] != UInt8(ascii: ">"), b[j] != UInt8(ascii: "/") { j += 1 }
+                while j < n, b[j] != UInt8(ascii: "="), !isSpace(b[j]), b[j] != UInt8(ascii: ">"), b[j] != UInt8(ascii: "/"),
+                      b[j] != UInt8(ascii: "<") { j += 1 }
                 let attributeName = attributeStart..<j
                 guard !attributeName.isEmpty else { return nil }
                 while j < n, isSpace(b[j]) { j += 1 }
@@ -132,6 +166,9 @@ enum FastPrimaryReader {
                 let valueStart = j
                 while j < n, b[j] != quote { j += 1 }
                 guard j < n else { return nil }
+                if UnsafeBufferPointer(rebasing: b[valueStart..<j]).contains(UInt8(ascii: "&")) {
+                    guard entitiesValid(valueStart..<j) else { return nil }
+                }
                 attributes.append((attributeName, valueStart..<j))
                 j += 1
             }

@@ -103,7 +103,13 @@ public struct RepositoryActions: Sendable {
             }
             onPoll(order.compactMap { latest[$0] })
             if !pending.isEmpty {
-                if let wait { try await wait(Array(pending), delay) } else { try await Task.sleep(for: delay) }
+                if let wait {
+                    try await wait(Array(pending), delay)
+                    // Never a busy loop, even if a task's end has not reached the store; and a cancel ends it.
+                    try await Task.sleep(for: .milliseconds(5))
+                } else {
+                    try await Task.sleep(for: delay)
+                }
                 delay = min(pollInterval, delay * 3 / 2)
             }
         }

@@ -47,13 +47,20 @@ final class PackageFile: DownloadSink, @unchecked Sendable {
     var declared: Checksummer?
     var size = 0
 
-    init(_ path: String, declared type: ChecksumType?) throws {
+    /// With `validate`, the size primary gives: a body that grows past it is cut short (a server that never stops).
+    let limit: Int?
+
+    init(_ path: String, declared type: ChecksumType?, limit: Int? = nil) throws {
         writer = try FileWriter(path)
+        self.limit = limit
         declaredType = type
         declared = type.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if let limit, size + bytes.count > limit {
+            throw ContentError("larger than the \(limit) bytes primary gives")
+        }
         try writer.write(bytes)
         sha.update(bytes)
         declared?.update(bytes)
@@ -368,7 +375,11 @@ final class YumSync {
         if let n = config.retainOldCount {
             var groups: [String: [Package]] = [:]
             for p in all { groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []].append(p) }
-            all = groups.values.flatMap { $0.sorted { $0.evr > $1.evr }.prefix(n + 1) }
+            // The N+1 newest versions: a version held twice (rebuilt) takes one place.
+            all = groups.values.flatMap { group -> [Package] in
+                let newest = Set(Set(group.map(\.evr)).sorted(by: >).prefix(n + 1))
+                return group.filter { newest.contains($0.evr) }
+            }
         }
         let keptIds = Set(all.map(\.unitId))
         guard !held.allSatisfy({ keptIds.contains($0.unitId) }) else { return nil }
@@ -531,6 +542,7 @@ final class YumSync {
         var arrived: [Arrived] = []
         var pending: [String: ParsedPackage] = [:]
         var replaced: [String: String] = [:]
+        var seen: Set<String> = []
         progress.itemsTotal = 0
         progress.itemsLeft = 0
         progress.sizeTotal = 0
@@ -576,8 +588,9 @@ final class YumSync {
                 }
                 nextKey += 1
                 bulkJobs[nextKey] = p
+                let limit = validate ? p.size : nil
                 jobs.append(BulkDownloader.Job(key: nextKey, url: url) {
-                    try PackageFile(content.temporaryPath("rpm"), declared: declaredType)
+                    try PackageFile(content.temporaryPath("rpm"), declared: declaredType, limit: limit)
                 })
             }
             bulk?.submit(jobs)
@@ -598,56 +611,71 @@ final class YumSync {
                     group.addTask { .bulk(await bulk.next()) }
                 }
             }
+            /// Downloaded files not yet moved into the content directory go when the sync ends early.
+            func discard(_ event: PackageEvent?) {
+                guard case .bulk(let outcomes)? = event else { return }
+                for case .finished(_, let sink) in outcomes { sink.discard() }
+            }
             parseNext()
-            while let event = try await group.next() {
-                try Task.checkCancellation()
-                switch event {
-                case .parsed(var batch?):
-                    if let retained { batch.removeAll { !retained.contains($0.package.typeId + "\u{0}" + $0.keyDigest) } }
-                    let resolved = try await resolve(batch, pending: &pending, arrived: &arrived)
-                    wanted += resolved
-                    progress.rpmTotal = wanted.count
-                    enqueue(resolved)
-                    if pending.count < Self.pendingLimit { parseNext() } else { parseWaiting = true }
-                    await report(force: wanted.count == resolved.count)
-                case .parsed(nil):
-                    await report(force: true)
-                case .downloaded(let outcome):
-                    inFlight -= 1
-                    record(outcome)
-                    await report()
-                case .bulk(let outcomes):
-                    collecting = false
-                    for outcome in outcomes {
-                        switch outcome {
-                        case .finished(let key, let sink):
-                            guard let p = bulkJobs.removeValue(forKey: key) else { sink.discard(); continue }
-                            guard let file = sink as? PackageFile else { sink.discard(); continue }
-                            record(Self.complete(p, file: file, url: feed + p.href, content: content, validate: validate))
-                        case .failed(let key, let error):
-                            guard let p = bulkJobs.removeValue(forKey: key) else { continue }
-                            record(Self.failure(p, url: feed + p.href, error))
-                        case .redirected(let key):
-                            guard let p = bulkJobs.removeValue(forKey: key) else { continue }
-                            queue.append(p)
-                        }
+            do {
+                while let event = try await group.next() {
+                    if Task.isCancelled {
+                        discard(event)
+                        throw CancellationError()
                     }
-                    if outcomes.isEmpty {
-                        // Only a cancel ends the downloader early.
-                        try Task.checkCancellation()
-                        for (_, p) in bulkJobs {
-                            record(Self.failure(p, url: feed + p.href, FetchError(url: feed + p.href, message: "abandoned", transient: false)))
+                    switch event {
+                    case .parsed(var batch?):
+                        if let retained { batch.removeAll { !retained.contains($0.package.typeId + "\u{0}" + $0.keyDigest) } }
+                        let resolved = try await resolve(batch, seen: &seen, pending: &pending, arrived: &arrived)
+                        wanted += resolved
+                        progress.rpmTotal = wanted.count
+                        enqueue(resolved)
+                        if pending.count < Self.pendingLimit { parseNext() } else { parseWaiting = true }
+                        await report(force: wanted.count == resolved.count)
+                    case .parsed(nil):
+                        await report(force: true)
+                    case .downloaded(let outcome):
+                        inFlight -= 1
+                        record(outcome)
+                        await report()
+                    case .bulk(let outcomes):
+                        collecting = false
+                        for outcome in outcomes {
+                            switch outcome {
+                            case .finished(let key, let sink):
+                                guard let p = bulkJobs.removeValue(forKey: key) else { sink.discard(); continue }
+                                guard let file = sink as? PackageFile else { sink.discard(); continue }
+                                record(Self.complete(p, file: file, url: feed + p.href, content: content, validate: validate))
+                            case .failed(let key, let error):
+                                guard let p = bulkJobs.removeValue(forKey: key) else { continue }
+                                record(Self.failure(p, url: feed + p.href, error))
+                            case .redirected(let key):
+                                guard let p = bulkJobs.removeValue(forKey: key) else { continue }
+                                queue.append(p)
+                            }
                         }
-                        bulkJobs = [:]
+                        if outcomes.isEmpty {
+                            // Only a cancel ends the downloader early.
+                            if Task.isCancelled { throw CancellationError() }
+                            for (_, p) in bulkJobs {
+                                record(Self.failure(p, url: feed + p.href, FetchError(url: feed + p.href, message: "abandoned", transient: false)))
+                            }
+                            bulkJobs = [:]
+                        }
+                        await report()
                     }
-                    await report()
+                    if done.count + arrived.count >= 500 { try await flush(&done, &arrived, &replaced) }
+                    if parseWaiting && pending.count < Self.pendingLimit / 2 {
+                        parseWaiting = false
+                        parseNext()
+                    }
+                    startDownloads()
                 }
-                if done.count + arrived.count >= 500 { try await flush(&done, &arrived, &replaced) }
-                if parseWaiting && pending.count < Self.pendingLimit / 2 {
-                    parseWaiting = false
-                    parseNext()
-                }
-                startDownloads()
+            } catch {
+                bulk?.cancel()
+                group.cancelAll()
+                while !group.isEmpty { discard(try? await group.next()) }
+                throw error
             }
         }
         try await flush(&done, &arrived, &replaced)
@@ -665,11 +693,11 @@ final class YumSync {
 
         // A package another sync stored meanwhile is that sync's unit.
         guard !replaced.isEmpty else { return (wanted, failed) }
-        var seen: Set<String> = []
+        var ids: Set<String> = []
         var out: [WantedPackage] = []
         for var p in wanted {
             p.unitId = replaced[p.unitId] ?? p.unitId
-            if seen.insert(p.unitId).inserted { out.append(p) }
+            if ids.insert(p.unitId).inserted { out.append(p) }
         }
         return (out, Set(failed.map { replaced[$0] ?? $0 }))
     }
@@ -677,7 +705,8 @@ final class YumSync {
     /// Matches a batch of primary against the store. A package it holds is that unit (downloaded again when its
     /// file is missing); another is new: waiting for its download in `pending`, or in `arrived` at once when its
     /// file (named by its sha256) is in the content directory already.
-    private func resolve(_ batch: [ParsedPackage], pending: inout [String: ParsedPackage], arrived: inout [Arrived]) async throws -> [WantedPackage] {
+    private func resolve(_ batch: [ParsedPackage], seen: inout Set<String>, pending: inout [String: ParsedPackage],
+                         arrived: inout [Arrived]) async throws -> [WantedPackage] {
         let existing: [String: ContentUnit] = try await store.read { db in
             var out: [String: ContentUnit] = [:]
             for type in ["rpm", "srpm"] {
@@ -689,10 +718,9 @@ final class YumSync {
         }
         var out: [WantedPackage] = []
         out.reserveCapacity(batch.count)
-        var seen: Set<String> = []
         for parsed in batch {
             let p = parsed.package, key = p.typeId + "\u{0}" + parsed.keyDigest
-            // Listed twice in primary: one unit.
+            // Listed twice in primary (in this batch or an earlier one): one unit.
             guard seen.insert(key).inserted else { continue }
             var wanted = WantedPackage(unitId: "", typeId: p.typeId, name: p.name, arch: p.arch,
                                        evr: EVR(epoch: p.epoch, version: p.version, release: p.release), href: p.locationHref,
@@ -723,7 +751,8 @@ final class YumSync {
     /// primary (as `type NUL key digest`).
     private static func retained(_ primary: RepomdEntry, file: String, count n: Int, skipSource: Bool) throws -> Set<String> {
         let reader = try ElementBatches(primary, file: file, names: ["package"])
-        var groups: [String: [(evr: EVR, key: String)]] = [:]
+        // Per name and arch, the keys of each version: a version listed twice (or rebuilt) takes one place.
+        var groups: [String: [EVR: [String]]] = [:]
         while let elements = try reader.next() {
             for (_, bytes) in elements {
                 let p: PrimaryPackage
@@ -731,13 +760,13 @@ final class YumSync {
                     throw PulpError.unparsableMetadata("\(primary.href): \(e.message)")
                 }
                 if p.isSource && skipSource { continue }
-                groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []]
-                    .append((EVR(epoch: p.epoch, version: p.version, release: p.release), p.typeId + "\u{0}" + p.keyDigest))
+                groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: [:]][EVR(epoch: p.epoch, version: p.version, release: p.release),
+                                                                                default: []].append(p.typeId + "\u{0}" + p.keyDigest)
             }
         }
         var keep: Set<String> = []
         for (_, versions) in groups {
-            for v in versions.sorted(by: { $0.evr > $1.evr }).prefix(n + 1) { keep.insert(v.key) }
+            for (_, keys) in versions.sorted(by: { $0.key > $1.key }).prefix(n + 1) { keep.formUnion(keys) }
         }
         return keep
     }
@@ -801,7 +830,7 @@ final class YumSync {
         if validate && declaredType == nil { return unknownChecksumType(p) }
         let file: PackageFile
         do {
-            file = try PackageFile(content.temporaryPath("rpm"), declared: declaredType)
+            file = try PackageFile(content.temporaryPath("rpm"), declared: declaredType, limit: validate ? p.size : nil)
         } catch {
             return failure(p, url: url, error)
         }

@@ -195,14 +195,30 @@ extension StoreDB {
     }
 
     public func eachPackageToPublish(repoId: String, nevra wantNevra: Bool = true, _ body: (PackageToPublish) throws -> Void) throws {
+        // The units' row ids first (from the unit_id index alone), then the rows in row id order, 500 at a time:
+        // the pages are read in the order they lie in the file, not once per package in unit id order (a
+        // repository of 50,000 packages is most of a store far larger than SQLite's cache). A sync stores a
+        // unit and its snippets together, so both tables' rows come in nearly the same order.
+        var rowids = try Int64.fetchAll(db, sql: """
+            SELECT u.rowid FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
+            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm')
+            """, arguments: [repoId])
+        rowids.sort()
+        for chunk in stride(from: 0, to: rowids.count, by: 500) {
+            let ids = rowids[chunk..<min(chunk + 500, rowids.count)].map(String.init).joined(separator: ",")
+            try eachPackageToPublish(rowids: ids, nevra: wantNevra, body)
+        }
+    }
+
+    private func eachPackageToPublish(rowids: String, nevra wantNevra: Bool, _ body: (PackageToPublish) throws -> Void) throws {
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT u.file_sha256, json_extract(u.metadata, '$.filename'), json_extract(u.unit_key, '$.name'),
                    json_extract(u.unit_key, '$.epoch'), json_extract(u.unit_key, '$.version'),
                    json_extract(u.unit_key, '$.release'), json_extract(u.unit_key, '$.arch'),
                    d.primary_xml, d.filelists_xml, d.other_xml
-            FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id LEFT JOIN unit_repodata d ON d.unit_id = r.unit_id
-            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') ORDER BY u.type_id, u.unit_id
-            """, arguments: [repoId])
+            FROM content_units u LEFT JOIN unit_repodata d ON d.unit_id = u.unit_id
+            WHERE u.rowid IN (\(rowids)) ORDER BY u.rowid
+            """)
         while let row = try cursor.next() {
             func text(_ i: Int) -> String {
                 switch (row[i] as DatabaseValue).storage {

@@ -158,3 +158,31 @@ extension PulpAPI {
         }
     }
 }
+
+extension PulpAPI {
+    /// The catalog's content types and plugin types (`GET /plugins/…`): what pubtools-pulplib and pulp-admin read
+    /// before searching content by type.
+    func addPluginTypeRoutes(_ r: RouteTable) {
+        r.on(.get, "/plugins/types/") { _, _ in
+            json(.array(PluginCatalog.contentTypes.map { .object($0.json) }))
+        }
+        r.on(.get, "/plugins/types/:type_id/") { _, context in
+            let id = try context.parameters.id("type_id")
+            guard let type = PluginCatalog.contentType(id) else { throw PulpError.missingResource(["type": id]) }
+            return json(type.json)
+        }
+        for kind in [PluginKind.importer, .distributor] {
+            let path = kind == .importer ? "importers" : "distributors"
+            r.on(.get, "/plugins/\(path)/") { _, _ in
+                let ids = kind == .importer ? catalog.importerIds : catalog.distributorIds
+                return json(.array(ids.compactMap { catalog.types[$0] }.map { .object(catalog.listing($0)) }))
+            }
+            r.on(.get, "/plugins/\(path)/:type_id/") { _, context in
+                let id = try context.parameters.id("type_id")
+                guard let type = catalog.types[id], type.kind == kind else { throw PulpError.missingResource([kind.rawValue + "_type": id]) }
+                return json(catalog.listing(type))
+            }
+        }
+    }
+}
+

@@ -60,6 +60,7 @@ public struct PulpAPI: Sendable {
         addRepositoryRoutes(table)
         addImporterRoutes(table)
         addDistributorRoutes(table)
+        addPluginTypeRoutes(table)
         addActionRoutes(table)
         addScheduleRoutes(table)
         addHistoryRoutes(table)

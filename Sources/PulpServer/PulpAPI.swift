@@ -61,6 +61,7 @@ public struct PulpAPI: Sendable {
         addImporterRoutes(table)
         addDistributorRoutes(table)
         addPluginTypeRoutes(table)
+        addUnitRoutes(table)
         addActionRoutes(table)
         addScheduleRoutes(table)
         addHistoryRoutes(table)

@@ -170,6 +170,41 @@ extension StoreDB {
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(StoreDB.contentUnit)
     }
 
+    /// A repository's units with their association times (`created`, `updated`), by type then unit id; only the
+    /// `typeIds` given, when given.
+    public func repositoryAssociations(repoId: String, typeIds: [String]? = nil) throws -> [(unit: ContentUnit, created: Double, updated: Double)] {
+        var sql = "SELECT u.*, r.created AS assoc_created, r.updated AS assoc_updated FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
+        var args: [(any DatabaseValueConvertible)?] = [repoId]
+        if let typeIds {
+            sql += " AND r.type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
+            args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        sql += " ORDER BY u.type_id, u.unit_id"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+            (try StoreDB.contentUnit(row), row["assoc_created"] ?? 0, row["assoc_updated"] ?? 0)
+        }
+    }
+
+    /// The repodata snippets of the given units, as text, by unit id (those that have any).
+    public func repodataSnippets(unitIds: [String]) throws -> [String: [String: String]] {
+        var out: [String: [String: String]] = [:]
+        for chunk in stride(from: 0, to: unitIds.count, by: 500) {
+            let part = Array(unitIds[chunk..<min(chunk + 500, unitIds.count)])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT unit_id, primary_xml, filelists_xml, other_xml FROM unit_repodata
+                WHERE unit_id IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))
+                """, arguments: StatementArguments(part))
+            for row in rows {
+                var snippets: [String: String] = [:]
+                for (name, column) in [("primary", "primary_xml"), ("filelists", "filelists_xml"), ("other", "other_xml")] {
+                    if let data = row[column] as Data? { snippets[name] = String(decoding: data, as: UTF8.self) }
+                }
+                if let id: String = row["unit_id"] { out[id] = snippets }
+            }
+        }
+        return out
+    }
+
     /// How many units of each type a repository holds (legacy harness units included).
     public func contentCounts(repoId: String) throws -> [String: Int] {
         var out = try unitCounts(repoId: repoId)

@@ -1,0 +1,73 @@
+import Foundation
+import PulpContent
+import PulpContract
+public import PulpModel
+import PulpStore
+
+/// `POST /repositories/<id>/search/units/` (pulp2-content.md §4.2): the repository's units as association
+/// records, each with its unit under `metadata`, filtered, sorted, paged and projected by the criteria.
+extension LocalPulp {
+    public func searchUnits(repoId: String, criteria: UnitAssociationCriteria) async throws -> [JSONValue] {
+        _ = try await repository(repoId, include: .none)
+        let typeIds = criteria.typeIds
+        let rows = try await store.read { db in try db.repositoryAssociations(repoId: repoId, typeIds: typeIds) }
+        let content = self.content
+        let records = rows.map { Self.associationRecord(repoId: repoId, $0.unit, created: $0.created, updated: $0.updated, content: content) }
+        var page = try criteria.apply(to: records)
+        // The snippets, which can be large, only for the page and only when wanted.
+        if criteria.wantsRepodata {
+            let ids = page.compactMap { r -> String? in
+                guard let type = r["unit_type_id"]?.stringValue, ["rpm", "srpm"].contains(type) else { return nil }
+                return r["unit_id"]?.stringValue
+            }
+            if !ids.isEmpty {
+                let snippets = try await store.read { db in try db.repodataSnippets(unitIds: ids) }
+                for i in page.indices {
+                    guard let id = page[i]["unit_id"]?.stringValue, let s = snippets[id], case .object(var unit)? = page[i]["metadata"] else { continue }
+                    unit["repodata"] = .object(s.mapValues(JSONValue.string))
+                    page[i]["metadata"] = .object(unit)
+                }
+            }
+        }
+        return page.map(JSONValue.object)
+    }
+
+    /// A unit as Pulp 2 shows it in an association record: its key and metadata, `_id`, `_content_type_id`,
+    /// `_ns`, `_last_updated` (an int), `downloaded`, `pulp_user_metadata` and, for a file, `_storage_path`.
+    static func unitDocument(_ u: ContentUnit, content: ContentDirectory) -> JSONObject {
+        var doc = u.metadata
+        for (k, v) in u.unitKey { doc[k] = v }
+        doc["_id"] = .string(u.unitId)
+        doc["_content_type_id"] = .string(u.typeId)
+        doc["_ns"] = .string("units_\(u.typeId)")
+        doc["_last_updated"] = .int(Int(u.lastUpdated))
+        doc["downloaded"] = .bool(u.downloaded)
+        if doc["pulp_user_metadata"] == nil { doc["pulp_user_metadata"] = [:] }
+        if let sha = u.fileSha256, u.downloaded { doc["_storage_path"] = .string(content.unitPath(sha256: sha)) }
+        return doc
+    }
+
+    static func associationRecord(repoId: String, _ u: ContentUnit, created: Double, updated: Double, content: ContentDirectory) -> JSONObject {
+        let id = associationId(repoId: repoId, unitId: u.unitId)
+        return ["_id": ["$oid": .string(id)], "id": .string(id), "_ns": "repo_content_units", "repo_id": .string(repoId),
+                "unit_id": .string(u.unitId), "unit_type_id": .string(u.typeId),
+                "created": .string(PulpDateTime(epoch: created).iso8601), "updated": .string(PulpDateTime(epoch: updated).iso8601),
+                "metadata": .object(unitDocument(u, content: content))]
+    }
+
+    /// An association's id: 24 hex digits from the repository and the unit (the store keeps no id for it), the
+    /// same on every call.
+    static func associationId(repoId: String, unitId: String) -> String {
+        var out = ""
+        for seed: UInt64 in [0xcbf2_9ce4_8422_2325, 0x9e37_79b9_7f4a_7c15] {
+            var h = seed
+            for b in repoId.utf8 + [0] + unitId.utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x0000_0100_0000_01b3
+            }
+            let hex = String(h, radix: 16)
+            out += String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return String(out.prefix(24))
+    }
+}

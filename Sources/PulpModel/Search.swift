@@ -131,15 +131,7 @@ public struct SearchCriteria: Sendable, Hashable {
         if budget.isSpent { throw .invalidValue(["filters"]) }
         if !sort.isEmpty {
             let keys = sort.map { (Matcher.path(aliases[$0.field] ?? $0.field), $0.ascending) }
-            matched.sort { a, b in
-                for (path, ascending) in keys {
-                    let x = Matcher.values(at: path, in: .object(a.1)).first ?? .null
-                    let y = Matcher.values(at: path, in: .object(b.1)).first ?? .null
-                    let c = Matcher.order(x, y)
-                    if c != 0 { return ascending ? c < 0 : c > 0 }
-                }
-                return a.0 < b.0
-            }
+            matched.sort { a, b in Matcher.precedes(a, b, keys: keys) }
         }
         var page = matched.dropFirst(skip).map(\.1)
         if let limit { page = Array(page.prefix(limit)) }
@@ -170,6 +162,18 @@ indirect enum Matcher: Sendable {
         case containsAll([JSONValue])
         case elemMatch(Matcher?, Condition?)
         case size(Int)
+    }
+
+    /// The sort order of two documents by `keys` (a dotted path each, ascending or not); ties keep their
+    /// positions (the `Int`), so the sort is stable.
+    static func precedes(_ a: (Int, JSONObject), _ b: (Int, JSONObject), keys: [([String], Bool)]) -> Bool {
+        for (path, ascending) in keys {
+            let x = values(at: path, in: .object(a.1)).first ?? .null
+            let y = values(at: path, in: .object(b.1)).first ?? .null
+            let c = order(x, y)
+            if c != 0 { return ascending ? c < 0 : c > 0 }
+        }
+        return a.0 < b.0
     }
 
     static func root(_ field: String) -> String { String(field.split(separator: ".", maxSplits: 1).first ?? Substring(field)) }

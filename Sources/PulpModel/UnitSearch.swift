@@ -91,17 +91,9 @@ public struct UnitAssociationCriteria: Sendable, Hashable {
         let unitKeys = (unitSort.isEmpty ? [SearchCriteria.SortKey(field: "_id", ascending: true)] : unitSort)
             .map { (["metadata"] + Matcher.path($0.field), $0.ascending) }
         let associationKeys = associationSort.map { (Matcher.path($0.field), $0.ascending) }
-        matched.sort { a, b in
-            let ta = a.1["unit_type_id"]?.stringValue ?? "", tb = b.1["unit_type_id"]?.stringValue ?? ""
-            if associationKeys.isEmpty, ta != tb { return ta < tb }
-            for (path, ascending) in associationKeys.isEmpty ? unitKeys : associationKeys {
-                let x = Matcher.values(at: path, in: .object(a.1)).first ?? .null
-                let y = Matcher.values(at: path, in: .object(b.1)).first ?? .null
-                let c = Matcher.order(x, y)
-                if c != 0 { return ascending ? c < 0 : c > 0 }
-            }
-            return a.0 < b.0
-        }
+        // Without an association sort, type by type first.
+        let keys = associationKeys.isEmpty ? [(["unit_type_id"], true)] + unitKeys : associationKeys
+        matched.sort { a, b in Matcher.precedes(a, b, keys: keys) }
         var page = matched.dropFirst(skip).map(\.1)
         if let limit { page = Array(page.prefix(limit)) }
         return page.map(project)

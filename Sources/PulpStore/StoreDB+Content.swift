@@ -160,27 +160,25 @@ extension StoreDB {
 
     /// The units a repository holds, of these types (all types if nil).
     public func repositoryContent(repoId: String, typeIds: [String]? = nil) throws -> [ContentUnit] {
-        var sql = "SELECT u.* FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
+        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "u.*").map(StoreDB.contentUnit)
+    }
+
+    /// The rows of a repository's units (`u`, joined with their associations `r`), by type then unit id.
+    private func repositoryUnitRows(repoId: String, typeIds: [String]?, columns: String) throws -> [Row] {
+        var sql = "SELECT \(columns) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
         var args: [(any DatabaseValueConvertible)?] = [repoId]
         if let typeIds {
             sql += " AND r.type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
             args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
         }
         sql += " ORDER BY u.type_id, u.unit_id"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(StoreDB.contentUnit)
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
     }
 
     /// A repository's units with their association times (`created`, `updated`), by type then unit id; only the
     /// `typeIds` given, when given.
     public func repositoryAssociations(repoId: String, typeIds: [String]? = nil) throws -> [(unit: ContentUnit, created: Double, updated: Double)] {
-        var sql = "SELECT u.*, r.created AS assoc_created, r.updated AS assoc_updated FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
-        var args: [(any DatabaseValueConvertible)?] = [repoId]
-        if let typeIds {
-            sql += " AND r.type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
-            args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
-        }
-        sql += " ORDER BY u.type_id, u.unit_id"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "u.*, r.created AS assoc_created, r.updated AS assoc_updated").map { row in
             (try StoreDB.contentUnit(row), row["assoc_created"] ?? 0, row["assoc_updated"] ?? 0)
         }
     }

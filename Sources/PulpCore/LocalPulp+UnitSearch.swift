@@ -32,6 +32,44 @@ extension LocalPulp {
         return page.map(JSONValue.object)
     }
 
+    /// `POST /content/units/<type>/search/` (pulp2-content.md §4.3): the type's units, by unit id, searched with
+    /// the usual criteria; `_last_updated` as an ISO string, `_href`, `children`, and with `includeRepos` the
+    /// repositories that hold each. An unknown type has no units.
+    public func searchUnits(typeId: String, criteria: SearchCriteria, includeRepos: Bool) async throws -> [JSONValue] {
+        let units = try await store.read { db in try db.contentUnits(typeId: typeId) }
+        let content = self.content
+        let docs = units.map { Self.unitResource($0, content: content) }
+        var known: Set<String> = ["_id", "_content_type_id", "_ns", "_last_updated", "_href", "children", "downloaded",
+                                  "pulp_user_metadata", "_storage_path", "repository_memberships"]
+        for d in docs { known.formUnion(d.keys) }
+        var page = try criteria.apply(to: docs, knownFields: known, alwaysKept: ["_id", "_content_type_id", "_href"])
+        if includeRepos {
+            let ids = page.compactMap { $0["_id"]?.stringValue }
+            let memberships = try await store.read { db in try db.repositoryMemberships(unitIds: ids) }
+            for i in page.indices {
+                let id = page[i]["_id"]?.stringValue ?? ""
+                page[i]["repository_memberships"] = .array((memberships[id] ?? []).map(JSONValue.string))
+            }
+        }
+        return page.map(JSONValue.object)
+    }
+
+    /// `GET /content/units/<type>/<id>/`: nil when there is no such unit of that type.
+    public func unit(typeId: String, unitId: String) async throws -> JSONObject? {
+        guard let u = try await store.read({ db in try db.contentUnit(id: unitId) }), u.typeId == typeId else { return nil }
+        return Self.unitResource(u, content: content)
+    }
+
+    /// A unit as `/content/units/` shows it: as in an association record, with `_last_updated` as an ISO string,
+    /// its `_href` and `children`.
+    static func unitResource(_ u: ContentUnit, content: ContentDirectory) -> JSONObject {
+        var doc = unitDocument(u, content: content)
+        doc["_last_updated"] = .string(PulpDateTime(epoch: u.lastUpdated).iso8601)
+        doc["_href"] = .string("/pulp/api/v2/content/units/\(u.typeId)/\(u.unitId)/")
+        doc["children"] = [:]
+        return doc
+    }
+
     /// A unit as Pulp 2 shows it in an association record: its key and metadata, `_id`, `_content_type_id`,
     /// `_ns`, `_last_updated` (an int), `downloaded`, `pulp_user_metadata` and, for a file, `_storage_path`.
     static func unitDocument(_ u: ContentUnit, content: ContentDirectory) -> JSONObject {

@@ -183,6 +183,28 @@ extension StoreDB {
         }
     }
 
+    /// Every unit of a type, by unit id.
+    public func contentUnits(typeId: String) throws -> [ContentUnit] {
+        try Row.fetchAll(db, sql: "SELECT * FROM content_units WHERE type_id = ? ORDER BY unit_id", arguments: [typeId])
+            .map(StoreDB.contentUnit)
+    }
+
+    /// The repositories that hold each of the given units, sorted, by unit id.
+    public func repositoryMemberships(unitIds: [String]) throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for chunk in stride(from: 0, to: unitIds.count, by: 500) {
+            let part = Array(unitIds[chunk..<min(chunk + 500, unitIds.count)])
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT unit_id, repo_id FROM repo_content
+                WHERE unit_id IN (\(Array(repeating: "?", count: part.count).joined(separator: ","))) ORDER BY repo_id
+                """, arguments: StatementArguments(part))
+            for row in rows {
+                if let unit: String = row["unit_id"], let repo: String = row["repo_id"] { out[unit, default: []].append(repo) }
+            }
+        }
+        return out
+    }
+
     /// The repodata snippets of the given units, as text, by unit id (those that have any).
     public func repodataSnippets(unitIds: [String]) throws -> [String: [String: String]] {
         var out: [String: [String: String]] = [:]

@@ -59,6 +59,29 @@ struct ContentAPITests {
             let r = try search(bad)
             #expect(r["http_status"] == 400 && r["error"]?["code"] == "PLP0015", "\(bad): \(r)")
         }
+
+        // Units by type, with the repositories that hold them; one unit; a missing one.
+        func post(_ path: String, _ body: JSONValue) throws -> JSONValue {
+            try YumContentTests.json(["-X", "POST", server.base + path, "-H", "Content-Type: application/json", "-d", body.serialized()])
+        }
+        let byType = try post("content/units/rpm/search/", ["criteria": ["filters": ["name": "pulpform-app"]], "include_repos": true])
+        let app = try #require(byType.arrayValue?.first, "\(byType)")
+        #expect(byType.arrayValue?.count == 1 && app["repository_memberships"] == ["zoo"] && app["children"] == [:], "\(app)")
+        #expect(app["_href"]?.stringValue == "/pulp/api/v2/content/units/rpm/\(app["_id"]?.stringValue ?? "")/")
+        #expect(app["_last_updated"]?.stringValue?.hasSuffix("Z") == true, "an ISO time here, not an int")
+        let listed = try YumContentTests.json([server.base + "content/units/srpm/"]).arrayValue ?? []
+        #expect(listed.count == 3 && listed.allSatisfy { $0["repository_memberships"] == nil })
+        let queried = try YumContentTests.json([server.base + "content/units/rpm/search/?include_repos=true&field=name&limit=2"]).arrayValue ?? []
+        #expect(queried.count == 2 && queried.allSatisfy { $0["repository_memberships"] == ["zoo"] && $0["version"] == nil }, "\(queried)")
+        #expect(try post("content/units/nope/search/", [:]) == [], "an unknown type has no units")
+        let one = try YumContentTests.json([server.base + "content/units/rpm/\(app["_id"]?.stringValue ?? "")/"])
+        #expect(one["name"] == "pulpform-app" && one["_content_type_id"] == "rpm", "\(one)")
+        let missing = try curl(["-s", "-w", " %{http_code}", server.base + "content/units/rpm/nope/"])
+        #expect(missing.out == "\"No content unit resource: nope\" 404", "\(missing.out)")
+        let wrongType = try curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", server.base + "content/units/srpm/\(app["_id"]?.stringValue ?? "")/"])
+        #expect(wrongType.out == "404")
+        let badCriteria = try post("content/units/rpm/search/", ["criteria": ["sort": "x"]])
+        #expect(badCriteria["http_status"] == 400, "\(badCriteria)")
         #expect(server.stop() == 0)
     }
 }

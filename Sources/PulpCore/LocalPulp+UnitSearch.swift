@@ -86,26 +86,10 @@ extension LocalPulp {
     }
 
     static func associationRecord(repoId: String, _ u: ContentUnit, created: Double, updated: Double, content: ContentDirectory) -> JSONObject {
-        let id = associationId(repoId: repoId, unitId: u.unitId)
+        let id = PulpIDs.stableObjectId(repoId, u.unitId)
         return ["_id": ["$oid": .string(id)], "id": .string(id), "_ns": "repo_content_units", "repo_id": .string(repoId),
                 "unit_id": .string(u.unitId), "unit_type_id": .string(u.typeId),
                 "created": .string(PulpDateTime(epoch: created).iso8601), "updated": .string(PulpDateTime(epoch: updated).iso8601),
                 "metadata": .object(unitDocument(u, content: content))]
-    }
-
-    /// An association's id: 24 hex digits from the repository and the unit (the store keeps no id for it), the
-    /// same on every call.
-    static func associationId(repoId: String, unitId: String) -> String {
-        var out = ""
-        for seed: UInt64 in [0xcbf2_9ce4_8422_2325, 0x9e37_79b9_7f4a_7c15] {
-            var h = seed
-            for b in repoId.utf8 + [0] + unitId.utf8 {
-                h ^= UInt64(b)
-                h = h &* 0x0000_0100_0000_01b3
-            }
-            let hex = String(h, radix: 16)
-            out += String(repeating: "0", count: 16 - hex.count) + hex
-        }
-        return String(out.prefix(24))
     }
 }

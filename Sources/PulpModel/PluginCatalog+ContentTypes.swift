@@ -81,26 +81,8 @@ extension PluginCatalog {
 extension ContentTypeDefinition {
     /// As `GET /plugins/types/` shows it. `_id` is derived from the id, so it is the same on every server.
     public var json: JSONObject {
-        ["_href": .string("/pulp/api/v2/plugins/types/\(id)/"), "_id": ["$oid": .string(stableObjectId)], "_ns": "content_types",
+        ["_href": .string("/pulp/api/v2/plugins/types/\(id)/"), "_id": ["$oid": .string(PulpIDs.stableObjectId(id))], "_ns": "content_types",
          "id": .string(id), "display_name": .string(displayName), "description": .string(description),
          "unit_key": .array(unitKey.map(JSONValue.string)), "search_indexes": [], "referenced_types": .array(referencedTypes.map(JSONValue.string))]
     }
-
-    /// 24 hex digits from an FNV-1a hash of the id.
-    var stableObjectId: String {
-        var out = ""
-        for seed: UInt64 in [0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4] {
-            var h = seed
-            for b in id.utf8 {
-                h ^= UInt64(b)
-                h = h &* 0x0000_0100_0000_01b3
-            }
-            out += String(h, radix: 16).leftPadded(to: 16)
-        }
-        return String(out.prefix(24))
-    }
-}
-
-private extension String {
-    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

@@ -68,6 +68,23 @@ public enum PulpIDs {
         s.utf8.count == 24 && s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) }
     }
 
+    /// An object id derived from `parts` (24 hex digits of two FNV-1a hashes): the same on every call and every
+    /// server, for records the store keeps no id for (a content type, a unit's association).
+    public static func stableObjectId(_ parts: String...) -> String {
+        let bytes = Array(parts.joined(separator: "\u{0}").utf8)
+        var out = ""
+        for seed: UInt64 in [0xcbf2_9ce4_8422_2325, 0x9e37_79b9_7f4a_7c15] {
+            var h = seed
+            for b in bytes {
+                h ^= UInt64(b)
+                h = h &* 0x0000_0100_0000_01b3
+            }
+            let hex = String(h, radix: 16)
+            out += String(repeating: "0", count: 16 - hex.count) + hex
+        }
+        return String(out.prefix(24))
+    }
+
     /// A task or unit id: a lowercase uuid4, from the system's random source (getrandom, where Foundation's
     /// UUID opens /dev/urandom for each one: a sync makes thousands).
     public static func uuid() -> String {

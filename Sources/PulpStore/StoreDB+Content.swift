@@ -71,19 +71,13 @@ extension StoreDB {
         try Row.fetchOne(db, cached: "SELECT * FROM content_units WHERE unit_id = ?", arguments: [id]).map(StoreDB.contentUnit)
     }
 
-    /// Adds a unit (its snippets, if any, beside it).
-    /// Inserts a unit; a package's with its repodata snippets (those known: filelists and other may follow
-    /// with `setRepodata`).
-    public func insertContentUnit(_ u: ContentUnit, primary: [UInt8]? = nil, filelists: [UInt8]? = nil, other: [UInt8]? = nil) throws {
+    /// Inserts a unit (an erratum, a comps group, a metadata file: packages go through `insertPackageUnit`).
+    public func insertContentUnit(_ u: ContentUnit) throws {
         try db.execute(cached: """
             INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, file_sha256, size, downloaded, last_updated)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [u.unitId, u.typeId, u.keyDigest, StoreDB.json(u.unitKey), StoreDB.json(u.metadata), u.pkgid,
                              u.fileSha256, u.size, u.downloaded ? 1 : 0, u.lastUpdated])
-        if let primary {
-            try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml, filelists_xml, other_xml) VALUES (?, ?, ?, ?)",
-                           arguments: [u.unitId, Data(primary), filelists.map { Data($0) }, other.map { Data($0) }])
-        }
     }
 
     /// Inserts a package's unit whose key and metadata are JSON already (a sync's, written straight from

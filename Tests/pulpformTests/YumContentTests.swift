@@ -128,6 +128,12 @@ struct YumContentTests {
         }
     }
 
+    /// `pulpform sync --format json` on the embedded store: the run and its task reports.
+    static func cliSync(_ store: [String], _ repos: [String]) throws -> (run: CLI.Result, reports: [JSONValue]) {
+        let run = try CLI.run(["sync", "--format", "json"] + store + repos)
+        return (run, (try? JSONValue.parse(Data(run.stdout.utf8)))?.arrayValue ?? [])
+    }
+
     static func json(_ args: [String]) throws -> JSONValue {
         let r = try curl(args)
         return (try? JSONValue.parse(r.out)) ?? .string(r.out + r.err)
@@ -343,9 +349,9 @@ struct YumContentTests {
             let store = ["--store", dir + "/p.db", "--content-dir", dir + "/content"]
             let apply = try CLI.run(["apply", "--auto-approve"] + store + [dir + "/zoo.yaml"])
             #expect(apply.status == 0, "\(apply.stderr)")
-            let sync = try CLI.run(["sync", "--format", "json"] + store + ["zoo"])
+            let (sync, reports) = try Self.cliSync(store, ["zoo"])
             #expect(sync.status == 0, "\(mode): \(sync.stdout)\(sync.stderr)")
-            let report = try JSONValue.parse(Data(sync.stdout.utf8)).arrayValue?.first ?? .null
+            let report = reports.first ?? .null
             #expect(report["result"]?["added_count"] == 9, "\(mode): \(report)")
             #expect(report["result"]?["details"]?["content"]?["error_details"] == [], "\(mode): \(report)")
             try Self.expectWholeUnits(dir + "/content", count: 6)
@@ -356,8 +362,7 @@ struct YumContentTests {
         try tmp.write("bigger/zoo.yaml", "repositories:\n  - id: zoo\n    importer:\n      type: yum_importer\n      config:\n        feed: \(feed.url)\n")
         let store = ["--store", tmp.path("bigger/p.db"), "--content-dir", tmp.path("bigger/content")]
         #expect(try CLI.run(["apply", "--auto-approve"] + store + [tmp.path("bigger/zoo.yaml")]).status == 0)
-        let sync = try CLI.run(["sync", "--format", "json"] + store + ["zoo"])
-        let report = try JSONValue.parse(Data(sync.stdout.utf8)).arrayValue?.first ?? .null
+        let report = try Self.cliSync(store, ["zoo"]).reports.first ?? .null
         let details = report["result"]?["details"]?["content"]?["error_details"]?.arrayValue ?? []
         #expect(details.count == 6 && details.allSatisfy { $0["error_message"]?.stringValue?.contains("larger than") == true }, "\(report)")
         try Self.expectWholeUnits(tmp.path("bigger/content"), count: 0)
@@ -378,9 +383,8 @@ struct YumContentTests {
         let store = ["--store", tmp.path("a.db"), "--content-dir", tmp.path("content")]
         #expect(try CLI.run(["apply", "--auto-approve"] + store + [tmp.path("two.yaml")]).status == 0)
         // Both run at once (one worker each); each must end with the same units, stored once.
-        let both = try CLI.run(["sync", "--format", "json"] + store + ["one", "two"])
+        let (both, reports) = try Self.cliSync(store, ["one", "two"])
         #expect(both.status == 0, "\(both.stdout)\(both.stderr)")
-        let reports = try JSONValue.parse(Data(both.stdout.utf8)).arrayValue ?? []
         #expect(reports.map { $0["result"]?["added_count"] } == [11, 11], "4 RPMs, 4 SRPMs, an erratum, a group, a category each: \(reports)")
         let a = try PulpStore(path: tmp.path("a.db"))
         for type in ["rpm", "srpm"] {
@@ -390,8 +394,7 @@ struct YumContentTests {
         try Self.expectWholeUnits(tmp.path("content"), count: 8)
 
         // retain_old_count: 0 keeps the newest version of each package only.
-        let newest = try CLI.run(["sync", "--format", "json"] + store + ["newest"])
-        let kept = try JSONValue.parse(Data(newest.stdout.utf8)).arrayValue?.first ?? .null
+        let kept = try Self.cliSync(store, ["newest"]).reports.first ?? .null
         #expect(kept["result"]?["added_count"] == 7, "pulpform-hello 1.0 and 1.1 and their SRPMs are left out: \(kept)")
         let names = try a.readSync { db in try db.repositoryContent(repoId: "newest", typeIds: ["rpm"]) }
             .map { "\($0.unitKey["name"]?.stringValue ?? "")-\($0.unitKey["version"]?.stringValue ?? "")" }
@@ -402,8 +405,7 @@ struct YumContentTests {
         try tmp.write("feed/.mode", "missing")
         let other = ["--store", tmp.path("b.db"), "--content-dir", tmp.path("content")]
         #expect(try CLI.run(["apply", "--auto-approve"] + other + [tmp.path("two.yaml")]).status == 0)
-        let again = try CLI.run(["sync", "--format", "json"] + other + ["one"])
-        let report = try JSONValue.parse(Data(again.stdout.utf8)).arrayValue?.first ?? .null
+        let report = try Self.cliSync(other, ["one"]).reports.first ?? .null
         #expect(report["result"]?["added_count"] == 11 && report["result"]?["details"]?["content"]?["error_details"] == [], "\(report)")
     }
 

@@ -238,12 +238,9 @@ public final class BulkDownloader: Sendable {
             finish(.failed(key: job.key, error: error), on: loop)
             return
         }
-        var again = job
-        again.attempts += 1
-        var pause = options.backoff
-        for _ in 1..<again.attempts { pause = min(pause * 2, .seconds(8)) }
-        let retry = again
-        loop.scheduleTask(in: TimeAmount(pause)) { self.enqueue([retry], counted: false) }
+        var retry = job
+        retry.attempts += 1
+        loop.scheduleTask(in: TimeAmount(options.pause(beforeRetry: retry.attempts))) { [retry] in self.enqueue([retry], counted: false) }
     }
 
     /// Back to the queue at once, not counted as a try (a kept-alive connection the server had closed), once;
@@ -369,6 +366,8 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     private var redirected = false
     private var keepAlive = true
     private var received = false
+    /// The connection ended under the job (closed, or a socket error), not the server's answer or a timeout.
+    private var lost = false
     private var requests = 0
     private var lastActivity = NIODeadline.now()
     private var timer: Scheduled<Void>?
@@ -407,6 +406,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
             redirected = false
             keepAlive = true
             received = false
+            lost = false
             requests += 1
             context.write(wrapOutboundOut(.head(downloader.head(for: next.url))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -452,7 +452,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         if let failure {
             sink.discard()
             // A reused connection the server closed before answering: not the job's fault.
-            if requests > 1 && !received && (failure.message == Self.closed || failure.message.contains("reset")) {
+            if requests > 1 && !received && lost {
                 downloader.requeue(job, failure, on: eventLoop)
             } else {
                 downloader.failed(job, failure, on: eventLoop)
@@ -472,14 +472,13 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    static let closed = "the server closed the connection"
-
     func channelInactive(context: ChannelHandlerContext) {
         gone = true
         timer?.cancel()
         timer = nil
         if let job, failure == nil {
-            failure = FetchError(url: job.url, message: Self.closed, transient: true)
+            failure = FetchError(url: job.url, message: "the server closed the connection", transient: true)
+            lost = true
         }
         complete()
         downloader.gone(self)
@@ -489,6 +488,7 @@ final class Connection: ChannelInboundHandler, @unchecked Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let job, failure == nil {
             failure = FetchError(url: job.url, message: "\(error)", transient: true)
+            lost = error is IOError
         }
         context.close(promise: nil)
     }

@@ -28,6 +28,13 @@ public struct FetchOptions: Sendable {
     /// The first pause before a retry; it doubles, up to 8 s.
     public var backoff: Duration = .seconds(1)
 
+    /// The pause before retry number `n` (1, 2, …): `backoff`, doubling each time, at most 8 s.
+    func pause(beforeRetry n: Int) -> Duration {
+        var pause = backoff
+        for _ in 1..<max(1, n) { pause = min(pause * 2, .seconds(8)) }
+        return pause
+    }
+
     public init() {}
 }
 
@@ -120,15 +127,13 @@ public final class Fetcher: Sendable {
     /// up to `retries` times.
     private func retrying(restart: () throws -> Void, _ attempt: () async throws -> Void) async throws {
         var tries = 0
-        var pause = options.backoff
         while true {
             do {
                 try await attempt()
                 return
             } catch let e as FetchError where e.transient && tries < options.retries {
                 tries += 1
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(8))
+                try await Task.sleep(for: options.pause(beforeRetry: tries))
                 try restart()
             }
         }

@@ -299,11 +299,4 @@ public enum Snippet {
         }
         return nil
     }
-
-    /// The value of one attribute of an element's start tag (`pkgid` of a filelists or other `<package>`).
-    public static func attribute(_ name: String, of bytes: ArraySlice<UInt8>) -> String? {
-        var scanner = XMLScanner(Array(bytes.prefix(4096).prefix { $0 != UInt8(ascii: ">") }) + Array("/>".utf8))
-        if case .start(_, let attrs, _)? = try? scanner.next() { return attrs[name] }
-        return nil
-    }
 }

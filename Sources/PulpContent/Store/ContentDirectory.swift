@@ -95,48 +95,6 @@ public struct ContentDirectory: Sendable {
     }
 }
 
-extension ContentDirectory {
-    /// Removes a directory tree with `unlinkat(2)` relative to each directory's descriptor: a published tree
-    /// holds a link per package, and `FileManager.removeItem` stats and builds a path for each. Best effort,
-    /// like `try? removeItem`: what cannot be removed stays.
-    public static func removeTree(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else {
-            unlink(path)
-            return
-        }
-        removeContents(of: fd)
-        rmdir(path)
-    }
-
-    /// Empties the directory open at `fd`, and closes it.
-    private static func removeContents(of fd: Int32) {
-        guard let dir = fdopendir(fd) else {
-            close(fd)
-            return
-        }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name == "." || name == ".." { continue }
-            var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
-            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
-                var st = stat()
-                isDirectory = fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-            }
-            if isDirectory {
-                let child = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                if child >= 0 { removeContents(of: child) }
-                unlinkat(dirfd(dir), name, AT_REMOVEDIR)
-            } else {
-                unlinkat(dirfd(dir), name, 0)
-            }
-        }
-    }
-}
-
 /// One session directory per process and `tmp/`, locked with flock(2) for the life of the process: the kernel
 /// frees the lock when the process dies, however it dies, so another process can tell the directory is
 /// abandoned at once, without waiting for it to age.

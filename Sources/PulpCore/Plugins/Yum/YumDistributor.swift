@@ -114,7 +114,7 @@ struct YumPublish {
             try await build(tree)
             try await switchTo(tree)
         } catch {
-            ContentDirectory.removeTree(tree.path)
+            try? FileManager.default.removeItem(at: tree)
             steps.failRunning((error as? PulpError)?.message ?? "\(error)")
             await report()
             if error is CancellationError { throw error }
@@ -416,7 +416,7 @@ struct YumPublish {
             try? FileManager.default.removeItem(at: record)
         }
         for old in (try? FileManager.default.contentsOfDirectory(atPath: master.path)) ?? [] where old != stamp && !old.hasPrefix(".") {
-            ContentDirectory.removeTree(master.appendingPathComponent(old).path)
+            try? FileManager.default.removeItem(at: master.appendingPathComponent(old))
         }
         steps.set("publish_directory", "FINISHED", done: 1)
         await report()
@@ -448,6 +448,6 @@ extension YumDistributor {
     /// Takes a repository's published tree down: its link and its trees.
     static func unpublish(content: ContentDirectory, repoId: String, relativeURL: String) {
         removeLink(content: content, repoId: repoId, relativeURL: relativeURL)
-        ContentDirectory.removeTree(content.master(repoId).path)
+        try? FileManager.default.removeItem(at: content.master(repoId))
     }
 }

@@ -34,7 +34,6 @@ struct WantedPackage: Sendable {
     var checksumType: String
     var checksum: String
     var downloaded: Bool
-    var fileSha256: String?
     var isNew: Bool
 }
 
@@ -54,7 +53,12 @@ final class PackageFile: DownloadSink, @unchecked Sendable {
         writer = try FileWriter(path)
         self.limit = limit
         declaredType = type
-        declared = type.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+        declared = Self.checksummer(type)
+    }
+
+    /// A second hash only when primary's type is not the sha256 computed anyway.
+    private static func checksummer(_ type: ChecksumType?) -> Checksummer? {
+        type.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -79,7 +83,7 @@ final class PackageFile: DownloadSink, @unchecked Sendable {
     func restart() throws {
         try writer.truncate()
         sha = Checksummer(.sha256)
-        declared = declaredType.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+        declared = Self.checksummer(declaredType)
         size = 0
     }
 }
@@ -373,13 +377,7 @@ final class YumSync {
             if !fromFeed.contains(nevra(p)) { all.append(p) }
         }
         if let n = config.retainOldCount {
-            var groups: [String: [Package]] = [:]
-            for p in all { groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: []].append(p) }
-            // The N+1 newest versions: a version held twice (rebuilt) takes one place.
-            all = groups.values.flatMap { group -> [Package] in
-                let newest = Set(Set(group.map(\.evr)).sorted(by: >).prefix(n + 1))
-                return group.filter { newest.contains($0.evr) }
-            }
+            all = Self.newestVersions(all, count: n + 1, typeId: \.typeId, name: \.name, arch: \.arch, evr: \.evr)
         }
         let keptIds = Set(all.map(\.unitId))
         guard !held.allSatisfy({ keptIds.contains($0.unitId) }) else { return nil }
@@ -725,10 +723,9 @@ final class YumSync {
             var wanted = WantedPackage(unitId: "", typeId: p.typeId, name: p.name, arch: p.arch,
                                        evr: EVR(epoch: p.epoch, version: p.version, release: p.release), href: p.locationHref,
                                        size: p.size, checksumType: p.checksumType, checksum: p.checksum, downloaded: false,
-                                       fileSha256: nil, isNew: false)
+                                       isNew: false)
             if let unit = existing[key] {
                 wanted.unitId = unit.unitId
-                wanted.fileSha256 = unit.fileSha256
                 wanted.downloaded = unit.downloaded && unit.fileSha256.map { content.hasUnit(sha256: $0) } == true
             } else {
                 wanted.unitId = PulpIDs.uuid()
@@ -736,7 +733,6 @@ final class YumSync {
                 let sha256 = p.checksum.lowercased()
                 if ChecksumType(pulp: p.checksumType) == .sha256 && content.hasUnit(sha256: sha256) {
                     wanted.downloaded = true
-                    wanted.fileSha256 = sha256
                     arrived.append(Arrived(unitId: wanted.unitId, parsed: parsed, sha256: sha256, size: p.size))
                 } else {
                     pending[wanted.unitId] = parsed
@@ -751,8 +747,8 @@ final class YumSync {
     /// primary (as `type NUL key digest`).
     private static func retained(_ primary: RepomdEntry, file: String, count n: Int, skipSource: Bool) throws -> Set<String> {
         let reader = try ElementBatches(primary, file: file, names: ["package"])
-        // Per name and arch, the keys of each version: a version listed twice (or rebuilt) takes one place.
-        var groups: [String: [EVR: [String]]] = [:]
+        // Only what the rule needs, not the packages: a feed can list tens of thousands.
+        var listed: [(typeId: String, name: String, arch: String, evr: EVR, key: String)] = []
         while let elements = try reader.next() {
             for (_, bytes) in elements {
                 let p: PrimaryPackage
@@ -760,15 +756,24 @@ final class YumSync {
                     throw PulpError.unparsableMetadata("\(primary.href): \(e.message)")
                 }
                 if p.isSource && skipSource { continue }
-                groups["\(p.typeId)\u{0}\(p.name)\u{0}\(p.arch)", default: [:]][EVR(epoch: p.epoch, version: p.version, release: p.release),
-                                                                                default: []].append(p.typeId + "\u{0}" + p.keyDigest)
+                listed.append((p.typeId, p.name, p.arch, EVR(epoch: p.epoch, version: p.version, release: p.release),
+                               p.typeId + "\u{0}" + p.keyDigest))
             }
         }
-        var keep: Set<String> = []
-        for (_, versions) in groups {
-            for (_, keys) in versions.sorted(by: { $0.key > $1.key }).prefix(n + 1) { keep.formUnion(keys) }
+        return Set(newestVersions(listed, count: n + 1, typeId: \.typeId, name: \.name, arch: \.arch, evr: \.evr).map(\.key))
+    }
+
+    /// The packages of the `count` newest versions (`rpmvercmp` order) of each type, name and arch: Pulp's
+    /// `retain_old_count` rule, where a version listed twice (or rebuilt) takes one place.
+    static func newestVersions<P>(_ packages: [P], count: Int, typeId: (P) -> String, name: (P) -> String, arch: (P) -> String,
+                                  evr: (P) -> EVR) -> [P]
+    {
+        var groups: [String: [P]] = [:]
+        for p in packages { groups["\(typeId(p))\u{0}\(name(p))\u{0}\(arch(p))", default: []].append(p) }
+        return groups.values.flatMap { group -> [P] in
+            let newest = Set(Set(group.map(evr)).sorted(by: >).prefix(count))
+            return group.filter { newest.contains(evr($0)) }
         }
-        return keep
     }
 
     /// Reads filelists or other, storing the snippets of the packages this sync created.

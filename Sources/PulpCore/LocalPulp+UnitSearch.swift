@@ -72,7 +72,7 @@ extension LocalPulp {
 
     /// A unit as Pulp 2 shows it in an association record: its key and metadata, `_id`, `_content_type_id`,
     /// `_ns`, `_last_updated` (an int), `downloaded`, `pulp_user_metadata` and, for a file, `_storage_path`.
-    static func unitDocument(_ u: ContentUnit, content: ContentDirectory) -> JSONObject {
+    static func unitDocument(_ u: ContentUnit, content: ContentDirectory?) -> JSONObject {
         var doc = u.metadata
         for (k, v) in u.unitKey { doc[k] = v }
         doc["_id"] = .string(u.unitId)
@@ -81,11 +81,11 @@ extension LocalPulp {
         doc["_last_updated"] = .int(Int(u.lastUpdated))
         doc["downloaded"] = .bool(u.downloaded)
         if doc["pulp_user_metadata"] == nil { doc["pulp_user_metadata"] = [:] }
-        if let sha = u.fileSha256, u.downloaded { doc["_storage_path"] = .string(content.unitPath(sha256: sha)) }
+        if let sha = u.fileSha256, u.downloaded, let content { doc["_storage_path"] = .string(content.unitPath(sha256: sha)) }
         return doc
     }
 
-    static func associationRecord(repoId: String, _ u: ContentUnit, created: Double, updated: Double, content: ContentDirectory) -> JSONObject {
+    static func associationRecord(repoId: String, _ u: ContentUnit, created: Double, updated: Double, content: ContentDirectory?) -> JSONObject {
         let id = PulpIDs.stableObjectId(repoId, u.unitId)
         return ["_id": ["$oid": .string(id)], "id": .string(id), "_ns": "repo_content_units", "repo_id": .string(repoId),
                 "unit_id": .string(u.unitId), "unit_type_id": .string(u.typeId),

@@ -15,6 +15,14 @@ public enum TaskOperation: Sendable, Hashable {
     case publish(repoId: String, distributorId: String, overrides: JSONObject)
     case download(repoId: String, verifyAllUnits: Bool)
     case consumerContent(consumerId: String, action: ScheduleKind, units: [JSONValue], options: JSONObject)
+    /// Copy: the units of `sourceRepoId` that the criteria select, into `repoId`.
+    case associate(repoId: String, sourceRepoId: String, criteria: JSONValue, overrides: JSONObject)
+    /// Remove: the units the criteria select (all, without `type_ids`).
+    case unassociate(repoId: String, criteria: JSONValue)
+    /// A finished upload, made a unit of the repository.
+    case importUpload(repoId: String, uploadId: String, typeId: String, unitKey: JSONObject, metadata: JSONObject, overrides: JSONObject)
+    /// Orphaned units and their files: all, one type's, or one unit.
+    case deleteOrphans(typeId: String?, unitId: String?)
 
     /// Pulp's celery task name.
     public var taskType: String {
@@ -29,6 +37,10 @@ public enum TaskOperation: Sendable, Hashable {
         case .publish: return TaskType.publish
         case .download: return TaskType.download
         case .consumerContent(_, let action, _, _): return action.taskName
+        case .associate: return TaskType.associate
+        case .unassociate: return TaskType.unassociate
+        case .importUpload: return TaskType.importUpload
+        case .deleteOrphans: return TaskType.deleteOrphans
         }
     }
 
@@ -37,8 +49,10 @@ public enum TaskOperation: Sendable, Hashable {
         switch self {
         case .deleteRepository(let r), .setImporter(let r, _, _), .updateImporter(let r, _, _), .removeImporter(let r, _),
              .updateDistributor(let r, _, _, _), .removeDistributor(let r, _), .sync(let r, _), .publish(let r, _, _),
-             .download(let r, _):
+             .download(let r, _), .associate(let r, _, _, _), .unassociate(let r, _), .importUpload(let r, _, _, _, _, _):
             return PulpTags.repository(r)
+        case .deleteOrphans:
+            return PulpTags.orphans
         case .consumerContent(let c, _, _, _):
             return PulpTags.consumer(c)
         }
@@ -67,6 +81,14 @@ public enum TaskOperation: Sendable, Hashable {
             return [PulpTags.repository(r), PulpTags.action("download_repo")]
         case .consumerContent(let c, let action, _, _):
             return [PulpTags.consumer(c), PulpTags.action("unit_\(action.rawValue)")]
+        case .associate(let r, let source, _, _):
+            return [PulpTags.repository(r), PulpTags.repository(source), PulpTags.action("associate")]
+        case .unassociate(let r, _):
+            return [PulpTags.repository(r), PulpTags.action("unassociate")]
+        case .importUpload(let r, _, _, _, _, _):
+            return [PulpTags.repository(r), PulpTags.action("import_upload")]
+        case .deleteOrphans:
+            return [PulpTags.orphans]
         }
     }
 
@@ -94,6 +116,15 @@ public enum TaskOperation: Sendable, Hashable {
         case .consumerContent(let c, let a, let u, let o):
             return ["op": "consumer_content", "consumer_id": .string(c), "action": .string(a.rawValue),
                     "units": .array(u), "options": .object(o)]
+        case .associate(let r, let source, let c, let o):
+            return ["op": "associate", "repo_id": .string(r), "source_repo_id": .string(source), "criteria": c, "overrides": .object(o)]
+        case .unassociate(let r, let c):
+            return ["op": "unassociate", "repo_id": .string(r), "criteria": c]
+        case .importUpload(let r, let u, let t, let k, let m, let o):
+            return ["op": "import_upload", "repo_id": .string(r), "upload_id": .string(u), "unit_type_id": .string(t),
+                    "unit_key": .object(k), "unit_metadata": .object(m), "overrides": .object(o)]
+        case .deleteOrphans(let t, let u):
+            return ["op": "delete_orphans", "type_id": t.map(JSONValue.string) ?? .null, "unit_id": u.map(JSONValue.string) ?? .null]
         }
     }
 
@@ -117,6 +148,14 @@ public enum TaskOperation: Sendable, Hashable {
             guard let a = json["action"]?.stringValue.flatMap(ScheduleKind.init(rawValue:)) else { return nil }
             self = .consumerContent(consumerId: json["consumer_id"]?.stringValue ?? "", action: a,
                                     units: json["units"]?.arrayValue ?? [], options: obj("options"))
+        case "associate":
+            self = .associate(repoId: r, sourceRepoId: json["source_repo_id"]?.stringValue ?? "", criteria: json["criteria"] ?? .null,
+                              overrides: obj("overrides"))
+        case "unassociate": self = .unassociate(repoId: r, criteria: json["criteria"] ?? .null)
+        case "import_upload":
+            self = .importUpload(repoId: r, uploadId: json["upload_id"]?.stringValue ?? "", typeId: json["unit_type_id"]?.stringValue ?? "",
+                                 unitKey: obj("unit_key"), metadata: obj("unit_metadata"), overrides: obj("overrides"))
+        case "delete_orphans": self = .deleteOrphans(typeId: json["type_id"]?.stringValue, unitId: json["unit_id"]?.stringValue)
         default: return nil
         }
     }

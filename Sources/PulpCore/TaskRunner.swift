@@ -153,6 +153,18 @@ struct TaskRunner: Sendable {
             guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
             return TaskOutcome()
 
+        case .associate(let dest, let source, let criteria, _):
+            return try copyUnits(into: dest, from: source, criteria: criteria, db: db, now: now)
+
+        case .unassociate(let r, let criteria):
+            return try removeUnits(from: r, criteria: criteria, db: db, now: now)
+
+        case .deleteOrphans(let typeId, let unitId):
+            return try deleteOrphans(typeId: typeId, unitId: unitId, db: db)
+
+        case .importUpload:
+            throw PulpError.wrapped("\(op.taskType) runs through its work phase")
+
         case .consumerContent(let c, let action, _, _):
             guard try db.consumer(c) != nil else { throw PulpError.missingResource(["consumer": c]) }
             return TaskOutcome(state: .skipped, progressReport: [

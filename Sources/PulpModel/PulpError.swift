@@ -169,4 +169,34 @@ extension PulpError {
                   data: ["repo_id": .string(repoId), "distributor_id": .string(distributorId), "summary": .string(summary)],
                   extra: ["args": []])
     }
+
+    /// PLP0044: a copy whose source holds a type the destination's importer does not support (400).
+    public static func unsupportedCopyTypes(sourceRepoId: String, destRepoId: String) -> PulpError {
+        PulpError(code: "PLP0044", httpStatus: 400, message: "The target importer does not support the types from the source",
+                  data: ["source_repo_id": .string(sourceRepoId), "dest_repo_id": .string(destRepoId)], extra: ["args": []])
+    }
+
+    /// PLP0047: an importer reported a failed upload (500, carried in the task's `error`).
+    public static func uploadFailed(repoId: String, importerId: String, unitType: String, summary: JSONValue,
+                                    details: JSONValue) -> PulpError {
+        PulpError(code: "PLP0047", httpStatus: 500,
+                  message: "The importer \(importerId) indicated a failed response when uploading \(unitType) unit to repository \(repoId).",
+                  data: ["repo_id": .string(repoId), "importer_id": .string(importerId), "unit_type": .string(unitType),
+                         "summary": summary, "details": details],
+                  extra: ["args": []])
+    }
+
+    /// PLP1013: an uploaded file whose checksum is not the one given (400).
+    public static func checksumMismatch() -> PulpError {
+        PulpError(code: "PLP1013", httpStatus: 400, message: "Checksum does not match calculated value.", data: [:], extra: ["args": []])
+    }
+
+    /// RPM1002 / RPM1003: a source package uploaded as `rpm`, or a binary one as `srpm` (400).
+    public static func wrongPackageKind(uploadedAs typeId: String) -> PulpError {
+        typeId == "rpm"
+            ? PulpError(code: "RPM1002", httpStatus: 400, message: "Error uploading an RPM.  The specified file is a source rpm",
+                        data: [:], extra: ["args": []])
+            : PulpError(code: "RPM1003", httpStatus: 400, message: "Error uploading an SRPM.  The specified file is a binary rpm",
+                        data: [:], extra: ["args": []])
+    }
 }

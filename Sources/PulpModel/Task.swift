@@ -25,6 +25,10 @@ public enum TaskType {
     public static let removeDistributor = "pulp.server.tasks.repository.distributor_delete"
     public static let updateDistributor = "pulp.server.tasks.repository.distributor_update"
     public static let download = "pulp.server.managers.repo.sync.download"
+    public static let associate = "pulp.server.managers.repo.unit_association.associate_from_repo"
+    public static let unassociate = "pulp.server.managers.repo.unit_association.unassociate_by_criteria"
+    public static let importUpload = "pulp.server.managers.content.upload.import_uploaded_unit"
+    public static let deleteOrphans = "pulp.server.managers.content.orphan.delete_all_orphans"
     public static let installContent = "pulp.server.tasks.consumer.install_content"
     public static let updateContent = "pulp.server.tasks.consumer.update_content"
     public static let uninstallContent = "pulp.server.tasks.consumer.uninstall_content"
@@ -37,6 +41,8 @@ public enum PulpTags {
     public static func distributor(_ id: String) -> String { "pulp:repository_distributor:\(id)" }
     public static func consumer(_ id: String) -> String { "pulp:consumer:\(id)" }
     public static func action(_ name: String) -> String { "pulp:action:\(name)" }
+    /// The orphan deletions' tag and reservation.
+    public static let orphans = "pulp:content_unit:orphans"
 }
 
 /// A task report (`task_serializer`).

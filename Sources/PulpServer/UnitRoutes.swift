@@ -1,4 +1,5 @@
 import Hummingbird
+import PulpContract
 import PulpCore
 import PulpModel
 
@@ -40,6 +41,22 @@ extension PulpAPI {
             json(.array(try await pulp.searchUnits(typeId: try context.parameters.id("type_id"), criteria: SearchCriteria(),
                                                    includeRepos: false)))
         }
+        r.on(.get, "/content/units/:type_id/:unit_id/pulp_user_metadata/") { _, context in
+            let unitId = try context.parameters.id("unit_id")
+            guard let value = try await pulp.userMetadata(typeId: try context.parameters.id("type_id"), unitId: unitId) else {
+                return json(.string("No content unit resource: \(unitId)"), status: .notFound)
+            }
+            return json(value)
+        }
+        // The body is the new dict; it replaces the field (pubtools' update_content).
+        r.on(.put, "/content/units/:type_id/:unit_id/pulp_user_metadata/") { request, context in
+            let unitId = try context.parameters.id("unit_id")
+            let body = try await request.objectBody()
+            guard try await pulp.setUserMetadata(typeId: try context.parameters.id("type_id"), unitId: unitId, body) else {
+                return json(.string("No content unit resource: \(unitId)"), status: .notFound)
+            }
+            return json(.null)
+        }
         // A missing unit is a 404 whose body is a bare JSON string, as in Pulp 2.8.
         r.on(.get, "/content/units/:type_id/:unit_id/") { _, context in
             let unitId = try context.parameters.id("unit_id")
@@ -47,6 +64,59 @@ extension PulpAPI {
                 return json(.string("No content unit resource: \(unitId)"), status: .notFound)
             }
             return json(unit)
+        }
+    
+        addAssociationRoutes(r)
+        addOrphanRoutes(r)
+    }
+
+    /// Copy and remove: tasks. A missing repository is a 404 before the body is looked at.
+    func addAssociationRoutes(_ r: RouteTable) {
+        r.on(.post, "/repositories/:repo_id/actions/associate/") { request, context in
+            let repoId = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(repoId, include: .none)
+            let body = try await request.objectBody()
+            let source: String?
+            switch body["source_repo_id"] {
+            case nil, .null?: source = nil
+            case .string(let s)?: source = s
+            default: throw PulpError.invalidValue(["source_repo_id"])
+            }
+            return accepted(try await pulp.copyUnits(into: repoId, from: source, criteria: body["criteria"],
+                                                     overrides: try Self.overrides(body)))
+        }
+        r.on(.post, "/repositories/:repo_id/actions/unassociate/") { request, context in
+            let repoId = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(repoId, include: .none)
+            let body = try await request.objectBody()
+            return accepted(try await pulp.removeUnits(from: repoId, criteria: body["criteria"]))
+        }
+    }
+
+    /// `override_config`: absent, null or an object.
+    static func overrides(_ body: JSONObject) throws -> JSONObject {
+        switch body["override_config"] {
+        case nil, .null?: return [:]
+        case .object(let o)?: return o
+        case let v?: throw PulpError.invalidType(field: "override_config", value: v, fieldType: "dict")
+        }
+    }
+
+    /// Orphans (pulp2-content.md §4.7): units no repository holds.
+    func addOrphanRoutes(_ r: RouteTable) {
+        r.on(.get, "/content/orphans/") { _, _ in json(try await pulp.orphanSummary()) }
+        r.on(.get, "/content/orphans/:type_id/") { _, context in
+            json(.array(try await pulp.orphans(typeId: try context.parameters.id("type_id"))))
+        }
+        r.on(.get, "/content/orphans/:type_id/:unit_id/") { _, context in
+            json(try await pulp.orphan(typeId: try context.parameters.id("type_id"), unitId: try context.parameters.id("unit_id")))
+        }
+        r.on(.delete, "/content/orphans/") { _, _ in accepted(try await pulp.deleteOrphans()) }
+        r.on(.delete, "/content/orphans/:type_id/") { _, context in
+            accepted(try await pulp.deleteOrphans(typeId: try context.parameters.id("type_id")))
+        }
+        r.on(.delete, "/content/orphans/:type_id/:unit_id/") { _, context in
+            accepted(try await pulp.deleteOrphans(typeId: try context.parameters.id("type_id"), unitId: try context.parameters.id("unit_id")))
         }
     }
 }

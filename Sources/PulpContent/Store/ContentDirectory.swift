@@ -78,6 +78,13 @@ public struct ContentDirectory: Sendable {
         }
     }
 
+    /// Removes a unit's file (an orphan deleted), and its prefix directory once that falls empty.
+    public func removeUnit(sha256: String) {
+        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return }
+        unlink(unitPath(sha256: sha256))
+        rmdir(rootPath + "/units/" + sha256.prefix(2))
+    }
+
     /// Removes what crashed or killed work left under `tmp/`: the session directories of processes that are gone
     /// (their lock is free), and other entries untouched for `age` seconds.
     public func sweepTemporary(olderThan age: TimeInterval = 600) {

@@ -11,15 +11,23 @@ public enum PublishedLookup: Sendable, Equatable {
     case forbidden
 }
 
+/// The published trees served over http.
+public enum PublishedTree: Sendable {
+    /// yum: `/pulp/repos/<relative_url>/`.
+    case repos
+    /// iso: `/pulp/isos/<repo_id>/`.
+    case isos
+}
+
 /// Published content, for the server.
 extension LocalPulp {
-    /// Resolves decoded path segments under the http tree. Nothing outside the content directory's published
+    /// Resolves decoded path segments under an http tree. Nothing outside the content directory's published
     /// trees and unit files can be reached: the real path of the result must lie inside them.
-    public func published(_ segments: [String]) -> PublishedLookup {
+    public func published(_ segments: [String], tree: PublishedTree = .repos) -> PublishedLookup {
         for s in segments where s.isEmpty || s == "." || s == ".." || s.contains("/") || s.contains("\0") {
             return .forbidden
         }
-        let base = content.httpRepos.path
+        let base = tree == .repos ? content.httpRepos.path : content.isoLinks(https: false).path
         let path = ([base] + segments).joined(separator: "/")
         guard let real = Self.realPath(path) else { return .notFound }
         let roots = [content.published.path, content.root.appendingPathComponent("units").path].compactMap(Self.realPath)

@@ -86,9 +86,13 @@ struct TaskRunner: Sendable {
     /// Takes a deleted repository's or distributor's published yum trees down, once the delete is committed.
     func unpublish(_ repoId: String, _ distributors: [Distributor]) -> (@Sendable () -> Void)? {
         let yum = distributors.filter { $0.typeId == "yum_distributor" }
-        guard !yum.isEmpty, let content = self.content else { return nil }
+        let iso = distributors.contains { $0.typeId == "iso_distributor" }
+        guard !yum.isEmpty || iso, let content = self.content else { return nil }
         let urls = yum.map { YumDistributor.relativeURL($0.config, repoId: repoId) }
-        return { for url in urls { YumDistributor.unpublish(content: content, repoId: repoId, relativeURL: url) } }
+        return {
+            for url in urls { YumDistributor.unpublish(content: content, repoId: repoId, relativeURL: url) }
+            if iso { ISODistributor.unpublish(content: content, repoId: repoId) }
+        }
     }
 
     func execute(_ op: TaskOperation, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
@@ -252,7 +256,7 @@ struct TaskRunner: Sendable {
         let entry = SyncHistoryEntry(oid: PulpIDs.objectId(now: now.epoch), repoId: r, importerTypeId: importer.typeId,
                                      started: started, completed: now, result: .success, addedCount: added,
                                      updatedCount: updated, removedCount: removed,
-                                     summary: .object(result.summary), details: .object(result.details))
+                                     summary: .object(result.summary), details: result.detailsAreSummary ? .null : .object(result.details))
         try db.insertSyncHistory(entry)
         importer.lastSync = now
         try db.saveImporter(importer)
@@ -262,7 +266,8 @@ struct TaskRunner: Sendable {
             spawned.append(TaskEngine.newTask(.publish(repoId: r, distributorId: dist.id, overrides: [:]),
                                               groupId: task.report.groupId, now: now))
         }
-        let report: JSONObject = result.details.isEmpty ? [:] : [importer.typeId: .object(result.details)]
+        let shown = result.detailsAreSummary ? result.summary : result.details
+        let report: JSONObject = shown.isEmpty ? [:] : [importer.typeId: .object(shown)]
         return TaskOutcome(result: .object(entry.json()), progressReport: report, spawned: spawned)
     }
 
@@ -275,7 +280,8 @@ struct TaskRunner: Sendable {
         try db.insertPublishHistory(entry)
         dist.lastPublish = now
         try db.saveDistributor(dist)
-        let report: JSONObject = result.details == .null ? [:] : [d: result.details]
+        let shown = result.detailsAreSummary ? .object(result.summary) : result.details
+        let report: JSONObject = shown == .null ? [:] : [d: shown]
         return TaskOutcome(result: .object(entry.json()), progressReport: report)
     }
 }

@@ -4,26 +4,32 @@ import Hummingbird
 import NIOCore
 import PulpCore
 
-/// Published trees over http: `GET` and `HEAD /pulp/repos/<relative_url>/<path>`, streamed from disk with
+/// Published trees over http: `GET` and `HEAD /pulp/repos/<relative_url>/<path>` and `/pulp/isos/<repo_id>/<path>`, streamed from disk with
 /// `Content-Length`, `ETag`, `Last-Modified` and single byte ranges, as Apache serves Pulp's trees.
 extension PulpAPI {
     static let contentRoot = "/pulp/repos/"
+    /// iso_distributor trees (Pulp 2.8 publishes them by repository id).
+    static let isoRoot = "/pulp/isos/"
 
     func addContentRoutes(_ router: Router<BasicRequestContext>) {
         let pulp = self.pulp
         let files = FileIO()
-        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
-            try await Self.serveContent(request, context: context, pulp: pulp, files: files)
-        }
-        for path in ["/pulp/repos", "/pulp/repos/**"] {
-            router.get(RouterPath(path), use: handler)
-            router.head(RouterPath(path), use: handler)
+        for (root, tree) in [(Self.contentRoot, PublishedTree.repos), (Self.isoRoot, PublishedTree.isos)] {
+            let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+                try await Self.serveContent(request, context: context, pulp: pulp, files: files, root: root, tree: tree)
+            }
+            for path in [String(root.dropLast()), root + "**"] {
+                router.get(RouterPath(path), use: handler)
+                router.head(RouterPath(path), use: handler)
+            }
         }
     }
 
-    static func serveContent(_ request: Request, context: BasicRequestContext, pulp: LocalPulp, files: FileIO) async throws -> Response {
+    static func serveContent(_ request: Request, context: BasicRequestContext, pulp: LocalPulp, files: FileIO, root: String,
+                             tree: PublishedTree) async throws -> Response
+    {
         let raw = request.uri.path
-        let rest = raw.hasPrefix(contentRoot) ? String(raw.dropFirst(contentRoot.count)) : ""
+        let rest = raw.hasPrefix(root) ? String(raw.dropFirst(root.count)) : ""
         var segments: [String] = []
         for part in rest.split(separator: "/", omittingEmptySubsequences: true) {
             // An encoded slash would let one segment name two; refused, as Apache does by default.
@@ -31,7 +37,7 @@ extension PulpAPI {
             guard let decoded = String(part).removingPercentEncoding else { return plain(.badRequest) }
             segments.append(decoded)
         }
-        switch pulp.published(segments) {
+        switch pulp.published(segments, tree: tree) {
         case .notFound:
             return plain(.notFound)
         case .forbidden:

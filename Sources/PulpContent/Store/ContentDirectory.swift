@@ -12,6 +12,8 @@ import Glibc
 ///                                                       system), with a `.lock` the process holds (flock)
 ///     <root>/published/yum/master/<repo>/<stamp>/       a publish's tree
 ///     <root>/published/yum/http/repos/<relative_url>    a link to the current tree
+///     <root>/published/iso/master/<repo>/<stamp>/       an iso publish's tree
+///     <root>/published/iso/{http,https}/<repo>          a link to the current tree
 ///
 /// Every file reaches its final name by `rename(2)` after it was written and checked, so a crash leaves at most
 /// a stray file under `tmp/`, which `sweepTemporary` removes: a process's session directory goes as soon as the
@@ -35,7 +37,8 @@ public struct ContentDirectory: Sendable {
 
     /// Creates the directories (the first sync or publish does).
     public func prepare() throws {
-        for dir in ["units", "tmp", "published/yum/master", "published/yum/http/repos"] {
+        for dir in ["units", "tmp", "published/yum/master", "published/yum/http/repos", "published/iso/master", "published/iso/http",
+                    "published/iso/https"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
     }
@@ -45,6 +48,10 @@ public struct ContentDirectory: Sendable {
     /// Where trees are served from over http (`/pulp/repos/<relative_url>/`).
     public var httpRepos: URL { root.appendingPathComponent("published/yum/http/repos") }
     public func master(_ repoId: String) -> URL { root.appendingPathComponent("published/yum/master/\(repoId)") }
+    /// An iso repository's published trees, and the links to its current one (`/pulp/isos/<repo>/` over http;
+    /// the https links wait for TLS).
+    public func isoMaster(_ repoId: String) -> URL { root.appendingPathComponent("published/iso/master/\(repoId)") }
+    public func isoLinks(https: Bool) -> URL { root.appendingPathComponent(https ? "published/iso/https" : "published/iso/http") }
 
     /// The path of a unit's file.
     public func unitPath(sha256: String) -> String {
@@ -76,6 +83,11 @@ public struct ContentDirectory: Sendable {
             unlink(path)
             throw ContentError("cannot move a download into the content directory: \(String(cString: strerror(e)))")
         }
+    }
+
+    /// A hard link to a unit's file (in a published tree), or a copy where the file system refuses one.
+    public static func linkOrCopy(_ source: String, to target: String) throws {
+        if link(source, target) != 0 { try FileManager.default.copyItem(atPath: source, toPath: target) }
     }
 
     /// Removes a unit's file (an orphan deleted), and its prefix directory once that falls empty.

@@ -48,6 +48,9 @@ public struct SyncResult: Sendable {
     /// Merged into the importer's and the repository's scratchpads.
     public var importerScratchpad: JSONObject = [:]
     public var repositoryScratchpad: JSONObject = [:]
+    /// The importer reports one dict (iso_importer): the task's progress report is the summary, and the history
+    /// entry's `details` is null.
+    public var detailsAreSummary = false
 
     public init(units: [String: [String]] = [:], summary: JSONObject = [:]) {
         self.units = units
@@ -78,6 +81,9 @@ public struct PublishResult: Sendable {
 
     /// The history entry's `details` (the step reports), and the task's last progress report.
     public var details: JSONValue = .null
+    /// The distributor reports one dict (iso_distributor): the task's progress report is the summary, and the
+    /// history entry's `details` is null.
+    public var detailsAreSummary = false
 
     public init(summary: JSONObject = [:]) { self.summary = summary }
 }
@@ -118,6 +124,8 @@ public struct PluginRegistry: Sendable {
         r.register(HarnessDistributor())
         r.register(YumImporter())
         r.register(YumDistributor())
+        r.register(ISOImporter())
+        r.register(ISODistributor())
         return r
     }
 }

@@ -257,7 +257,7 @@ struct YumPublish {
             guard let sha = f.fileSha256, let type = f.unitKey["data_type"]?.stringValue else { continue }
             let name = f.metadata["relative_path"]?.stringValue ?? "\(sha)-\(type)"
             guard !name.contains("/"), !name.isEmpty else { continue }
-            try Self.linkOrCopy(content.unitPath(sha256: sha), to: repodata.appendingPathComponent(name).path)
+            try ContentDirectory.linkOrCopy(content.unitPath(sha256: sha), to: repodata.appendingPathComponent(name).path)
             let sum = f.metadata["checksum"]?.stringValue ?? sha
             let sumType = f.metadata["checksum_type"]?.stringValue ?? "sha256"
             entries.append(RepomdEntry(type: type, href: "repodata/\(name)", checksumType: sumType, checksum: sum,
@@ -365,18 +365,13 @@ struct YumPublish {
         private func flush() throws {
             let full = batch
             batch = []
-            try work.submit { for (source, target) in full { try YumPublish.linkOrCopy(source, to: target) } }
+            try work.submit { for (source, target) in full { try ContentDirectory.linkOrCopy(source, to: target) } }
         }
 
         func finish() throws {
             try flush()
             try work.finish()
         }
-    }
-
-    /// A hard link into the content directory, or a copy where the file system refuses one.
-    static func linkOrCopy(_ source: String, to target: String) throws {
-        if link(source, target) != 0 { try FileManager.default.copyItem(atPath: source, toPath: target) }
     }
 
     /// Moves the tree under `master/<repo>/<stamp>` and points `http/repos/<relative_url>` at it with one

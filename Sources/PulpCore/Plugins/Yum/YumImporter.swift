@@ -10,7 +10,7 @@ struct YumImporter: ImporterPlugin {
     let typeId = "yum_importer"
 
     func sync(_ request: SyncRequest) async throws -> SyncResult {
-        let config = try YumImporterConfig(request.config)
+        let config = try ImporterConfig(request.config)
         guard let feed = config.feed else { throw PulpError.noFeed() }
         guard let store = request.store, let content = request.content else {
             throw PulpError.wrapped("yum_importer needs a store and a content directory")
@@ -193,7 +193,7 @@ final class SnippetCursor: @unchecked Sendable {
 /// One sync's state. It lives inside the sync's task only.
 final class YumSync {
     let request: SyncRequest
-    let config: YumImporterConfig
+    let config: ImporterConfig
     let feed: String
     let store: PulpStore
     let content: ContentDirectory
@@ -206,7 +206,7 @@ final class YumSync {
     var packagesKept: [String: Set<String>]?
     var errataRan = false
 
-    init(request: SyncRequest, config: YumImporterConfig, feed: String, store: PulpStore, content: ContentDirectory) {
+    init(request: SyncRequest, config: ImporterConfig, feed: String, store: PulpStore, content: ContentDirectory) {
         self.request = request
         self.config = config
         self.feed = feed

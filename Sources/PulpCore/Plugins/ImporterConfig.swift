@@ -1,9 +1,9 @@
 import PulpContent
 import PulpModel
 
-/// The yum_importer's config, read and checked as `validate_config` does: every problem collected into one
+/// The yum_importer's and iso_importer's config (the same downloader keys), read and checked as `validate_config` does: every problem collected into one
 /// `Configuration errors:` message.
-struct YumImporterConfig {
+struct ImporterConfig {
     var feed: String?
     var fetch = FetchOptions()
     var maxDownloads = 5

@@ -107,6 +107,50 @@ extension TaskRunner {
     }
 }
 
+extension TaskRunner {
+    /// Stores an uploaded unit (or finds the one with its key) and associates it; an rpm replaces the
+    /// repository's package with the same NEVRA.
+    func commitUpload(repoId r: String, importerTypeId: String, _ uploaded: UploadedUnit, db: StoreDB, now: PulpDateTime) throws -> TaskOutcome {
+        guard var repo = try db.repository(r) else { throw PulpError.missingResource(["repository": r]) }
+        guard let importer = try db.importer(repoId: r), importer.typeId == importerTypeId else {
+            throw PulpError.missingResource(["repo_id": r])
+        }
+        var unit = uploaded.unit
+        if let old = try db.contentUnits(typeId: unit.typeId, digests: [unit.keyDigest])[unit.keyDigest] {
+            if let summary = uploaded.existingRefused {
+                throw PulpError.uploadFailed(repoId: r, importerId: importer.typeId, unitType: unit.typeId, summary: .string(summary),
+                                             details: .null)
+            }
+            if let sha = unit.fileSha256, !old.downloaded || old.fileSha256 == nil {
+                try db.markDownloaded(old.unitId, sha256: sha, size: unit.size ?? 0, now: now.epoch)
+            } else if unit.fileSha256 == nil, old.metadata != unit.metadata {
+                try db.updateContentUnitMetadata(old.unitId, unit.metadata, now: now.epoch)
+            }
+            unit.unitId = old.unitId
+        } else if let snippets = uploaded.snippets, let sha = unit.fileSha256 {
+            _ = try db.insertPackageUnit(unitId: unit.unitId, typeId: unit.typeId, keyDigest: unit.keyDigest,
+                                         unitKey: JSONValue.object(unit.unitKey).serialized(), metadata: JSONValue.object(unit.metadata).serialized(),
+                                         pkgid: unit.pkgid ?? sha, sha256: sha, size: unit.size ?? 0, now: now.epoch,
+                                         primary: Array(snippets.primary.utf8), filelists: Array(snippets.filelists.utf8),
+                                         other: Array(snippets.other.utf8))
+        } else {
+            try db.insertContentUnit(unit)
+        }
+        var removed = 0
+        if uploaded.replacesSameNEVRA {
+            removed = try db.disassociate(repoId: r, unitIds: try db.sameNEVRA(repoId: r, typeId: unit.typeId, key: unit.unitKey, except: unit.unitId))
+        }
+        let counts = try db.associate(repoId: r, units: [(unit.unitId, unit.typeId)], now: now.epoch)
+        if counts.added > 0 || removed > 0 {
+            repo.contentUnitCounts = try db.contentCounts(repoId: r).mapValues(JSONValue.int)
+            if counts.added > 0 { repo.lastUnitAdded = now }
+            if removed > 0 { repo.lastUnitRemoved = now }
+            try db.updateRepository(repo)
+        }
+        return TaskOutcome(result: uploaded.report)
+    }
+}
+
 extension UnitAssociationCriteria {
     /// Whether the criteria select by type alone: no filter, no paging (a sort changes nothing then).
     var selectsByTypeOnly: Bool { unitFilters.isEmpty && associationFilters.isEmpty && limit == nil && skip == 0 }

@@ -21,6 +21,7 @@ enum TaskWork: Sendable {
     case inStore(TaskOperation)
     case synced(repoId: String, importerTypeId: String, SyncResult)
     case published(repoId: String, distributorId: String, PublishResult)
+    case uploaded(repoId: String, importerTypeId: String, UploadedUnit)
 }
 
 /// Runs task operations in two steps, around the engine's claim:
@@ -67,6 +68,21 @@ struct TaskRunner: Sendable {
             request.now = { clock.now().epoch }
             let result = try await plugins.distributor(dist.typeId).publish(request)
             return .published(repoId: r, distributorId: d, result)
+        case .importUpload(let r, let uploadId, let typeId, let key, let metadata, let overrides):
+            let importer = try await store.read { db -> Importer in
+                guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
+                guard let importer = try db.importer(repoId: r) else { throw PulpError.missingResource(["repo_id": r]) }
+                guard try db.uploadRanges(uploadId) != nil else { throw PulpError.missingResource(["upload_request": uploadId]) }
+                return importer
+            }
+            guard let content else { throw PulpError.wrapped("an upload needs a content directory") }
+            let clock = self.clock
+            var request = UploadRequest(repoId: r, typeId: typeId, unitKey: key, metadata: metadata,
+                                        config: ConfigRules.merge(importer.config, overrides), file: content.uploadPath(uploadId),
+                                        content: content)
+            request.now = { clock.now().epoch }
+            let unit = try await plugins.importer(importer.typeId).upload(request)
+            return .uploaded(repoId: r, importerTypeId: importer.typeId, unit)
         default:
             return .inStore(op)
         }
@@ -78,6 +94,8 @@ struct TaskRunner: Sendable {
             return try commitSync(repoId: r, importerTypeId: importerTypeId, result, task: task, db: db, now: now)
         case .published(let r, let d, let result):
             return try commitPublish(repoId: r, distributorId: d, result, task: task, db: db, now: now)
+        case .uploaded(let r, let importerTypeId, let unit):
+            return try commitUpload(repoId: r, importerTypeId: importerTypeId, unit, db: db, now: now)
         case .inStore(let op):
             return try execute(op, db: db, now: now)
         }

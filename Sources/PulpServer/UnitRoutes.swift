@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import PulpContract
 import PulpCore
 import PulpModel
@@ -68,6 +69,7 @@ extension PulpAPI {
     
         addAssociationRoutes(r)
         addOrphanRoutes(r)
+        addUploadRoutes(r)
     }
 
     /// Copy and remove: tasks. A missing repository is a 404 before the body is looked at.
@@ -119,4 +121,57 @@ extension PulpAPI {
             accepted(try await pulp.deleteOrphans(typeId: try context.parameters.id("type_id"), unitId: try context.parameters.id("unit_id")))
         }
     }
+}
+
+extension PulpAPI {
+    /// Uploads (pulp2-content.md §4.6).
+    func addUploadRoutes(_ r: RouteTable) {
+        r.on(.post, "/content/uploads/") { request, _ in
+            _ = try await request.jsonBody()
+            let id = try await pulp.createUpload()
+            let href = "/pulp/api/v2/content/uploads/\(id)/"
+            return json(["_href": .string(href), "upload_id": .string(id)], status: .created, location: href)
+        }
+        r.on(.get, "/content/uploads/") { _, _ in
+            json(["upload_ids": .array(try await pulp.uploadIds().map(JSONValue.string))])
+        }
+        r.on(.put, "/content/uploads/:upload_id/:offset/") { request, context in
+            let id = try context.parameters.id("upload_id")
+            guard let offset = Int(try context.parameters.id("offset")) else { throw PulpError.invalidValue(["offset"]) }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.maximumUploadChunk)
+            } catch {
+                throw PulpError(code: "PLP0000", httpStatus: 413, message: "An upload chunk may be at most \(Self.maximumUploadChunk) bytes",
+                                extra: ["args": []])
+            }
+            try await pulp.writeUpload(id, offset: offset, bytes: Array(body.readableBytesView))
+            return json(.null)
+        }
+        r.on(.delete, "/content/uploads/:upload_id/") { _, context in
+            try await pulp.deleteUpload(try context.parameters.id("upload_id"))
+            return json(.null)
+        }
+        r.on(.post, "/repositories/:repo_id/actions/import_upload/") { request, context in
+            let repoId = try context.parameters.id("repo_id")
+            _ = try await pulp.repository(repoId, include: .none)
+            let body = try await request.objectBody()
+            let missing = ["upload_id", "unit_type_id", "unit_key"].filter { body[$0] == nil }
+            if !missing.isEmpty { throw PulpError.missingValue(missing) }
+            guard case .string(let uploadId)? = body["upload_id"] else { throw PulpError.invalidValue(["upload_id"]) }
+            guard case .string(let typeId)? = body["unit_type_id"] else { throw PulpError.invalidValue(["unit_type_id"]) }
+            func object(_ k: String) throws -> JSONObject {
+                switch body[k] {
+                case nil, .null?: return [:]
+                case .object(let o)?: return o
+                default: throw PulpError.invalidValue([k])
+                }
+            }
+            return accepted(try await pulp.importUpload(repoId: repoId, uploadId: uploadId, typeId: typeId, unitKey: try object("unit_key"),
+                                                        metadata: try object("unit_metadata"), overrides: try Self.overrides(body)))
+        }
+    }
+
+    /// The largest chunk one `PUT` may carry.
+    static let maximumUploadChunk = 64 << 20
 }

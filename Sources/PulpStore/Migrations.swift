@@ -267,6 +267,17 @@ extension PulpStore {
                 CREATE INDEX unit_repodata_incomplete ON unit_repodata(unit_id) WHERE filelists_xml IS NULL OR other_xml IS NULL;
                 """)
         }
+        // Uploads in progress (`/content/uploads/`): their bytes are a file in the content directory; the row
+        // records which ranges have arrived, so that an import can tell a finished upload from one with holes.
+        m.registerMigration("v7-uploads") { db in
+            try db.execute(sql: """
+                CREATE TABLE uploads (
+                    upload_id TEXT PRIMARY KEY,
+                    created REAL NOT NULL,
+                    ranges TEXT NOT NULL DEFAULT '[]'
+                );
+                """)
+        }
         return m
     }()
 }

@@ -10,6 +10,7 @@ import Glibc
 ///     <root>/units/<aa>/<sha256>                        a unit's file
 ///     <root>/tmp/s-<pid>-<id>/                          this process's downloads and trees being built (same file
 ///                                                       system), with a `.lock` the process holds (flock)
+///     <root>/uploads/<upload_id>                        an upload's bytes as they arrive
 ///     <root>/published/yum/master/<repo>/<stamp>/       a publish's tree
 ///     <root>/published/yum/http/repos/<relative_url>    a link to the current tree
 ///     <root>/published/iso/master/<repo>/<stamp>/       an iso publish's tree
@@ -37,13 +38,15 @@ public struct ContentDirectory: Sendable {
 
     /// Creates the directories (the first sync or publish does).
     public func prepare() throws {
-        for dir in ["units", "tmp", "published/yum/master", "published/yum/http/repos", "published/iso/master", "published/iso/http",
+        for dir in ["units", "tmp", "uploads", "published/yum/master", "published/yum/http/repos", "published/iso/master", "published/iso/http",
                     "published/iso/https"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(dir), withIntermediateDirectories: true)
         }
     }
 
     public var tmp: URL { root.appendingPathComponent("tmp") }
+    /// An upload's bytes as they arrive (`/content/uploads/<id>/`).
+    public func uploadPath(_ id: String) -> String { rootPath + "/uploads/" + id }
     public var published: URL { root.appendingPathComponent("published") }
     /// Where trees are served from over http (`/pulp/repos/<relative_url>/`).
     public var httpRepos: URL { root.appendingPathComponent("published/yum/http/repos") }
@@ -83,6 +86,28 @@ public struct ContentDirectory: Sendable {
             unlink(path)
             throw ContentError("cannot move a download into the content directory: \(String(cString: strerror(e)))")
         }
+    }
+
+    /// Hashes a file (an upload) and gives the content directory a copy at its address: a hard link where the
+    /// file system allows, the file itself stays. Returns its sha256, its size and, if asked, another checksum.
+    public func store(file path: String, extra: ChecksumType? = nil) throws -> (sha256: String, size: Int, extra: String?) {
+        var sha = Checksummer(.sha256)
+        var other = extra.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+        var size = 0
+        let input = try FileReader(path)
+        defer { input.close() }
+        while let chunk = try input.read() {
+            chunk.withUnsafeBytes { sha.update($0); other?.update($0) }
+            size += chunk.count
+        }
+        let digest = sha.hex()
+        if !hasUnit(sha256: digest) {
+            try prepare()
+            let copy = temporaryPath("upload")
+            try ContentDirectory.linkOrCopy(path, to: copy)
+            try adopt(temporary: copy, sha256: digest)
+        }
+        return (digest, size, extra == .sha256 ? digest : other?.hex())
     }
 
     /// A hard link to a unit's file (in a published tree), or a copy where the file system refuses one.

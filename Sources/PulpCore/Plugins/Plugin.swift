@@ -58,6 +58,39 @@ public struct SyncResult: Sendable {
     }
 }
 
+/// What an upload's import is given (`POST /repositories/<id>/actions/import_upload/`): the finished upload's
+/// file, and what the client said of the unit.
+public struct UploadRequest: Sendable {
+    public var repoId: String
+    public var typeId: String
+    public var unitKey: JSONObject
+    public var metadata: JSONObject
+    /// The importer's config with the call's `override_config` merged over it.
+    public var config: JSONObject
+    /// The upload's bytes; not to be moved (the client deletes the upload afterwards).
+    public var file: String
+    public var content: ContentDirectory
+    public var now: @Sendable () -> Double = { 0 }
+}
+
+/// A unit made from an upload, for the commit: stored (or found by its key), then associated.
+public struct UploadedUnit: Sendable {
+    public var unit: ContentUnit
+    /// For a package: its primary, filelists and other snippets.
+    public var snippets: (primary: String, filelists: String, other: String)?
+    /// An rpm replaces the repository's other package with the same NEVRA (`remove_unit_duplicate_nevra`).
+    public var replacesSameNEVRA = false
+    /// A unit whose key the store has already fails the import with this summary (iso: "ISO already exists").
+    public var existingRefused: String?
+    /// The importer's report, the task's result.
+    public var report: JSONValue
+
+    public init(unit: ContentUnit, report: JSONValue) {
+        self.unit = unit
+        self.report = report
+    }
+}
+
 /// What a publish's work phase is given: a snapshot read before it began.
 public struct PublishRequest: Sendable {
     public var repoId: String
@@ -94,6 +127,15 @@ public struct PublishResult: Sendable {
 public protocol ImporterPlugin: Sendable {
     var typeId: String { get }
     func sync(_ request: SyncRequest) async throws -> SyncResult
+    /// The work phase of an upload's import: reads and checks the file, moves a copy to its address and returns
+    /// the unit. Runs outside any store transaction; the commit stores and associates the unit.
+    func upload(_ request: UploadRequest) async throws -> UploadedUnit
+}
+
+extension ImporterPlugin {
+    public func upload(_ request: UploadRequest) async throws -> UploadedUnit {
+        throw PulpError.dataException("Invalid unit type for repository")
+    }
 }
 
 /// A distributor type's behaviour; `publish` is the work phase of a publish task, as `ImporterPlugin.sync`.

@@ -32,6 +32,18 @@ extension LocalPulp {
         guard let real = Self.realPath(path) else { return .notFound }
         let roots = [content.published.path, content.root.appendingPathComponent("units").path].compactMap(Self.realPath)
         guard roots.contains(where: { real == $0 || real.hasPrefix($0 + "/") }) else { return .forbidden }
+        return lookup(real)
+    }
+
+    /// A unit's file (an on-demand package fetched after the tree was published).
+    public func fileLookup(_ path: String) -> PublishedLookup {
+        guard let real = Self.realPath(path), real.hasPrefix(content.root.path + "/units/") || real.hasPrefix((Self.realPath(content.root.path) ?? "") + "/units/") else {
+            return .notFound
+        }
+        return lookup(real)
+    }
+
+    private func lookup(_ real: String) -> PublishedLookup {
         var st = stat()
         guard stat(real, &st) == 0 else { return .notFound }
         if (st.st_mode & S_IFMT) == S_IFDIR {

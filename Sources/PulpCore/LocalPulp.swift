@@ -19,6 +19,8 @@ public struct LocalPulp: PulpService {
     public let contentHashNotes: ContentHashNotes?
     /// Unit files and published trees (`serve --content-dir`; by default beside the store file).
     public let content: ContentDirectory
+    /// On-demand fetches under way (shared by every copy of this value).
+    let fetches: OnDemandFetches
 
     /// - Parameters:
     ///   - workers: how many tasks may run at once (on different repositories).
@@ -34,6 +36,7 @@ public struct LocalPulp: PulpService {
         self.store = store
         self.content = contentDirectory ?? ContentDirectory.beside(storePath: store.path)
         self.contentHashNotes = contentHashNotes
+        self.fetches = OnDemandFetches()
         self.catalog = catalog
         self.clock = clock
         self.engine = TaskEngine(store: store, runner: TaskRunner(catalog: catalog, plugins: plugins, content: content, clock: clock), clock: clock, workerCount: workers,
@@ -48,6 +51,7 @@ public struct LocalPulp: PulpService {
         clock = other.clock
         contentHashNotes = other.contentHashNotes
         content = other.content
+        fetches = other.fetches
         self.groupId = groupId
     }
 

@@ -22,6 +22,7 @@ enum TaskWork: Sendable {
     case synced(repoId: String, importerTypeId: String, SyncResult)
     case published(repoId: String, distributorId: String, PublishResult)
     case uploaded(repoId: String, importerTypeId: String, UploadedUnit)
+    case downloaded(repoId: String, JSONObject)
 }
 
 /// Runs task operations in two steps, around the engine's claim:
@@ -68,6 +69,8 @@ struct TaskRunner: Sendable {
             request.now = { clock.now().epoch }
             let result = try await plugins.distributor(dist.typeId).publish(request)
             return .published(repoId: r, distributorId: d, result)
+        case .download(let r, let verify):
+            return try await downloadRepository(r, verifyAll: verify, store: store, progress: progress)
         case .importUpload(let r, let uploadId, let typeId, let key, let metadata, let overrides):
             let importer = try await store.read { db -> Importer in
                 guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
@@ -94,6 +97,9 @@ struct TaskRunner: Sendable {
             return try commitSync(repoId: r, importerTypeId: importerTypeId, result, task: task, db: db, now: now)
         case .published(let r, let d, let result):
             return try commitPublish(repoId: r, distributorId: d, result, task: task, db: db, now: now)
+        case .downloaded(let r, let report):
+            guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
+            return TaskOutcome(result: .object(report), progressReport: ["on_demand_download": .object(report)])
         case .uploaded(let r, let importerTypeId, let unit):
             return try commitUpload(repoId: r, importerTypeId: importerTypeId, unit, db: db, now: now)
         case .inStore(let op):
@@ -171,10 +177,6 @@ struct TaskRunner: Sendable {
             // Their work phase comes first (`work`); `commit` takes its result.
             throw PulpError.wrapped("\(op.taskType) runs through its work phase")
 
-        case .download(let r, _):
-            guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
-            return TaskOutcome()
-
         case .associate(let dest, let source, let criteria, _):
             return try copyUnits(into: dest, from: source, criteria: criteria, db: db, now: now)
 
@@ -184,7 +186,7 @@ struct TaskRunner: Sendable {
         case .deleteOrphans(let typeId, let unitId):
             return try deleteOrphans(typeId: typeId, unitId: unitId, db: db)
 
-        case .importUpload:
+        case .importUpload, .download:
             throw PulpError.wrapped("\(op.taskType) runs through its work phase")
 
         case .consumerContent(let c, let action, _, _):
@@ -252,6 +254,7 @@ struct TaskRunner: Sendable {
             let gone = try db.repositoryUnitIds(repoId: r, typeId: typeId).filter { !keep.contains($0) }
             removed += try db.disassociate(repoId: r, unitIds: gone)
         }
+        if !result.lazyCatalog.isEmpty { try db.setLazyCatalog(repoId: r, result.lazyCatalog) }
         var repoChanged = false
         if added > 0 || removed > 0 {
             repo.contentUnitCounts = try db.contentCounts(repoId: r).mapValues(JSONValue.int)
@@ -278,8 +281,11 @@ struct TaskRunner: Sendable {
         try db.insertSyncHistory(entry)
         importer.lastSync = now
         try db.saveImporter(importer)
-        // One publish task per auto-publish distributor.
+        // One publish task per auto-publish distributor, after the background download if there is one.
         var spawned: [StoredTask] = []
+        if result.spawnDownload {
+            spawned.append(TaskEngine.newTask(.download(repoId: r, verifyAllUnits: false), groupId: task.report.groupId, now: now))
+        }
         for dist in try db.distributors(repoId: r) where dist.autoPublish {
             spawned.append(TaskEngine.newTask(.publish(repoId: r, distributorId: dist.id, overrides: [:]),
                                               groupId: task.report.groupId, now: now))

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import PulpCore
 
@@ -37,7 +38,33 @@ extension PulpAPI {
             guard let decoded = String(part).removingPercentEncoding else { return plain(.badRequest) }
             segments.append(decoded)
         }
-        switch pulp.published(segments, tree: tree) {
+        var lookup = pulp.published(segments, tree: tree)
+        // A package a deferred (on_demand, background) sync stored without its file: fetched now.
+        if case .notFound = lookup, tree == .repos, request.method == .get || request.method == .head {
+            switch await pulp.onDemand(segments) {
+            case .notFound: break
+            case .file(let path): lookup = pulp.fileLookup(path)
+            case .badGateway(let message):
+                context.logger.warning("on-demand fetch failed", metadata: ["path": .string(raw), "error": .string(message)])
+                return plain(.badGateway)
+            case .stream(let size, let stream):
+                var headers: HTTPFields = [.contentType: mediaType(raw)]
+                if size >= 0 { headers[.contentLength] = "\(size)" }
+                if request.method == .head { return Response(status: .ok, headers: headers) }
+                // One chunk is held back until the package is checked: a client never receives the whole of a
+                // file whose bytes turn out wrong (it sees a short body instead).
+                return Response(status: .ok, headers: headers, body: ResponseBody(contentLength: size >= 0 ? size : nil) { writer in
+                    var held: [UInt8]?
+                    for try await chunk in stream {
+                        if let held { try await writer.write(ByteBuffer(bytes: held)) }
+                        held = chunk
+                    }
+                    if let held { try await writer.write(ByteBuffer(bytes: held)) }
+                    try await writer.finish(nil)
+                })
+            }
+        }
+        switch lookup {
         case .notFound:
             return plain(.notFound)
         case .forbidden:

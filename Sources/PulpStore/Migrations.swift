@@ -278,6 +278,18 @@ extension PulpStore {
                 );
                 """)
         }
+        // Deferred downloads (`download_policy: on_demand` or `background`): where each repository's sync found a
+        // package whose file the content directory does not hold yet (Pulp's lazy catalog).
+        m.registerMigration("v8-lazy-catalog") { db in
+            try db.execute(sql: """
+                CREATE TABLE lazy_catalog (
+                    unit_id TEXT NOT NULL REFERENCES content_units(unit_id) ON DELETE CASCADE,
+                    repo_id TEXT NOT NULL REFERENCES repositories(repo_id) ON DELETE CASCADE,
+                    url TEXT NOT NULL,
+                    PRIMARY KEY (unit_id, repo_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }()
 }

@@ -81,22 +81,22 @@ extension StoreDB {
     }
 
     /// Inserts a package's unit whose key and metadata are JSON already (a sync's, written straight from
-    /// primary), with its file and its repodata snippets. When another unit has the same key (a sync of
+    /// primary), with its file (none yet for a deferred download: `sha256` nil) and its repodata snippets. When another unit has the same key (a sync of
     /// another repository stored it meanwhile), nothing is inserted; that unit is given the file if it had
     /// none, and its id is returned.
     public func insertPackageUnit(unitId: String, typeId: String, keyDigest: String, unitKey: String, metadata: String,
-                                  pkgid: String, sha256: String, size: Int, now: Double,
+                                  pkgid: String, sha256: String?, size: Int, now: Double,
                                   primary: [UInt8], filelists: [UInt8]?, other: [UInt8]?) throws -> String?
     {
         try db.execute(cached: """
             INSERT INTO content_units (unit_id, type_id, key_digest, unit_key, metadata, pkgid, file_sha256, size, downloaded, last_updated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (type_id, key_digest) DO NOTHING
-            """, arguments: [unitId, typeId, keyDigest, unitKey, metadata, pkgid, sha256, size, now])
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (type_id, key_digest) DO NOTHING
+            """, arguments: [unitId, typeId, keyDigest, unitKey, metadata, pkgid, sha256, size, sha256 == nil ? 0 : 1, now])
         guard db.changesCount > 0 else {
             guard let row = try Row.fetchOne(db, cached: "SELECT unit_id, downloaded FROM content_units WHERE type_id = ? AND key_digest = ?",
                                              arguments: [typeId, keyDigest]), let other: String = row["unit_id"]
             else { throw StoreError.corrupt("content unit \(keyDigest)") }
-            if (row["downloaded"] as Int?) != 1 { try markDownloaded(other, sha256: sha256, size: size, now: now) }
+            if let sha256, (row["downloaded"] as Int?) != 1 { try markDownloaded(other, sha256: sha256, size: size, now: now) }
             return other
         }
         try db.execute(cached: "INSERT INTO unit_repodata (unit_id, primary_xml, filelists_xml, other_xml) VALUES (?, ?, ?, ?)",

@@ -16,7 +16,7 @@ func matrixManifest(a: Int, b: Int, publishSchedules: Bool = false) -> String {
     defaults:
       importer:
         type: iso_importer
-        config: {feed: https://cdn.example.com/iso/}
+        config: {feed: "file:///nonexistent/cdn.example.com/iso/"}
       sync_schedules:
         - schedule: 2024-01-01T02:00:00Z/P1D
     matrix:

@@ -88,7 +88,7 @@ struct TargetRobustnessTests {
                                                   #"{"criteria": {}, "importers": true}"#]).out).arrayValue ?? []
         #expect(repos.count == 100)
         #expect(repos.allSatisfy { ($0["notes"]?.objectValue ?? [:]).keys.allSatisfy { !$0.hasPrefix("pulpform_lease_") } })
-        #expect(repos.allSatisfy { $0["importers"]?.arrayValue?.first?["config"]?["feed"] == "https://cdn2.example.com/iso/" })
+        #expect(repos.allSatisfy { $0["importers"]?.arrayValue?.first?["config"]?["feed"] == "file:///nonexistent/cdn2.example.com/iso/" })
         #expect(server.stop() == 0)
     }
 

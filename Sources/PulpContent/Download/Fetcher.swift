@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// How a feed is reached: the importer's downloader keys (`ssl_*`, `proxy_*`, `basic_auth_*`, `max_speed`,
 /// `num_retries`) as values.
@@ -67,6 +68,8 @@ public final class Fetcher: Sendable {
     private let limiter: RateLimiter?
     private let authorization: String?
     private let tls: TLSConfiguration
+    /// Hosts whose name resolved: checked once per fetcher.
+    private let resolved = Mutex<Set<String>>([])
 
     public init(_ options: FetchOptions) throws {
         self.options = options
@@ -111,6 +114,30 @@ public final class Fetcher: Sendable {
         }
     }
 
+    /// A host name that does not resolve fails at once (the connection pool would keep trying until the connect
+    /// timeout, and each retry again); a temporary resolver failure may be retried. Not checked through a proxy,
+    /// which resolves names itself.
+    private func checkHostResolves(_ url: String) async throws {
+        guard options.proxyHost == nil, let host = URL(string: url)?.host, !host.isEmpty,
+              !resolved.withLock({ $0.contains(host) }) else { return }
+        let status: Int32 = await withCheckedContinuation { c in
+            DispatchQueue.global().async {
+                var hints = addrinfo()
+                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+                var result: UnsafeMutablePointer<addrinfo>?
+                let r = getaddrinfo(host, nil, &hints, &result)
+                if r == 0 { freeaddrinfo(result) }
+                c.resume(returning: r)
+            }
+        }
+        if status == 0 {
+            resolved.withLock { _ = $0.insert(host) }
+            return
+        }
+        let reason = String(cString: gai_strerror(status))
+        throw FetchError(url: url, message: "cannot resolve host \(host): \(reason)", transient: status == EAI_AGAIN)
+    }
+
     public func shutdown() async {
         try? await http.shutdown()
     }
@@ -151,6 +178,7 @@ public final class Fetcher: Sendable {
     }
 
     private func downloadOnce(_ url: String, into sink: any DownloadSink) async throws {
+        try await checkHostResolves(url)
         var request: HTTPClient.Request
         do {
             request = try HTTPClient.Request(url: url)
@@ -203,6 +231,7 @@ public final class Fetcher: Sendable {
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw FetchError(url: url, message: "not an http, https or file URL", transient: false)
         }
+        try await checkHostResolves(url)
         var request = HTTPClientRequest(url: url)
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         request.headers.add(name: "User-Agent", value: "pulpform")

@@ -11,6 +11,10 @@ struct ImporterConfig {
     var removeMissing = false
     var retainOldCount: Int?
     var skip: Set<String> = []
+    /// `immediate` (the default), `background` or `on_demand`.
+    var downloadPolicy = "immediate"
+    /// Whether package files wait for a client, or a `download_repo` task (background, on_demand).
+    var defersDownloads: Bool { downloadPolicy != "immediate" }
 
     init(_ c: JSONObject) throws {
         var errors: [String] = []
@@ -91,6 +95,11 @@ struct ImporterConfig {
         }
         if let timeout = c["read_timeout"]?.intValue ?? c["read_timeout"]?.stringValue.flatMap({ Int($0) }), timeout > 0 {
             fetch.readTimeout = .seconds(timeout)
+        }
+        if let policy = string("download_policy") {
+            if ["immediate", "background", "on_demand"].contains(policy) { downloadPolicy = policy } else {
+                errors.append("The configuration parameter <download_policy> must be one of immediate, background or on_demand, but is currently set to <\(policy)>")
+            }
         }
         if !errors.isEmpty { throw PulpError.importerConfiguration(errors) }
     }

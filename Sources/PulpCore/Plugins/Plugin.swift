@@ -51,6 +51,10 @@ public struct SyncResult: Sendable {
     /// The importer reports one dict (iso_importer): the task's progress report is the summary, and the history
     /// entry's `details` is null.
     public var detailsAreSummary = false
+    /// Deferred downloads: where to fetch each package stored without its file (the lazy catalog).
+    public var lazyCatalog: [(unitId: String, url: String)] = []
+    /// `download_policy: background`: a `download_repo` task follows the sync.
+    public var spawnDownload = false
 
     public init(units: [String: [String]] = [:], summary: JSONObject = [:]) {
         self.units = units

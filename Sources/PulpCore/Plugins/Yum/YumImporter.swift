@@ -205,6 +205,8 @@ final class YumSync {
     /// (purge_duplicates) and the versions beyond `retain_old_count`, plus what this sync brings.
     var packagesKept: [String: Set<String>]?
     var errataRan = false
+    /// Deferred downloads: where each package without its file can be fetched.
+    var lazyCatalog: [(unitId: String, url: String)] = []
 
     init(request: SyncRequest, config: ImporterConfig, feed: String, store: PulpStore, content: ContentDirectory) {
         self.request = request
@@ -279,6 +281,12 @@ final class YumSync {
             }
             let (wanted, failed) = try await packages(primary, file: primaryFile, repomd: repomd, files: files, fetcher: fetcher)
             for p in wanted where !failed.contains(p.unitId) { associate.append((p.unitId, p.typeId)) }
+            if config.defersDownloads {
+                lazyCatalog = wanted.filter { !$0.downloaded }.map { ($0.unitId, feed + $0.href) }
+                // Units the store thinks it has the file of, whose file is gone: fetched again when asked for.
+                let lost = wanted.filter { !$0.downloaded && !$0.isNew }.map(\.unitId)
+                if !lost.isEmpty { try await store.write { db in for id in lost { try db.markMissing(id) } } }
+            }
             presentKeys["rpm"] = Set(wanted.filter { $0.typeId == "rpm" }.map(\.unitId))
             presentKeys["srpm"] = Set(wanted.filter { $0.typeId == "srpm" }.map(\.unitId))
             if !config.removeMissing {
@@ -329,6 +337,7 @@ final class YumSync {
             guard let synced = request.importer?.lastSync, removed <= synced else { return false }
         }
         let repoId = self.repoId
+        if config.defersDownloads { return true }
         let missing = try await store.read { db in try db.packagesWithoutFile(repoId: repoId) }
         return missing == 0
     }
@@ -352,6 +361,8 @@ final class YumSync {
         }
         if let packagesKept { keep.merge(packagesKept) { _, b in b } }
         r.keepOnly = keep
+        r.lazyCatalog = lazyCatalog
+        r.spawnDownload = config.downloadPolicy == "background"
         return r
     }
 
@@ -494,7 +505,8 @@ final class YumSync {
     struct Arrived: Sendable {
         var unitId: String
         var parsed: ParsedPackage
-        var sha256: String
+        /// Nil for a deferred download: the unit is stored without its file.
+        var sha256: String?
         var size: Int
     }
 
@@ -568,6 +580,14 @@ final class YumSync {
             for p in packages {
                 if p.downloaded {
                     progress.rpmDone += 1
+                    continue
+                }
+                // on_demand and background: the unit now, its file when a client (or download_repo) wants it.
+                if config.defersDownloads {
+                    progress.rpmDone += 1
+                    if let parsed = pending.removeValue(forKey: p.unitId) {
+                        arrived.append(Arrived(unitId: p.unitId, parsed: parsed, sha256: nil, size: p.size))
+                    }
                     continue
                 }
                 progress.itemsTotal += 1

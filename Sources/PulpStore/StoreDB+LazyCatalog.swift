@@ -1,0 +1,52 @@
+import GRDB
+
+/// The lazy catalog: where to fetch the file of a package a deferred sync stored without it.
+extension StoreDB {
+    /// Records (or updates) where each unit's file is, for this repository.
+    public func setLazyCatalog(repoId: String, _ entries: [(unitId: String, url: String)]) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO lazy_catalog (unit_id, repo_id, url) VALUES (?, ?, ?)
+            ON CONFLICT (unit_id, repo_id) DO UPDATE SET url = excluded.url WHERE url IS NOT excluded.url
+            """)
+        for e in entries { try statement.execute(arguments: [e.unitId, repoId, e.url]) }
+    }
+
+    /// A package of the repository whose file a client asked for by name: its unit, and where to fetch it if
+    /// the content directory does not hold it (nil when it does, or when nothing says where).
+    public func publishedPackage(repoId: String, filename: String) throws -> (unit: ContentUnit, url: String?)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT u.*, (SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url
+            FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
+            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND json_extract(u.metadata, '$.filename') = ?
+            LIMIT 1
+            """, arguments: [repoId, repoId, filename]) else { return nil }
+        return (try StoreDB.contentUnit(row), row["lazy_url"])
+    }
+
+    /// The repository's packages without their file, with where to fetch each (the repository's own catalog entry
+    /// first); those no catalog entry names are left out.
+    public func packagesToDownload(repoId: String) throws -> [(unit: ContentUnit, url: String)] {
+        try Row.fetchAll(db, sql: """
+            SELECT u.*, (SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url
+            FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
+            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND u.downloaded = 0
+            """, arguments: [repoId, repoId]).compactMap { row in
+            guard let url: String = row["lazy_url"] else { return nil }
+            return (try StoreDB.contentUnit(row), url)
+        }
+    }
+
+    /// The repository's packages whose file the store says it has (for `verify_all_units`).
+    public func downloadedPackages(repoId: String) throws -> [(unit: ContentUnit, url: String?)] {
+        try Row.fetchAll(db, sql: """
+            SELECT u.*, (SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url
+            FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
+            WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND u.downloaded = 1
+            """, arguments: [repoId, repoId]).map { row in (try StoreDB.contentUnit(row), row["lazy_url"]) }
+    }
+
+    /// Marks a unit's file missing (a verify found it gone or damaged).
+    public func markMissing(_ unitId: String) throws {
+        try db.execute(sql: "UPDATE content_units SET downloaded = 0 WHERE unit_id = ?", arguments: [unitId])
+    }
+}

@@ -19,7 +19,7 @@ extension PulpClient {
     }
 
     /// One request; `idempotent` ones are retried, with backoff, on connection errors and 5xx.
-    func send(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, idempotent: Bool,
+    func send(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, raw: [UInt8]? = nil, idempotent: Bool,
               accept: Set<Int> = [200, 201, 202, 204]) async throws -> Reply
     {
         let target = url(path)
@@ -29,7 +29,7 @@ extension PulpClient {
             let retry = idempotent && attempt < options.attempts
             let reply: Reply
             do {
-                reply = try await once(method, target, body)
+                reply = try await once(method, target, body, raw: raw)
             } catch let e as ClientError where retry && e.kind == .connection {
                 try await Task.sleep(for: .milliseconds(100 << attempt))
                 continue
@@ -46,7 +46,7 @@ extension PulpClient {
         }
     }
 
-    func once(_ method: HTTPMethod, _ target: String, _ body: JSONValue?) async throws -> Reply {
+    func once(_ method: HTTPMethod, _ target: String, _ body: JSONValue?, raw: [UInt8]? = nil) async throws -> Reply {
         let now = Date().timeIntervalSince1970
         let open = breaker.withLock { b in b.failures >= Self.breakerThreshold && now - b.openedAt < Self.breakerCooldown }
         if open {
@@ -54,7 +54,7 @@ extension PulpClient {
                               kind: .unreachable)
         }
         do {
-            let reply = try await attempt(method, target, body)
+            let reply = try await attempt(method, target, body, raw: raw)
             breaker.withLock { $0 = (0, 0) }
             return reply
         } catch let e as ClientError where e.kind == .connection {
@@ -63,11 +63,14 @@ extension PulpClient {
         }
     }
 
-    func attempt(_ method: HTTPMethod, _ target: String, _ body: JSONValue?) async throws -> Reply {
+    func attempt(_ method: HTTPMethod, _ target: String, _ body: JSONValue?, raw: [UInt8]? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: target)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
-        if let body {
+        if let raw {
+            request.headers.add(name: "Content-Type", value: "application/octet-stream")
+            request.body = .bytes(ByteBuffer(bytes: raw))
+        } else if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body.serialized()))
         }

@@ -49,7 +49,7 @@ public struct RepositoryDetails: Sendable, Hashable {
 ///
 /// Synchronous Pulp calls (create a repository, add a distributor, schedules, consumers) return the
 /// resource. Asynchronous ones return a `CallReport` whose `spawnedTasks` the caller can wait for.
-public protocol PulpService: PulpReads, PulpWrites, PulpTasks, ReconcilerFastPath {
+public protocol PulpService: PulpReads, PulpWrites, PulpTasks, PulpContentOperations, ReconcilerFastPath {
     /// The same service, putting the tasks it dispatches into a task group where the target supports it.
     func grouped(_ groupId: String) -> any PulpService
 }
@@ -113,6 +113,22 @@ public protocol PulpWrites: Sendable {
     func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer
     func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer
     func unregisterConsumer(_ id: String) async throws
+}
+
+/// Content: unit searches, copy, remove, orphans and uploads (pulp2-content.md §4). Criteria are Pulp's unit
+/// association criteria as JSON; the target checks them.
+public protocol PulpContentOperations: Sendable {
+    func searchRepositoryUnits(_ repoId: String, criteria: JSONValue) async throws -> [JSONValue]
+    func copyUnits(into dest: String, from source: String?, criteria: JSONValue?, overrides: JSONObject) async throws -> CallReport
+    func removeUnits(from repoId: String, criteria: JSONValue?) async throws -> CallReport
+    /// `GET /content/orphans/`: every type with its count.
+    func orphanSummary() async throws -> JSONObject
+    func deleteOrphans(typeId: String?, unitId: String?) async throws -> CallReport
+    func createUpload() async throws -> String
+    func writeUpload(_ id: String, offset: Int, bytes: [UInt8]) async throws
+    func deleteUpload(_ id: String) async throws
+    func importUpload(repoId: String, uploadId: String, typeId: String, unitKey: JSONObject, metadata: JSONObject,
+                      overrides: JSONObject) async throws -> CallReport
 }
 
 /// Tasks and task groups.

@@ -7,6 +7,10 @@ import PulpStore
 /// `POST /repositories/<id>/search/units/` (pulp2-content.md §4.2): the repository's units as association
 /// records, each with its unit under `metadata`, filtered, sorted, paged and projected by the criteria.
 extension LocalPulp {
+    public func searchRepositoryUnits(_ repoId: String, criteria: JSONValue) async throws -> [JSONValue] {
+        try await searchUnits(repoId: repoId, criteria: criteria.isNull ? UnitAssociationCriteria() : try UnitAssociationCriteria.parse(criteria))
+    }
+
     public func searchUnits(repoId: String, criteria: UnitAssociationCriteria) async throws -> [JSONValue] {
         _ = try await repository(repoId, include: .none)
         let typeIds = criteria.typeIds

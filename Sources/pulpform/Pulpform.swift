@@ -15,7 +15,7 @@ struct Pulpform: AsyncParsableCommand {
             """,
         version: PulpformVersion.current,
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self,
-                      SyncCommand.self, PublishCommand.self, ShowCommand.self,
+                      SyncCommand.self, PublishCommand.self, ContentCommand.self, ShowCommand.self,
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
                       VersionCommand.self]
     )

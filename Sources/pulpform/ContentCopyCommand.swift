@@ -1,0 +1,38 @@
+import ArgumentParser
+import PulpContract
+import PulpModel
+
+struct ContentCopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy units from one repository to another (promotion), and wait for the task.",
+        discussion: "Prints each unit copied (--format json: the task reports). Exit 1 if the copy failed.")
+
+    @Option(name: .long, help: "The source repository.") var from: String
+    @Option(name: .long, help: "The destination repository.") var to: String
+    @OptionGroup var selection: UnitSelection
+    @Option(name: .long, help: "human or json.") var format: OutputFormat = .human
+    @OptionGroup var targetOptions: TargetOptions
+
+    func run() async throws {
+        let target = try targetOptions.open(readOnly: false, manifests: [])
+        defer { Task { await target.close() } }
+        let reports: [TaskReport]
+        do {
+            let call = try await target.pulp.copyUnits(into: to, from: from, criteria: selection.criteria, overrides: [:])
+            reports = try await ContentOutput.wait(target.pulp, call)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        if format == .json {
+            print(JSONValue.array(reports.map { .object($0.json()) }).serialized())
+            return
+        }
+        let units = ContentOutput.unitsSuccessful(reports)
+        for u in units { print(ContentOutput.line(typeId: u["type_id"]?.stringValue ?? "", unit: u["unit_key"] ?? .null)) }
+        printError("\(units.count) unit\(units.count == 1 ? "" : "s") copied from \(from) to \(to)")
+    }
+}

@@ -81,7 +81,7 @@ enum ContentOutput {
         case "iso": label = "\(s("name")) (\(unit["size"]?.intValue ?? 0) bytes)"
         default: label = s("id").isEmpty ? s("data_type") : s("id")
         }
-        return "\(typeId)\t\(label)\t\(s("_id"))"
+        return s("_id").isEmpty ? "\(typeId)\t\(label)" : "\(typeId)\t\(label)\t\(s("_id"))"
     }
 
     /// Waits for a call's tasks; prints a failure and exits 1 unless every task finished.

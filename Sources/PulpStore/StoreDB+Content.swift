@@ -158,7 +158,7 @@ extension StoreDB {
     }
 
     /// The rows of a repository's units (`u`, joined with their associations `r`), by type then unit id.
-    private func repositoryUnitRows(repoId: String, typeIds: [String]?, columns: String) throws -> [Row] {
+    func repositoryUnitRows(repoId: String, typeIds: [String]?, columns: String) throws -> [Row] {
         var sql = "SELECT \(columns) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
         var args: [(any DatabaseValueConvertible)?] = [repoId]
         if let typeIds {

@@ -19,14 +19,7 @@ extension StoreDB {
 
     /// The repository's units of these types (all types if nil), by type then unit id, without their metadata.
     public func repositoryUnitKeys(repoId: String, typeIds: [String]? = nil) throws -> [UnitKeyRow] {
-        var sql = "SELECT r.unit_id, r.type_id, u.unit_key FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
-        var args: [(any DatabaseValueConvertible)?] = [repoId]
-        if let typeIds {
-            sql += " AND r.type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
-            args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
-        }
-        sql += " ORDER BY r.type_id, r.unit_id"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "r.unit_id, r.type_id, u.unit_key").map { row in
             UnitKeyRow(unitId: row[0], typeId: row[1], unitKey: row[2])
         }
     }

@@ -99,4 +99,26 @@ enum ContentOutput {
     static func unitsSuccessful(_ reports: [TaskReport]) -> [JSONValue] {
         reports.flatMap { $0.result["units_successful"]?.arrayValue ?? [] }
     }
+
+    /// Runs a copy or remove, waits for it, and prints the units it moved (json: the task reports).
+    static func runUnitTask(_ pulp: any PulpService, format: OutputFormat, summary: (Int) -> String,
+                            _ call: () async throws -> CallReport) async throws
+    {
+        let reports: [TaskReport]
+        do {
+            reports = try await wait(pulp, try await call())
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        if format == .json {
+            print(JSONValue.array(reports.map { .object($0.json()) }).serialized())
+            return
+        }
+        let units = unitsSuccessful(reports)
+        for u in units { print(line(typeId: u["type_id"]?.stringValue ?? "", unit: u["unit_key"] ?? .null)) }
+        printError(summary(units.count))
+    }
 }

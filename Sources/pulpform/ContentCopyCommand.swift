@@ -17,22 +17,8 @@ struct ContentCopyCommand: AsyncParsableCommand {
     func run() async throws {
         let target = try targetOptions.open(readOnly: false, manifests: [])
         defer { Task { await target.close() } }
-        let reports: [TaskReport]
-        do {
-            let call = try await target.pulp.copyUnits(into: to, from: from, criteria: selection.criteria, overrides: [:])
-            reports = try await ContentOutput.wait(target.pulp, call)
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
+        try await ContentOutput.runUnitTask(target.pulp, format: format, summary: { "\($0) unit\($0 == 1 ? "" : "s") copied from \(from) to \(to)" }) {
+            try await target.pulp.copyUnits(into: to, from: from, criteria: selection.criteria, overrides: [:])
         }
-        if format == .json {
-            print(JSONValue.array(reports.map { .object($0.json()) }).serialized())
-            return
-        }
-        let units = ContentOutput.unitsSuccessful(reports)
-        for u in units { print(ContentOutput.line(typeId: u["type_id"]?.stringValue ?? "", unit: u["unit_key"] ?? .null)) }
-        printError("\(units.count) unit\(units.count == 1 ? "" : "s") copied from \(from) to \(to)")
     }
 }

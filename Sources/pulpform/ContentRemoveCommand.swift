@@ -24,21 +24,8 @@ struct ContentRemoveCommand: AsyncParsableCommand {
     func run() async throws {
         let target = try targetOptions.open(readOnly: false, manifests: [])
         defer { Task { await target.close() } }
-        let reports: [TaskReport]
-        do {
-            reports = try await ContentOutput.wait(target.pulp, try await target.pulp.removeUnits(from: repo, criteria: selection.criteria))
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
+        try await ContentOutput.runUnitTask(target.pulp, format: format, summary: { "\($0) unit\($0 == 1 ? "" : "s") removed from \(repo)" }) {
+            try await target.pulp.removeUnits(from: repo, criteria: selection.criteria)
         }
-        if format == .json {
-            print(JSONValue.array(reports.map { .object($0.json()) }).serialized())
-            return
-        }
-        let units = ContentOutput.unitsSuccessful(reports)
-        for u in units { print(ContentOutput.line(typeId: u["type_id"]?.stringValue ?? "", unit: u["unit_key"] ?? .null)) }
-        printError("\(units.count) unit\(units.count == 1 ? "" : "s") removed from \(repo)")
     }
 }

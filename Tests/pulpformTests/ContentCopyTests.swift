@@ -15,11 +15,7 @@ struct ContentCopyTests {
         try YumContentTests.createRepo(server, "staging", feed: "file://" + tmp.path("feed") + "/", relativeURL: "staging")
         #expect(try YumContentTests.run(server, "repositories/staging/actions/sync/").first?["state"] == "finished")
         try YumContentTests.createRepo(server, "prod", feed: "", relativeURL: "prod")
-        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
-            var args = ["-X", method, server.base + path]
-            if let body { args += ["-H", "Content-Type: application/json", "-d", body.serialized()] }
-            return try YumContentTests.json(args)
-        }
+        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue { try server.call(method, path, body) }
         func task(_ path: String, _ body: JSONValue) throws -> JSONValue {
             try YumContentTests.run(server, path, body.serialized()).first ?? .null
         }

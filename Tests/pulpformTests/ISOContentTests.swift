@@ -29,11 +29,7 @@ struct ISOContentTests {
         let lines = try Self.feed(tmp.path("feed"), files)
         let feedServer = try YumContentTests.FeedServer(directory: tmp.path("feed"), tmp: tmp)
         let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", tmp.path("content")])
-        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
-            var args = ["-X", method, server.base + path]
-            if let body { args += ["-H", "Content-Type: application/json", "-d", body.serialized()] }
-            return try YumContentTests.json(args)
-        }
+        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue { try server.call(method, path, body) }
         let created = try call("POST", "repositories/", [
             "id": "isos", "importer_type_id": "iso_importer", "importer_config": ["feed": .string(feedServer.url)],
             "distributors": [["distributor_id": "iso", "distributor_type_id": "iso_distributor", "auto_publish": true,

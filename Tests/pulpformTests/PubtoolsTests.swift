@@ -23,11 +23,7 @@ struct PubtoolsTests {
         let tmp = try TempDir("pulpform-pubtools")
         try YumContentTests.fixture(tmp.path("feed"))
         let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", tmp.path("content")])
-        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
-            var args = ["-X", method, server.base + path]
-            if let body { args += ["-H", "Content-Type: application/json", "-d", body.serialized()] }
-            return try YumContentTests.json(args)
-        }
+        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue { try server.call(method, path, body) }
         for repo: JSONValue in [
             ["id": "zoo", "importer_type_id": "yum_importer", "notes": ["_repo-type": "rpm-repo"],
              "distributors": [["distributor_id": "yum", "distributor_type_id": "yum_distributor", "distributor_config": ["relative_url": "zoo"]]]],

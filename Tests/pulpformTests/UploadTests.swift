@@ -29,11 +29,7 @@ struct UploadTests {
     func isoUploads() throws {
         let tmp = try TempDir("pulpform-upload")
         let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", tmp.path("content")])
-        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
-            var args = ["-X", method, server.base + path]
-            if let body { args += ["-H", "Content-Type: application/json", "-d", body.serialized()] }
-            return try YumContentTests.json(args)
-        }
+        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue { try server.call(method, path, body) }
         _ = try call("POST", "repositories/", ["id": "files", "importer_type_id": "iso_importer",
                                                  "distributors": [["distributor_id": "iso", "distributor_type_id": "iso_distributor",
                                                                    "distributor_config": ["serve_http": true]]]])
@@ -90,11 +86,7 @@ struct UploadTests {
         let tmp = try TempDir("pulpform-upload-rpm")
         try YumContentTests.fixture(tmp.path("feed"))
         let server = try ServeProcess(store: tmp.path("pulpform.db"), extra: ["--content-dir", tmp.path("content")])
-        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
-            var args = ["-X", method, server.base + path]
-            if let body { args += ["-H", "Content-Type: application/json", "-d", body.serialized()] }
-            return try YumContentTests.json(args)
-        }
+        func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue { try server.call(method, path, body) }
         // createrepo_c's view: the same packages synced from the fixture feed.
         try YumContentTests.createRepo(server, "synced", feed: "file://" + tmp.path("feed") + "/", relativeURL: "synced")
         #expect(try YumContentTests.run(server, "repositories/synced/actions/sync/").first?["state"] == "finished")

@@ -514,3 +514,12 @@ struct YumContentTests {
         #expect(server.stop() == 0)
     }
 }
+
+extension ServeProcess {
+    /// One API call with curl: the JSON answer (an error body is JSON too).
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil) throws -> JSONValue {
+        var args = ["-X", method, base + path]
+        if let body { args += ["-H", "Content-Type: application/json", "-d", body.serialized()] }
+        return try YumContentTests.json(args)
+    }
+}

@@ -31,6 +31,17 @@ public struct SyncRequest: Sendable {
     public var now: @Sendable () -> Double = { 0 }
 }
 
+extension SyncRequest {
+    /// The store and content directory a content importer needs, the directory made ready (and what killed work
+    /// left in `tmp/` swept).
+    func contentStores(for typeId: String) throws -> (PulpStore, ContentDirectory) {
+        guard let store, let content else { throw PulpError.wrapped("\(typeId) needs a store and a content directory") }
+        try content.prepare()
+        content.sweepTemporary()
+        return (store, content)
+    }
+}
+
 /// What a sync's work phase produced, committed in one short transaction with its history entry.
 public struct SyncResult: Sendable {
     /// Units to associate with the repository, by unit type.

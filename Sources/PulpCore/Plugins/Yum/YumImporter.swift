@@ -12,11 +12,7 @@ struct YumImporter: ImporterPlugin {
     func sync(_ request: SyncRequest) async throws -> SyncResult {
         let config = try ImporterConfig(request.config)
         guard let feed = config.feed else { throw PulpError.noFeed() }
-        guard let store = request.store, let content = request.content else {
-            throw PulpError.wrapped("yum_importer needs a store and a content directory")
-        }
-        try content.prepare()
-        content.sweepTemporary()
+        let (store, content) = try request.contentStores(for: typeId)
         let sync = YumSync(request: request, config: config, feed: feed, store: store, content: content)
         return try await sync.run()
     }

@@ -14,10 +14,20 @@ extension LocalPulp {
     public func searchUnits(repoId: String, criteria: UnitAssociationCriteria) async throws -> [JSONValue] {
         _ = try await repository(repoId, include: .none)
         let typeIds = criteria.typeIds
-        let rows = try await store.read { db in try db.repositoryAssociations(repoId: repoId, typeIds: typeIds) }
+        // Without filters or a sort, the store's order (type, then unit id) is the search's: the page is read
+        // alone (a 2,000-unit page of a 50,000-package repository decodes 2,000 units, not 50,000).
+        var matching = criteria
+        var limit: Int?, offset = 0
+        if criteria.unitFilters.isEmpty, criteria.associationFilters.isEmpty, criteria.unitSort.isEmpty, criteria.associationSort.isEmpty {
+            (limit, offset) = (criteria.limit, criteria.skip)
+            (matching.limit, matching.skip) = (nil, 0)
+        }
+        let rows = try await store.read { [limit, offset] db in
+            try db.repositoryAssociations(repoId: repoId, typeIds: typeIds, limit: limit, offset: offset)
+        }
         let content = self.content
         let records = rows.map { Self.associationRecord(repoId: repoId, $0.unit, created: $0.created, updated: $0.updated, content: content) }
-        var page = try criteria.apply(to: records)
+        var page = try matching.apply(to: records)
         // The snippets, which can be large, only for the page and only when wanted.
         if criteria.wantsRepodata {
             let ids = page.compactMap { r -> String? in

@@ -158,7 +158,7 @@ extension StoreDB {
     }
 
     /// The rows of a repository's units (`u`, joined with their associations `r`), by type then unit id.
-    func repositoryUnitRows(repoId: String, typeIds: [String]?, columns: String) throws -> [Row] {
+    func repositoryUnitRows(repoId: String, typeIds: [String]?, columns: String, limit: Int? = nil, offset: Int = 0) throws -> [Row] {
         var sql = "SELECT \(columns) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
         var args: [(any DatabaseValueConvertible)?] = [repoId]
         if let typeIds {
@@ -166,13 +166,19 @@ extension StoreDB {
             args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
         }
         sql += " ORDER BY u.type_id, u.unit_id"
+        if limit != nil || offset > 0 {
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit ?? -1, offset]
+        }
         return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
     }
 
     /// A repository's units with their association times (`created`, `updated`), by type then unit id; only the
-    /// `typeIds` given, when given.
-    public func repositoryAssociations(repoId: String, typeIds: [String]? = nil) throws -> [(unit: ContentUnit, created: Double, updated: Double)] {
-        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "u.*, r.created AS assoc_created, r.updated AS assoc_updated").map { row in
+    /// `typeIds` given, when given; a page of them with `limit` and `offset`.
+    public func repositoryAssociations(repoId: String, typeIds: [String]? = nil, limit: Int? = nil,
+                                       offset: Int = 0) throws -> [(unit: ContentUnit, created: Double, updated: Double)] {
+        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "u.*, r.created AS assoc_created, r.updated AS assoc_updated",
+                               limit: limit, offset: offset).map { row in
             (try StoreDB.contentUnit(row), row["assoc_created"] ?? 0, row["assoc_updated"] ?? 0)
         }
     }

@@ -44,6 +44,15 @@ struct ContentAPITests {
         let page = try search(["type_ids": ["rpm", "srpm"], "limit": 2, "skip": 3]).arrayValue ?? []
         let whole = try search(["type_ids": ["rpm", "srpm"]]).arrayValue ?? []
         #expect(page.count == 2 && page.map { $0["unit_id"] } == Array(whole[3..<5]).map { $0["unit_id"] })
+        // Pages read alone from the store (no filter, no sort) equal the same pages of the in-memory search (a
+        // filter that holds for every unit).
+        let everything: JSONValue = ["association": ["created": ["$gte": "2000-01-01T00:00:00Z"]]]
+        let inMemory = try search(["filters": everything]).arrayValue ?? []
+        #expect(inMemory.count == 9)
+        for skip in 0..<9 {
+            let paged = try search(["limit": 2, "skip": .int(skip)]).arrayValue ?? []
+            #expect(paged.map { $0["unit_id"] } == Array(inMemory[skip..<min(skip + 2, 9)]).map { $0["unit_id"] }, "skip \(skip)")
+        }
         let byIn = try search(["filters": ["unit": ["name": ["$in": ["pulpform-app"]]]], "type_ids": ["srpm"]]).arrayValue ?? []
         #expect(byIn.count == 1 && byIn.first?["metadata"]?["arch"] == "src", "\(byIn)")
         let recent = try search(["filters": ["association": ["created": ["$gte": "2000-01-01T00:00:00Z"]]]]).arrayValue ?? []

@@ -38,7 +38,9 @@ extension LocalPulp {
                     return
                 }
                 do {
-                    _ = try await fetchDeferredPackage(unit, url: url, config: config, store: store, content: content,
+                    let fetcher = try deferredFetcher(config: config)
+                    defer { Task { await fetcher.shutdown() } }
+                    _ = try await fetchDeferredPackage(unit, url: url, fetcher: fetcher, store: store, content: content,
                                                        now: { clock.now().epoch },
                                                        tee: (onStart: { started.fire(.streaming) }, onBytes: { continuation.yield($0) }))
                     started.fire(.streaming)

@@ -14,11 +14,10 @@ extension LocalPulp {
     public func searchUnits(repoId: String, criteria: UnitAssociationCriteria) async throws -> [JSONValue] {
         _ = try await repository(repoId, include: .none)
         let typeIds = criteria.typeIds
-        // Without filters or a sort, the store's order (type, then unit id) is the search's: the page is read
-        // alone (a 2,000-unit page of a 50,000-package repository decodes 2,000 units, not 50,000).
+        // The page read alone where it can be: a 2,000-unit page of a 50,000-package repository decodes 2,000 units.
         var matching = criteria
         var limit: Int?, offset = 0
-        if criteria.unitFilters.isEmpty, criteria.associationFilters.isEmpty, criteria.unitSort.isEmpty, criteria.associationSort.isEmpty {
+        if criteria.pagesInStore {
             (limit, offset) = (criteria.limit, criteria.skip)
             (matching.limit, matching.skip) = (nil, 0)
         }

@@ -60,37 +60,30 @@ final class TeeFile: DownloadSink, @unchecked Sendable {
     func discard() { file.discard() }
 }
 
+/// A fetcher with the downloader settings (TLS, proxy, auth) of an importer's config.
+func deferredFetcher(config: JSONObject) throws -> Fetcher {
+    try Fetcher((try? ImporterConfig(config))?.fetch ?? FetchOptions())
+}
+
 /// Fetches one deferred package into the content directory, checked against its key's checksum and its size,
 /// and records it as downloaded. Returns the file's sha256.
-func fetchDeferredPackage(_ unit: ContentUnit, url: String, config: JSONObject, store: PulpStore, content: ContentDirectory,
+func fetchDeferredPackage(_ unit: ContentUnit, url: String, fetcher: Fetcher, store: PulpStore, content: ContentDirectory,
                           now: @Sendable () -> Double, tee: (onStart: @Sendable () -> Void, onBytes: @Sendable ([UInt8]) -> Void)? = nil)
     async throws -> String
 {
-    let options = (try? ImporterConfig(config))?.fetch ?? FetchOptions()
     let declared = unit.unitKey["checksumtype"]?.stringValue.flatMap(ChecksumType.init(pulp:))
     guard let declared, let expected = unit.unitKey["checksum"]?.stringValue?.lowercased() else {
         throw ContentError("the package's checksum type is unknown")
     }
     let size = unit.metadata["size"]?.intValue
     try content.prepare()
-    let fetcher = try Fetcher(options)
-    defer { Task { await fetcher.shutdown() } }
     let file = try PackageFile(content.temporaryPath("rpm"), declared: declared, limit: size)
-    let sink: any DownloadSink = tee.map { TeeFile(file, onStart: $0.onStart, onBytes: $0.onBytes) } ?? file
-    do {
-        try await fetcher.download(url, into: sink)
-        try file.finish()
-    } catch {
-        file.discard()
-        throw error
-    }
-    let sha = file.sha.hex()
-    let got = declared == .sha256 ? sha : (file.declared?.hex() ?? "")
-    guard got == expected, size == nil || file.size == size else {
+    try await file.fetch(url, with: fetcher, via: tee.map { TeeFile(file, onStart: $0.onStart, onBytes: $0.onBytes) })
+    guard file.declaredHex == expected, size == nil || file.size == size else {
         file.discard()
         throw ContentError("the bytes from \(url) are not the package's (checksum or size)")
     }
-    try content.adopt(temporary: file.writer.path, sha256: sha)
+    let sha = try file.adopt(into: content)
     let fileSize = file.size, at = now()
     try await store.write { db in try db.markDownloaded(unit.unitId, sha256: sha, size: fileSize, now: at) }
     return sha

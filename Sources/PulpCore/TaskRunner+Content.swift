@@ -10,13 +10,13 @@ extension TaskRunner {
     /// The types a yum copy clones into the destination (their key holds the repository) rather than shares.
     static let clonedTypes: Set<String> = ["package_group", "package_category", "package_environment", "yum_repo_metadata_file"]
 
-    /// The units of a repository that the criteria select. Criteria that only name types are one query on the
-    /// association table; any filter, sort or paging reads the units and matches them as a search does.
+    /// The units of a repository that the criteria select. Criteria without a filter or a sort are one query on
+    /// the association table (paged there); any other reads the units and matches them as a search does.
     static func selectUnits(_ db: StoreDB, repoId: String, criteria: UnitAssociationCriteria, content: ContentDirectory?)
         throws -> [StoreDB.UnitKeyRow]
     {
-        if criteria.selectsByTypeOnly {
-            return try db.repositoryUnitKeys(repoId: repoId, typeIds: criteria.typeIds)
+        if criteria.pagesInStore {
+            return try db.repositoryUnitKeys(repoId: repoId, typeIds: criteria.typeIds, limit: criteria.limit, offset: criteria.skip)
         }
         let rows = try db.repositoryAssociations(repoId: repoId, typeIds: criteria.typeIds)
         let keys = Dictionary(rows.map { ($0.unit.unitId, $0.unit) }, uniquingKeysWith: { a, _ in a })
@@ -44,7 +44,7 @@ extension TaskRunner {
         guard try db.importer(repoId: source) != nil else { throw PulpError.missingResource(["repo_id": source]) }
         // Pulp checks every type the source holds, whatever the criteria select.
         let supported = Set(PluginCatalog.pluginListing[destImporter.typeId]?.types ?? [])
-        guard try db.repositoryUnitTypes(repoId: source).isSubset(of: supported) else {
+        guard Set(try db.contentCounts(repoId: source).filter { $0.value > 0 }.keys).isSubset(of: supported) else {
             throw PulpError.unsupportedCopyTypes(sourceRepoId: source, destRepoId: dest)
         }
         let criteria = value.isNull ? UnitAssociationCriteria() : try UnitAssociationCriteria.parse(value)
@@ -152,6 +152,7 @@ extension TaskRunner {
 }
 
 extension UnitAssociationCriteria {
-    /// Whether the criteria select by type alone: no filter, no paging (a sort changes nothing then).
-    var selectsByTypeOnly: Bool { unitFilters.isEmpty && associationFilters.isEmpty && limit == nil && skip == 0 }
+    /// Without a filter or a sort the store's order (type, then unit id) is the criteria's: their page can be
+    /// read from the store alone.
+    var pagesInStore: Bool { unitFilters.isEmpty && associationFilters.isEmpty && unitSort.isEmpty && associationSort.isEmpty }
 }

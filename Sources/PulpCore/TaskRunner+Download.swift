@@ -19,12 +19,10 @@ extension TaskRunner {
         let maxDownloads = (try? ImporterConfig(config))?.maxDownloads ?? 5
         if verifyAll {
             let held = try await store.read { db in try db.downloadedPackages(repoId: r) }
-            for (unit, _) in held {
+            for unit in held {
                 try Task.checkCancellation()
-                guard let sha = unit.fileSha256, Self.fileIsWhole(content.unitPath(sha256: sha), sha256: sha) else {
-                    try await store.write { db in try db.markMissing(unit.unitId) }
-                    continue
-                }
+                if let sha = unit.fileSha256, Self.fileIsWhole(content.unitPath(sha256: sha), sha256: sha) { continue }
+                try await store.write { db in try db.markMissing(unit.unitId) }
             }
         }
         let todo = try await store.read { db in try db.packagesToDownload(repoId: r) }
@@ -34,13 +32,15 @@ extension TaskRunner {
         var errors: [JSONValue] = []
         var succeeded = 0
         let clock = self.clock
+        let fetcher = try deferredFetcher(config: config)
+        defer { Task { await fetcher.shutdown() } }
         try await withThrowingTaskGroup(of: (String, String?).self) { group in
             var next = todo.makeIterator()
             func start() -> Bool {
                 guard let (unit, url) = next.next() else { return false }
                 group.addTask {
                     do {
-                        _ = try await fetchDeferredPackage(unit, url: url, config: config, store: store, content: content,
+                        _ = try await fetchDeferredPackage(unit, url: url, fetcher: fetcher, store: store, content: content,
                                                            now: { clock.now().epoch })
                         return (url, nil)
                     } catch is CancellationError {
@@ -52,17 +52,14 @@ extension TaskRunner {
                 return true
             }
             for _ in 0..<maxDownloads where !start() { break }
-            var last = Date.distantPast
+            var throttle = ProgressThrottle()
             while let (url, failure) = try await group.next() {
                 if let failure { errors.append(["url": .string(url), "error_message": .string(failure)]) } else { succeeded += 1 }
                 report["items_left"] = .int(todo.count - succeeded - errors.count)
                 report["num_success"] = .int(succeeded)
                 report["num_failures"] = .int(errors.count)
                 report["error_details"] = .array(errors)
-                if Date().timeIntervalSince(last) > 0.3 {
-                    last = Date()
-                    await progress.report(["on_demand_download": .object(report)])
-                }
+                if throttle.due(force: false) { await progress.report(["on_demand_download": .object(report)]) }
                 _ = start()
             }
         }

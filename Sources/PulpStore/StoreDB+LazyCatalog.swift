@@ -11,11 +11,14 @@ extension StoreDB {
         for e in entries { try statement.execute(arguments: [e.unitId, repoId, e.url]) }
     }
 
+    /// A unit's catalog URL, this repository's first (bound to the repository id): selected as `lazy_url`.
+    private static let lazyURL = "(SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url"
+
     /// A package of the repository whose file a client asked for by name: its unit, and where to fetch it if
     /// the content directory does not hold it (nil when it does, or when nothing says where).
     public func publishedPackage(repoId: String, filename: String) throws -> (unit: ContentUnit, url: String?)? {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT u.*, (SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url
+            SELECT u.*, \(Self.lazyURL)
             FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
             WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND json_extract(u.metadata, '$.filename') = ?
             LIMIT 1
@@ -27,7 +30,7 @@ extension StoreDB {
     /// first); those no catalog entry names are left out.
     public func packagesToDownload(repoId: String) throws -> [(unit: ContentUnit, url: String)] {
         try Row.fetchAll(db, sql: """
-            SELECT u.*, (SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url
+            SELECT u.*, \(Self.lazyURL)
             FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
             WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND u.downloaded = 0
             """, arguments: [repoId, repoId]).compactMap { row in
@@ -37,12 +40,11 @@ extension StoreDB {
     }
 
     /// The repository's packages whose file the store says it has (for `verify_all_units`).
-    public func downloadedPackages(repoId: String) throws -> [(unit: ContentUnit, url: String?)] {
+    public func downloadedPackages(repoId: String) throws -> [ContentUnit] {
         try Row.fetchAll(db, sql: """
-            SELECT u.*, (SELECT c.url FROM lazy_catalog c WHERE c.unit_id = u.unit_id ORDER BY c.repo_id = ? DESC LIMIT 1) AS lazy_url
-            FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
+            SELECT u.* FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id
             WHERE r.repo_id = ? AND r.type_id IN ('rpm', 'srpm') AND u.downloaded = 1
-            """, arguments: [repoId, repoId]).map { row in (try StoreDB.contentUnit(row), row["lazy_url"]) }
+            """, arguments: [repoId]).map(StoreDB.contentUnit)
     }
 
     /// Marks a unit's file missing (a verify found it gone or damaged).

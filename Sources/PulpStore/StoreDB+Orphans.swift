@@ -17,18 +17,13 @@ extension StoreDB {
         }
     }
 
-    /// The repository's units of these types (all types if nil), by type then unit id, without their metadata.
-    public func repositoryUnitKeys(repoId: String, typeIds: [String]? = nil) throws -> [UnitKeyRow] {
-        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "r.unit_id, r.type_id, u.unit_key").map { row in
+    /// The repository's units of these types (all types if nil), by type then unit id, without their metadata; a
+    /// page of them with `limit` and `offset`.
+    public func repositoryUnitKeys(repoId: String, typeIds: [String]? = nil, limit: Int? = nil, offset: Int = 0) throws -> [UnitKeyRow] {
+        try repositoryUnitRows(repoId: repoId, typeIds: typeIds, columns: "r.unit_id, r.type_id, u.unit_key", limit: limit,
+                               offset: offset).map { row in
             UnitKeyRow(unitId: row[0], typeId: row[1], unitKey: row[2])
         }
-    }
-
-    /// The types a repository holds units of.
-    public func repositoryUnitTypes(repoId: String) throws -> Set<String> {
-        var types = Set(try String.fetchAll(db, sql: "SELECT DISTINCT type_id FROM repo_content WHERE repo_id = ?", arguments: [repoId]))
-        types.formUnion(try unitCounts(repoId: repoId).filter { $0.value > 0 }.keys)
-        return types
     }
 
     // MARK: - Orphans

@@ -27,12 +27,10 @@ struct ISODistributor: DistributorPlugin {
         if !errors.isEmpty { throw PulpError.wrapped("Configuration errors:\n" + errors.joined(separator: "\n")) }
         try content.prepare()
 
-        var times: [(String, String)] = []
-        func enter(_ state: String) { times.append((state, String(PulpDateTime(epoch: request.now()).iso8601.dropLast()))) }
+        var times = StateTimes()
+        func enter(_ state: String) { times.enter(state, now: request.now()) }
         func report(_ state: String, error: String? = nil) -> JSONObject {
-            var t: JSONObject = [:]
-            for (s, v) in times { t[s] = .string(v) }
-            return ["state": .string(state), "state_times": .object(t), "error_message": error.map(JSONValue.string) ?? .null, "traceback": .null]
+            ["state": .string(state), "state_times": times.json, "error_message": error.map(JSONValue.string) ?? .null, "traceback": .null]
         }
         enter("not_started")
         enter("in_progress")

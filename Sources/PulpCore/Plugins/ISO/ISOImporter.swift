@@ -22,34 +22,26 @@ struct ISOImporter: ImporterPlugin {
 /// the files and bytes to download in this run.
 struct ISOSyncProgress {
     var state = "not_started"
-    var stateTimes: [(String, String)] = []
+    var stateTimes = StateTimes()
     var errorMessage: String?
     var totalBytes = 0, finishedBytes = 0, numISOs = 0, numISOsFinished = 0
     var errors: [JSONValue] = []
-    private var lastReport = Date.distantPast
+    private var throttle = ProgressThrottle()
 
     init(now: Double) { enter("not_started", now: now) }
 
     mutating func enter(_ s: String, now: Double) {
         state = s
-        // Naive UTC, as Pulp's format_iso8601_datetime writes it.
-        stateTimes.append((s, String(PulpDateTime(epoch: now).iso8601.dropLast())))
+        stateTimes.enter(s, now: now)
     }
 
     var report: JSONObject {
-        var times: JSONObject = [:]
-        for (s, t) in stateTimes { times[s] = .string(t) }
-        return ["state": .string(state), "state_times": .object(times), "error_message": errorMessage.map(JSONValue.string) ?? .null,
+        ["state": .string(state), "state_times": stateTimes.json, "error_message": errorMessage.map(JSONValue.string) ?? .null,
                 "traceback": .null, "total_bytes": .int(totalBytes), "finished_bytes": .int(finishedBytes),
                 "num_isos": .int(numISOs), "num_isos_finished": .int(numISOsFinished), "iso_error_messages": .array(errors)]
     }
 
-    mutating func due(force: Bool) -> Bool {
-        let now = Date()
-        guard force || now.timeIntervalSince(lastReport) >= 0.3 else { return false }
-        lastReport = now
-        return true
-    }
+    mutating func due(force: Bool) -> Bool { throttle.due(force: force) }
 }
 
 /// One iso sync's work phase.
@@ -178,29 +170,20 @@ final class ISOSync: @unchecked Sendable {
         let temporary = content.temporaryPath("iso")
         let file = try PackageFile(temporary, declared: nil, limit: config.validate ? entry.size : nil)
         do {
-            try await fetcher.download(url, into: file)
-            try file.finish()
-        } catch let e as FetchError {
-            file.discard()
-            throw e
+            try await file.fetch(url, with: fetcher)
         } catch let e as ContentError {
-            file.discard()
             throw FetchError(url: url, message: e.message, transient: false)
-        } catch {
-            file.discard()
-            throw error
         }
-        let sha = file.sha.hex()
         if config.validate {
             var problem: String?
             if file.size != entry.size { problem = "\(file.size) bytes where PULP_MANIFEST says \(entry.size)" }
-            else if sha != entry.checksum { problem = "the sha256 checksum does not match PULP_MANIFEST" }
+            else if file.sha.hex() != entry.checksum { problem = "the sha256 checksum does not match PULP_MANIFEST" }
             if let problem {
-                unlink(temporary)
+                file.discard()
                 throw FetchError(url: url, message: problem, transient: false)
             }
         }
-        try content.adopt(temporary: temporary, sha256: sha)
+        let sha = try file.adopt(into: content)
         let now = request.now()
         let size = file.size
         let unit = ContentUnit(unitId: PulpIDs.uuid(), typeId: "iso", keyDigest: digest, unitKey: key, metadata: [:],

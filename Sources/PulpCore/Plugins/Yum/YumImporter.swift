@@ -82,6 +82,33 @@ final class PackageFile: DownloadSink, @unchecked Sendable {
         declared = Self.checksummer(declaredType)
         size = 0
     }
+
+    /// Downloads `url` into the file (through `sink`, a wrapper of it, when given) and closes it; on any failure
+    /// the file goes and the error is thrown.
+    func fetch(_ url: String, with fetcher: Fetcher, via sink: (any DownloadSink)? = nil) async throws {
+        do {
+            try await fetcher.download(url, into: sink ?? self)
+            try finish()
+        } catch {
+            discard()
+            throw error
+        }
+    }
+
+    /// The checksum of the declared type (the sha256 when that is the type, or none was declared).
+    var declaredHex: String { declared?.hex() ?? sha.hex() }
+
+    /// Moves the checked file to its sha256 address and returns that; on a failure the file goes.
+    func adopt(into content: ContentDirectory) throws -> String {
+        let sha256 = sha.hex()
+        do {
+            try content.adopt(temporary: writer.path, sha256: sha256)
+        } catch {
+            discard()
+            throw error
+        }
+        return sha256
+    }
 }
 
 /// A metadata file's elements in batches, read on demand: decompressed and cut as the file is read, its
@@ -856,10 +883,8 @@ final class YumSync {
             return failure(p, url: url, error)
         }
         do {
-            try await fetcher.download(url, into: file)
-            try file.finish()
+            try await file.fetch(url, with: fetcher)
         } catch {
-            file.discard()
             return failure(p, url: url, error)
         }
         return complete(p, file: file, url: url, content: content, validate: validate)
@@ -875,7 +900,7 @@ final class YumSync {
                                                   "error_code": "size_mismatch", "expected_size": .int(p.size), "actual_size": .int(size),
                                                   "url": .string(url)])
             }
-            let actual = file.declared?.hex() ?? sha256
+            let actual = file.declaredHex
             if actual != p.checksum.lowercased() {
                 file.discard()
                 return .failed(p.unitId, p.size, ["name": .string(p.name), "error_code": "checksum_mismatch",
@@ -884,9 +909,8 @@ final class YumSync {
             }
         }
         do {
-            try content.adopt(temporary: file.writer.path, sha256: sha256)
+            _ = try file.adopt(into: content)
         } catch {
-            file.discard()
             return failure(p, url: url, error)
         }
         return .ok(p.unitId, sha256, size, p.size)

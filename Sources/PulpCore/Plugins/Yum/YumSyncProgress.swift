@@ -10,7 +10,7 @@ struct YumSyncProgress {
     var itemsTotal = 0, itemsLeft = 0, sizeTotal = 0, sizeLeft = 0
     var rpmTotal = 0, rpmDone = 0
     var errorDetails: [JSONValue] = []
-    private var lastReport = Date.distantPast
+    private var throttle = ProgressThrottle()
 
     var report: JSONObject {
         var out: JSONObject = [:]
@@ -55,10 +55,5 @@ struct YumSyncProgress {
     }
 
     /// Whether enough time passed since the last report (or `force`); records the time if so.
-    mutating func due(force: Bool) -> Bool {
-        let now = Date()
-        guard force || now.timeIntervalSince(lastReport) >= 0.3 else { return false }
-        lastReport = now
-        return true
-    }
+    mutating func due(force: Bool) -> Bool { throttle.due(force: force) }
 }

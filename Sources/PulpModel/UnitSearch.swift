@@ -103,15 +103,21 @@ public struct UnitAssociationCriteria: Sendable, Hashable {
     /// association fields (and the unit, its id and type).
     func project(_ record: JSONObject) -> JSONObject {
         var r = record
-        if let unitFields, case .object(let unit)? = r["metadata"] {
-            let keep = Set(unitFields.map(Matcher.root)).union(["_id", "_content_type_id"])
+        if let keep = unitFieldsKept, case .object(let unit)? = r["metadata"] {
             r["metadata"] = .object(unit.filter { keep.contains($0.key) })
         }
-        if let associationFields {
-            let keep = Set(associationFields.map(Matcher.root)).union(["metadata", "unit_id", "unit_type_id", "_id"])
+        if let keep = associationFieldsKept {
             r = r.filter { keep.contains($0.key) }
         }
         return r
+    }
+
+    /// The unit fields a projection keeps; nil keeps every field.
+    public var unitFieldsKept: Set<String>? { unitFields.map { Set($0.map(Matcher.root)).union(["_id", "_content_type_id"]) } }
+
+    /// The association fields a projection keeps; nil keeps every field.
+    public var associationFieldsKept: Set<String>? {
+        associationFields.map { Set($0.map(Matcher.root)).union(["metadata", "unit_id", "unit_type_id", "_id"]) }
     }
 
     /// Whether the unit's `repodata` (its snippets, which can be large) is wanted.

@@ -14,6 +14,10 @@ extension PulpAPI {
             let criteria = try body["criteria"].map { c throws(PulpError) in
                 c.isNull ? UnitAssociationCriteria() : try UnitAssociationCriteria.parse(c)
             } ?? UnitAssociationCriteria()
+            if let bytes = try await pulp.searchUnitsJSON(repoId: repoId, criteria: criteria) {
+                return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
             return json(.array(try await pulp.searchUnits(repoId: repoId, criteria: criteria)))
         }
         // Units by type: body `{"criteria": {filters, sort, limit, skip, fields}, "include_repos": bool}`, or the

@@ -183,6 +183,63 @@ extension StoreDB {
         }
     }
 
+    /// One association of a repository's page of units, read without decoding the unit: its key and metadata
+    /// as the store keeps them (compact JSON with sorted keys) and its snippets, valid during the call only.
+    public struct AssociationRow {
+        public var unitId: String
+        public var typeId: String
+        public var unitKey: Data
+        public var metadata: Data
+        public var downloaded: Bool
+        public var fileSha256: String?
+        public var lastUpdated: Double
+        public var created: Double
+        public var updated: Double
+        /// Nil when the unit has no snippets row (or they were not asked for); a nil snippet is one not stored.
+        public var repodata: (primary: Data?, filelists: Data?, other: Data?)?
+    }
+
+    /// Calls `body` with a page of the repository's units, in `repositoryAssociations`' order (by type, then unit
+    /// id). The page's unit ids are found from the association index alone, so a deep `offset` walks only that
+    /// index, and only the page's units and snippets are read.
+    public func eachRepositoryAssociation(repoId: String, typeIds: [String]?, limit: Int?, offset: Int, snippets: Bool,
+                                          _ body: (AssociationRow) throws -> Void) throws {
+        var page = "SELECT unit_id, type_id, created, updated FROM repo_content WHERE repo_id = ?"
+        var args: [(any DatabaseValueConvertible)?] = [repoId]
+        if let typeIds {
+            page += " AND type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
+            args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
+        }
+        page += " ORDER BY type_id, unit_id LIMIT ? OFFSET ?"
+        args += [limit ?? -1, offset]
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT u.unit_id, u.type_id, u.unit_key, u.metadata, u.downloaded, u.file_sha256, u.last_updated, p.created, p.updated,
+                   \(snippets ? "d.unit_id, d.primary_xml, d.filelists_xml, d.other_xml" : "NULL, NULL, NULL, NULL")
+            FROM (\(page)) p JOIN content_units u ON u.unit_id = p.unit_id
+            \(snippets ? "LEFT JOIN unit_repodata d ON d.unit_id = u.unit_id" : "")
+            ORDER BY p.type_id, p.unit_id
+            """, arguments: StatementArguments(args))
+        while let row = try cursor.next() {
+            guard let id = row[0] as String?, let typeId = row[1] as String? else { throw StoreError.corrupt("a unit without an id or type") }
+            let hasRepodata = row.hasNull(atIndex: 9) == false
+            try row.withUnsafeData(atIndex: 2) { key in
+                try row.withUnsafeData(atIndex: 3) { metadata in
+                    try row.withUnsafeData(atIndex: 10) { primary in
+                        try row.withUnsafeData(atIndex: 11) { filelists in
+                            try row.withUnsafeData(atIndex: 12) { other in
+                                try body(AssociationRow(
+                                    unitId: id, typeId: typeId, unitKey: key ?? Data("{}".utf8), metadata: metadata ?? Data("{}".utf8),
+                                    downloaded: (row[4] as Int?) == 1, fileSha256: row[5], lastUpdated: row[6] ?? 0,
+                                    created: row[7] ?? 0, updated: row[8] ?? 0,
+                                    repodata: hasRepodata ? (primary, filelists, other) : nil))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Every unit of a type, by unit id.
     public func contentUnits(typeId: String) throws -> [ContentUnit] {
         try Row.fetchAll(db, sql: "SELECT * FROM content_units WHERE type_id = ? ORDER BY unit_id", arguments: [typeId])

@@ -76,7 +76,7 @@ extension TaskRunner {
             if existing.metadata != unit.metadata { try db.updateContentUnitMetadata(existing.unitId, unit.metadata, now: now.epoch) }
             return existing.unitId
         }
-        unit.unitId = PulpIDs.uuid()
+        unit.unitId = PulpIDs.unitId()
         unit.lastUpdated = now.epoch
         try db.insertContentUnit(unit)
         return unit.unitId

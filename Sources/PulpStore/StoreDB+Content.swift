@@ -128,15 +128,20 @@ extension StoreDB {
     /// added and how many were already there.
     public func associate(repoId: String, units: [(unitId: String, typeId: String)], now: Double) throws -> (added: Int, updated: Int) {
         var added = 0, updated = 0
+        // One statement for a unit the repository did not hold (all of a first sync's), two for one it did.
         let insert = try db.cachedStatement(sql: """
             INSERT INTO repo_content (repo_id, unit_id, type_id, created, updated) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (repo_id, unit_id) DO UPDATE SET updated = excluded.updated
+            ON CONFLICT (repo_id, unit_id) DO NOTHING
             """)
-        let exists = try db.cachedStatement(sql: "SELECT 1 FROM repo_content WHERE repo_id = ? AND unit_id = ?")
+        let bump = try db.cachedStatement(sql: "UPDATE repo_content SET updated = ? WHERE repo_id = ? AND unit_id = ?")
         for u in units {
-            let had = try Bool.fetchOne(exists, arguments: [repoId, u.unitId]) ?? false
             try insert.execute(arguments: [repoId, u.unitId, u.typeId, now, now])
-            if had { updated += 1 } else { added += 1 }
+            if db.changesCount > 0 {
+                added += 1
+            } else {
+                try bump.execute(arguments: [now, repoId, u.unitId])
+                updated += 1
+            }
         }
         return (added, updated)
     }

@@ -91,4 +91,23 @@ struct RulesTests {
             #expect(parts.map(\.count) == [8, 4, 4, 4, 12] && parts[2].hasPrefix("4") && "89ab".contains(parts[3].first ?? "x"), "\(id)")
         }
     }
+
+    @Test("unit ids are lowercase version-7 uuids, increasing in the order they are made, even within a millisecond")
+    func unitIds() throws {
+        let generator = PulpIDs.UnitIdGenerator()
+        let now = Date(timeIntervalSince1970: 1_795_000_000.123)
+        let ids = (0..<5000).map { _ in generator.next(now: now) } + [generator.next(now: Date())]
+        #expect(Set(ids).count == ids.count)
+        #expect(ids == ids.sorted(), "the same millisecond 5,000 times (past the 4,096 a millisecond's sequence holds), then now")
+        for id in ids {
+            let parsed = try #require(UUID(uuidString: id), "\(id)")
+            #expect(parsed.uuidString.lowercased() == id)
+            let parts = id.split(separator: "-")
+            #expect(parts.map(\.count) == [8, 4, 4, 4, 12] && parts[2].hasPrefix("7") && "89ab".contains(parts[3].first ?? "x"), "\(id)")
+        }
+        let ms = String(UInt64(1_795_000_000_123), radix: 16)
+        #expect(ids[0].hasPrefix((String(repeating: "0", count: 12 - ms.count) + ms).prefix(8)), "milliseconds first: \(ids[0])")
+        #expect(ids[4096].hasPrefix(ids[0].prefix(8)) && ids[0] != ids[4096], "a full millisecond moves on to the next one")
+        #expect(PulpIDs.unitId() < PulpIDs.unitId())
+    }
 }

@@ -24,7 +24,7 @@ extension ISOImporter {
         }
         let key: JSONObject = ["name": .string(name), "checksum": .string(checksum), "size": .int(size)]
         var uploaded = UploadedUnit(
-            unit: ContentUnit(unitId: PulpIDs.uuid(), typeId: "iso", keyDigest: UnitKey.digest(key), unitKey: key,
+            unit: ContentUnit(unitId: PulpIDs.unitId(), typeId: "iso", keyDigest: UnitKey.digest(key), unitKey: key,
                               metadata: request.metadata, fileSha256: stored.sha256, size: stored.size, downloaded: true,
                               lastUpdated: request.now()),
             report: ["success_flag": true, "summary": .null, "details": .null])

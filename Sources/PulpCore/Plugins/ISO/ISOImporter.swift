@@ -186,7 +186,7 @@ final class ISOSync: @unchecked Sendable {
         let sha = try file.adopt(into: content)
         let now = request.now()
         let size = file.size
-        let unit = ContentUnit(unitId: PulpIDs.uuid(), typeId: "iso", keyDigest: digest, unitKey: key, metadata: [:],
+        let unit = ContentUnit(unitId: PulpIDs.unitId(), typeId: "iso", keyDigest: digest, unitKey: key, metadata: [:],
                                fileSha256: sha, size: size, downloaded: true, lastUpdated: now)
         return try await store.write { db in
             if let old = try db.contentUnits(typeId: "iso", digests: [digest])[digest] {

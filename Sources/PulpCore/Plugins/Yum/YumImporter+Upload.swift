@@ -19,7 +19,7 @@ extension YumImporter {
             var fields = request.metadata
             fields["id"] = .string(id)
             let key: JSONObject = ["id": .string(id)]
-            return UploadedUnit(unit: ContentUnit(unitId: PulpIDs.uuid(), typeId: "erratum", keyDigest: UnitKey.digest(key), unitKey: key,
+            return UploadedUnit(unit: ContentUnit(unitId: PulpIDs.unitId(), typeId: "erratum", keyDigest: UnitKey.digest(key), unitKey: key,
                                                   metadata: fields, downloaded: true, lastUpdated: now), report: report)
         case "package_group", "package_category", "package_environment":
             guard let id = request.unitKey["id"]?.stringValue ?? request.metadata["id"]?.stringValue, !id.isEmpty else {
@@ -29,7 +29,7 @@ extension YumImporter {
             fields["id"] = .string(id)
             fields["repo_id"] = .string(request.repoId)
             let key: JSONObject = ["id": .string(id), "repo_id": .string(request.repoId)]
-            return UploadedUnit(unit: ContentUnit(unitId: PulpIDs.uuid(), typeId: request.typeId, keyDigest: UnitKey.digest(key),
+            return UploadedUnit(unit: ContentUnit(unitId: PulpIDs.unitId(), typeId: request.typeId, keyDigest: UnitKey.digest(key),
                                                   unitKey: key, metadata: fields, downloaded: true, lastUpdated: now), report: report)
         default:
             throw PulpError.dataException("Invalid unit type for repository")
@@ -63,7 +63,7 @@ extension YumImporter {
             throw PulpError.checksumMismatch()
         }
         let pkg = RPMPackage(header, sha256: stored.sha256, fileSize: stored.size)
-        var unit = ContentUnit(unitId: PulpIDs.uuid(), typeId: request.typeId, keyDigest: pkg.package.keyDigest, unitKey: pkg.package.unitKey,
+        var unit = ContentUnit(unitId: PulpIDs.unitId(), typeId: request.typeId, keyDigest: pkg.package.keyDigest, unitKey: pkg.package.unitKey,
                                metadata: pkg.package.metadata, pkgid: stored.sha256, fileSha256: stored.sha256, size: stored.size,
                                downloaded: true, lastUpdated: request.now())
         for (k, v) in request.metadata where unit.metadata[k] == nil && !["checksum", "checksum_type"].contains(k) { unit.metadata[k] = v }

@@ -771,7 +771,7 @@ final class YumSync {
                 wanted.unitId = unit.unitId
                 wanted.downloaded = unit.downloaded && unit.fileSha256.map { content.hasUnit(sha256: $0) } == true
             } else {
-                wanted.unitId = PulpIDs.uuid()
+                wanted.unitId = PulpIDs.unitId()
                 wanted.isNew = true
                 let sha256 = p.checksum.lowercased()
                 if ChecksumType(pulp: p.checksumType) == .sha256 && content.hasUnit(sha256: sha256) {
@@ -975,7 +975,7 @@ final class YumSync {
     {
         let now = self.now()
         let rows = units.map { u in
-            ContentUnit(unitId: PulpIDs.uuid(), typeId: typeId, keyDigest: UnitKey.digest(u.key),
+            ContentUnit(unitId: PulpIDs.unitId(), typeId: typeId, keyDigest: UnitKey.digest(u.key),
                         unitKey: u.key, metadata: u.fields, downloaded: true, lastUpdated: now)
         }
         let ids: [String] = try await store.write { db in
@@ -1019,7 +1019,7 @@ final class YumSync {
                                   "relative_path": .string(entry.href.split(separator: "/").last.map(String.init) ?? entry.href),
                                   "file_sha256": .string(sha256), "size": .int(size)]
         let now = self.now()
-        let unit = ContentUnit(unitId: PulpIDs.uuid(), typeId: "yum_repo_metadata_file", keyDigest: UnitKey.digest(key),
+        let unit = ContentUnit(unitId: PulpIDs.unitId(), typeId: "yum_repo_metadata_file", keyDigest: UnitKey.digest(key),
                                unitKey: key, metadata: fields, fileSha256: sha256, size: size, downloaded: true, lastUpdated: now)
         let id: String = try await store.write { db in
             if let old = try db.contentUnits(typeId: unit.typeId, digests: [unit.keyDigest])[unit.keyDigest] {

@@ -37,12 +37,15 @@ struct ContentTierResult: Codable {
     var scenarios: [Scenario]
     /// rpm units in the repository after the sync.
     var addedCount: Int?
+    /// The content APIs and the on_demand sync (issue 15).
+    var apis: ContentAPIFigures?
 
     func scenario(_ name: String) -> Scenario? { scenarios.first { $0.name == name } }
 }
 
 /// Content scenarios on a synthetic feed of N packages served on loopback: sync, re-sync of the unchanged feed,
-/// publish, each a `pulpform` process measured with wait4; and their floors, in the same run.
+/// publish, a `search/units` page, copy and remove of every unit, an on_demand sync; each a `pulpform` process
+/// measured with wait4 (the page through `pulpform serve`); and their floors, in the same run.
 struct ContentRunner {
     let packages: Int
     let binary: String
@@ -150,8 +153,9 @@ struct ContentRunner {
         floor.gzipSeconds = gzips.sorted()[gzips.count / 2]
         floor.xmlBytes = xmlBytes
         publish.ratioToFloor = floor.gzipSeconds.map { publish.wallSeconds / $0 }
+        let (apis, more) = try measureAPIs(feed: feed, feedURL: server.url, parseSeconds: parse.0, storeArgs: storeArgs, runner: runner)
         return ContentTierResult(packages: packages, packageBytes: packageBytes, maxDownloads: maxDownloads, floor: floor,
-                                 scenarios: [create, sync, resync, publish].compactMap { $0 }, addedCount: added)
+                                 scenarios: [create, sync, resync, publish].compactMap { $0 } + more, addedCount: added, apis: apis)
     }
 
     /// zlib inflate of each file, and every `<package>` element cut out (what a streaming reader must do at least).

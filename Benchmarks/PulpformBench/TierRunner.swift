@@ -171,7 +171,8 @@ struct TierRunner {
         return Scenario(name: name, command: "pulpform " + args.map { $0.hasPrefix(dir) ? String($0.dropFirst(dir.count + 1)) : $0 }
                             .joined(separator: " "),
                         exitCode: m.exitCode, expectedExitCode: expect, wallSeconds: m.wall, cpuSeconds: m.cpu,
-                        peakRSSMegabytes: m.peakRSSMegabytes, sqliteRowsWritten: s["sqlite_rows_written"] as? Int,
+                        peakRSSMegabytes: (s["peak_rss_kb"] as? Int).map { Double($0) / 1024 } ?? m.peakRSSMegabytes,
+                        sqliteRowsWritten: s["sqlite_rows_written"] as? Int,
                         remoteMutations: nil, remoteRequests: nil, ratioToFloor: nil, runs: runs)
     }
 

@@ -4,7 +4,9 @@ import PulpStore
 import Synchronization
 
 /// What a run cost, for `pulpform-bench`: with `PULPFORM_STATS=<file>` set, the process writes a JSON object
-/// there on its way out: `sqlite_rows_written` (every store it opened) and, for `serve`, the requests it served.
+/// there on its way out: `sqlite_rows_written` (every store it opened), `peak_rss_kb` (the process's own high-water
+/// mark, `VmHWM`: Linux's `ru_maxrss` of a child also counts its parent's memory at the fork) and, for `serve`,
+/// the requests it served.
 enum RunStats {
     private static let stores = Mutex<[PulpStore]>([])
     private static let extra = Mutex<JSONObject>([:])
@@ -21,6 +23,11 @@ enum RunStats {
         guard let path = ProcessInfo.processInfo.environment["PULPFORM_STATS"], !path.isEmpty else { return }
         var object = extra.withLock { $0 }
         object["sqlite_rows_written"] = .int(stores.withLock { $0.map { $0.rowsWritten() }.reduce(0, +) })
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kb = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+            object["peak_rss_kb"] = .int(kb)
+        }
         try? Data(JSONValue.object(object).serialized().utf8).write(to: URL(fileURLWithPath: path))
     }
 }

@@ -164,18 +164,27 @@ extension StoreDB {
 
     /// The rows of a repository's units (`u`, joined with their associations `r`), by type then unit id.
     func repositoryUnitRows(repoId: String, typeIds: [String]?, columns: String, limit: Int? = nil, offset: Int = 0) throws -> [Row] {
-        var sql = "SELECT \(columns) FROM repo_content r JOIN content_units u ON u.unit_id = r.unit_id WHERE r.repo_id = ?"
+        let (page, args) = associationPage(repoId: repoId, typeIds: typeIds, limit: limit, offset: offset)
+        return try Row.fetchAll(db, sql: "SELECT \(columns) FROM (\(page)) r JOIN content_units u ON u.unit_id = r.unit_id ORDER BY r.type_id, r.unit_id",
+                                arguments: StatementArguments(args))
+    }
+
+    /// The repository's associations (`unit_id`, `type_id`, `created`, `updated`) of these types (all types if
+    /// nil), by type then unit id; a page of them with `limit` and `offset`. Read from the association index
+    /// alone, so that a deep `offset` walks only that index and a join reads only the page's units.
+    private func associationPage(repoId: String, typeIds: [String]?, limit: Int?, offset: Int) -> (String, [(any DatabaseValueConvertible)?]) {
+        var sql = "SELECT unit_id, type_id, created, updated FROM repo_content WHERE repo_id = ?"
         var args: [(any DatabaseValueConvertible)?] = [repoId]
         if let typeIds {
-            sql += " AND r.type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
+            sql += " AND type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
             args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
         }
-        sql += " ORDER BY u.type_id, u.unit_id"
+        sql += " ORDER BY type_id, unit_id"
         if limit != nil || offset > 0 {
             sql += " LIMIT ? OFFSET ?"
             args += [limit ?? -1, offset]
         }
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+        return (sql, args)
     }
 
     /// A repository's units with their association times (`created`, `updated`), by type then unit id; only the
@@ -205,18 +214,10 @@ extension StoreDB {
     }
 
     /// Calls `body` with a page of the repository's units, in `repositoryAssociations`' order (by type, then unit
-    /// id). The page's unit ids are found from the association index alone, so a deep `offset` walks only that
-    /// index, and only the page's units and snippets are read.
+    /// id): only the page's units and snippets are read.
     public func eachRepositoryAssociation(repoId: String, typeIds: [String]?, limit: Int?, offset: Int, snippets: Bool,
                                           _ body: (AssociationRow) throws -> Void) throws {
-        var page = "SELECT unit_id, type_id, created, updated FROM repo_content WHERE repo_id = ?"
-        var args: [(any DatabaseValueConvertible)?] = [repoId]
-        if let typeIds {
-            page += " AND type_id IN (\(Array(repeating: "?", count: typeIds.count).joined(separator: ",")))"
-            args += typeIds.map { $0 as (any DatabaseValueConvertible)? }
-        }
-        page += " ORDER BY type_id, unit_id LIMIT ? OFFSET ?"
-        args += [limit ?? -1, offset]
+        let (page, args) = associationPage(repoId: repoId, typeIds: typeIds, limit: limit, offset: offset)
         let cursor = try Row.fetchCursor(db, sql: """
             SELECT u.unit_id, u.type_id, u.unit_key, u.metadata, u.downloaded, u.file_sha256, u.last_updated, p.created, p.updated,
                    \(snippets ? "d.unit_id, d.primary_xml, d.filelists_xml, d.other_xml" : "NULL, NULL, NULL, NULL")

@@ -54,6 +54,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Who may do what, without a store: password hashes, Basic credentials, the failed-login throttle.
+        .target(
+            name: "PulpAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Pulp operations run as tasks over the store: LocalPulp, the contract's in-process implementation.
         .target(name: "PulpCore", dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent"]),
         // The contract over HTTP, against live Pulp 2 servers.
@@ -125,6 +133,7 @@ let package = Package(
             path: "Tests/PulpformTestKit"
         ),
         .testTarget(name: "PulpModelTests", dependencies: ["PulpModel"]),
+        .testTarget(name: "PulpAuthTests", dependencies: ["PulpAuth"]),
         .testTarget(name: "PulpContentTests", dependencies: ["PulpContent", "PulpModel"]),
         .testTarget(name: "PulpStoreTests", dependencies: ["PulpformTestKit", "PulpStore", "PulpModel"]),
         .testTarget(name: "PulpCoreTests", dependencies: ["PulpformTestKit", "PulpCore", "PulpContract", "PulpStore", "PulpModel"]),

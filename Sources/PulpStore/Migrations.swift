@@ -290,6 +290,58 @@ extension PulpStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Who may do what (issue 16): users (a password hash or none: none cannot log in), roles and their
+        // members, grants of operations on resource paths to a user or a role (a bit set, CREATE = 1 … EXECUTE =
+        // 16), and API tokens kept only as the SHA-256 of the token. The built-in super-users role, with every
+        // operation on `/`, has no member until `pulpform user create --super-user`: no default login.
+        m.registerMigration("v9-auth") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    login TEXT PRIMARY KEY,
+                    oid TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    password_hash TEXT,
+                    disabled INTEGER NOT NULL DEFAULT 0,
+                    generation INTEGER NOT NULL DEFAULT 0,
+                    created REAL NOT NULL
+                );
+                CREATE TABLE roles (
+                    role_id TEXT PRIMARY KEY,
+                    oid TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    description TEXT
+                );
+                CREATE TABLE role_members (
+                    role_id TEXT NOT NULL REFERENCES roles(role_id) ON DELETE CASCADE,
+                    login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+                    PRIMARY KEY (role_id, login)
+                ) WITHOUT ROWID;
+                CREATE INDEX role_members_login ON role_members(login);
+                CREATE TABLE grants (
+                    resource TEXT NOT NULL,
+                    grantee_kind TEXT NOT NULL CHECK (grantee_kind IN ('user', 'role')),
+                    grantee TEXT NOT NULL,
+                    operations INTEGER NOT NULL CHECK (operations BETWEEN 1 AND 31),
+                    PRIMARY KEY (resource, grantee_kind, grantee)
+                ) WITHOUT ROWID;
+                CREATE INDEX grants_grantee ON grants(grantee_kind, grantee);
+                CREATE TABLE api_tokens (
+                    token_id TEXT PRIMARY KEY,
+                    login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+                    digest TEXT NOT NULL UNIQUE,
+                    note TEXT,
+                    created REAL NOT NULL,
+                    expires REAL,
+                    revoked REAL,
+                    last_used REAL
+                );
+                CREATE INDEX api_tokens_login ON api_tokens(login);
+                INSERT INTO roles (role_id, oid, display_name, description)
+                    VALUES ('super-users', '2158463ad168781471acff08', 'Super Users',
+                            'Role indicates users with admin privileges');
+                INSERT INTO grants (resource, grantee_kind, grantee, operations) VALUES ('/', 'role', 'super-users', 31);
+                """)
+        }
         return m
     }()
 }

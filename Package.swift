@@ -63,7 +63,10 @@ let package = Package(
             ]
         ),
         // Pulp operations run as tasks over the store: LocalPulp, the contract's in-process implementation.
-        .target(name: "PulpCore", dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent"]),
+        .target(
+            name: "PulpCore",
+            dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // The contract over HTTP, against live Pulp 2 servers.
         .target(
             name: "PulpClient",

@@ -17,7 +17,7 @@ struct Pulpform: AsyncParsableCommand {
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self,
                       SyncCommand.self, PublishCommand.self, ContentCommand.self, ShowCommand.self,
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
-                      VersionCommand.self]
+                      UserCommand.self, TokenCommand.self, VersionCommand.self]
     )
 
     /// Runs the command, then writes the run's figures when `PULPFORM_STATS` asks for them.

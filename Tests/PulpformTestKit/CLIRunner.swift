@@ -29,7 +29,8 @@ public struct CLI {
     public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    public static func run(_ args: [String], environment: [String: String] = [:], cwd: URL? = nil) throws -> Result {
+    /// `stdin` is what the command reads on standard input (nothing when nil).
+    public static func run(_ args: [String], environment: [String: String] = [:], cwd: URL? = nil, stdin: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = try binary()
         p.arguments = args
@@ -52,7 +53,14 @@ public struct CLI {
         let err = try FileHandle(forWritingTo: errURL)
         p.standardOutput = out
         p.standardError = err
-        p.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let inURL = dir.appendingPathComponent("pulpform-in-\(UUID().uuidString)")
+            try Data(stdin.utf8).write(to: inURL)
+            p.standardInput = try FileHandle(forReadingFrom: inURL)
+            try? FileManager.default.removeItem(at: inURL)
+        } else {
+            p.standardInput = FileHandle.nullDevice
+        }
         try p.run()
         p.waitUntilExit()
         try out.close()

@@ -1,0 +1,154 @@
+import Crypto
+import Foundation
+import PulpAuth
+public import PulpModel
+public import PulpStore
+
+/// Users and API tokens (pulp2-auth.md §2, §5.5, §5.6), on the embedded store. Passwords are hashed off the
+/// cooperative pool and never leave this file but as a hash; a token is shown once, when it is made, and kept as
+/// its SHA-256.
+extension LocalPulp {
+    /// Pulp's login rule.
+    public static func validLogin(_ login: String) -> Bool {
+        !login.isEmpty && login.utf8.count <= 255
+            && login.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-_".unicodeScalars.contains($0)) }
+    }
+
+    /// Creates a user; `superUser` makes them a member of `super-users`. 400 for a bad login or password, 409 for a
+    /// login that exists.
+    public func createUser(login: String, name: String? = nil, password: String?, superUser: Bool = false) async throws -> JSONObject {
+        guard Self.validLogin(login) else { throw PulpError.invalidValue(["login"]) }
+        let hash = try await Self.hash(password)
+        let now = clock.now().epoch
+        let user = StoredUser(login: login, oid: PulpIDs.objectId(), name: name ?? login, passwordHash: hash, created: now)
+        return try await store.write { db in
+            guard try db.insertUser(user) else { throw PulpError.duplicateResource(login) }
+            if superUser { _ = try db.setMember(roleId: Grants.superUsersRole, login: login, true) }
+            return try Self.userResource(user, roles: superUser ? [Grants.superUsersRole] : [])
+        }
+    }
+
+    public func users() async throws -> [JSONObject] {
+        try await store.read { db in
+            let members = try db.roleMembers()
+            return try db.users().map { u in try Self.userResource(u, roles: Self.roles(of: u.login, members)) }
+        }
+    }
+
+    /// 404 for an unknown login.
+    public func user(_ login: String) async throws -> JSONObject {
+        try await store.read { db in
+            guard let u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
+            return try Self.userResource(u, roles: Self.roles(of: login, try db.roleMembers()))
+        }
+    }
+
+    /// Sets (or, with nil, removes) a user's password. Cached credentials of theirs stop working.
+    public func setPassword(_ login: String, _ password: String?) async throws {
+        let hash = try await Self.hash(password)
+        try await store.write { db in
+            guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
+            u.passwordHash = hash
+            _ = try db.updateUser(u)
+        }
+    }
+
+    /// Disables or enables a user. The last enabled super-user cannot be disabled.
+    public func setDisabled(_ login: String, _ disabled: Bool) async throws {
+        try await store.write { db in
+            guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
+            if disabled, !u.disabled, try Self.isLastSuperUser(login, db) {
+                throw Self.lastSuperUser("The last superuser [\(login)] cannot be disabled")
+            }
+            u.disabled = disabled
+            _ = try db.updateUser(u)
+        }
+    }
+
+    /// Deletes a user with their grants and tokens. The last enabled super-user cannot be deleted.
+    public func deleteUser(_ login: String) async throws {
+        try await store.write { db in
+            guard try db.user(login) != nil else { throw PulpError.missingResource(["user": login]) }
+            if try Self.isLastSuperUser(login, db) { throw Self.lastSuperUser("The last superuser [\(login)] cannot be deleted") }
+            _ = try db.deleteUser(login)
+        }
+    }
+
+    /// Whether any enabled user is a super-user: `serve` refuses to start without one.
+    public func hasSuperUser() async throws -> Bool {
+        try await store.read { db in try Self.enabledSuperUsers(db).count > 0 }
+    }
+
+    // MARK: API tokens
+
+    /// The prefix of every token pulpform makes, so that a token found in a log or a repository is recognised.
+    public static let tokenPrefix = "pfm_"
+
+    /// Makes a token for `login`, valid until `expires` (forever when nil). Returns its id and the token itself,
+    /// which is shown once: only its SHA-256 is kept.
+    public func createToken(login: String, note: String?, expires: Double?) async throws -> (id: String, token: String) {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let token = Self.tokenPrefix + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let id = PulpIDs.uuid()
+        let now = clock.now().epoch
+        if let expires, expires <= now { throw PulpError.invalidValue(["expires"]) }
+        try await store.write { db in
+            guard try db.user(login) != nil else { throw PulpError.missingResource(["user": login]) }
+            try db.insertToken(StoredToken(tokenId: id, login: login, digest: Self.tokenDigest(token), note: note, created: now, expires: expires))
+        }
+        return (id, token)
+    }
+
+    public func tokens(login: String?) async throws -> [StoredToken] {
+        try await store.read { db in try db.tokens(login: login) }
+    }
+
+    /// 404 for an unknown token or one revoked already.
+    public func revokeToken(_ id: String) async throws {
+        let now = clock.now().epoch
+        try await store.write { db in
+            guard try db.revokeToken(id, now: now) else { throw PulpError.missingResource(["token": id]) }
+        }
+    }
+
+    /// A token's key in the store: the hex SHA-256 of the token (it has 256 random bits: no KDF needed).
+    public static func tokenDigest(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Helpers
+
+    private static func hash(_ password: String?) async throws -> String? {
+        guard let password else { return nil }
+        do {
+            return try await HashingPool.run { try PasswordHash.make(password) }
+        } catch let e as PasswordHash.Failure {
+            throw PulpError.invalidValue(["password"], subErrors: [PulpError(code: "PLP0015", httpStatus: 400, message: e.description)])
+        }
+    }
+
+    private static func roles(of login: String, _ members: [String: Set<String>]) -> [String] {
+        members.filter { $0.value.contains(login) }.keys.sorted()
+    }
+
+    private static func enabledSuperUsers(_ db: StoreDB) throws -> [String] {
+        let members = try db.roleMembers()[Grants.superUsersRole] ?? []
+        return try members.sorted().filter { try db.user($0)?.disabled == false }
+    }
+
+    private static func isLastSuperUser(_ login: String, _ db: StoreDB) throws -> Bool {
+        try enabledSuperUsers(db) == [login]
+    }
+
+    private static func lastSuperUser(_ message: String) -> PulpError {
+        PulpError(code: "PLP0000", httpStatus: 400, message: message, extra: ["args": [.string(message)]])
+    }
+
+    /// A user as Pulp 2.8 shows one (never the password).
+    static func userResource(_ u: StoredUser, roles: [String]) throws -> JSONObject {
+        ["_id": ["$oid": .string(u.oid)], "id": .string(u.oid), "_ns": "users", "login": .string(u.login), "name": .string(u.name),
+         "roles": .array(roles.map(JSONValue.string)), "_href": .string("/pulp/api/v2/users/\(u.login)/")]
+    }
+}

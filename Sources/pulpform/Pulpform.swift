@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Reconciler
 import PulpContent
+import PulpCore
 import PulpStore
 
 @main
@@ -63,6 +64,11 @@ struct StoreOptions: ParsableArguments {
     /// The content directory: `--content-dir`, or beside the store.
     var contentDirectory: ContentDirectory {
         contentDir.map { ContentDirectory(root: URL(fileURLWithPath: $0)) } ?? ContentDirectory.beside(storePath: path)
+    }
+
+    /// The embedded store's service, for the commands that manage it directly (users, tokens).
+    func localPulp(readOnly: Bool = false) throws -> LocalPulp {
+        LocalPulp(store: try open(readOnly: readOnly), contentDirectory: contentDirectory)
     }
 
     /// Opens the store; a store that cannot be opened is an error message and exit 1.

@@ -35,7 +35,7 @@ struct TokenCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let pulp = LocalPulp(store: try storeOptions.open(), contentDirectory: storeOptions.contentDirectory)
+            let pulp = try storeOptions.localPulp()
             let expires = expiresInDays.map { Date().timeIntervalSince1970 + Double($0) * 86_400 }
             let (id, token) = try await pulp.createToken(login: login, note: note, expires: expires)
             print(token)
@@ -52,7 +52,7 @@ struct TokenListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let pulp = LocalPulp(store: try storeOptions.open(readOnly: true), contentDirectory: storeOptions.contentDirectory)
+            let pulp = try storeOptions.localPulp(readOnly: true)
             let now = Date().timeIntervalSince1970
             for t in try await pulp.tokens(login: login) {
                 let state = t.revoked != nil ? "revoked" : (t.expires.map { $0 <= now } == true ? "expired" : "active")
@@ -71,7 +71,7 @@ struct TokenRevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            try await LocalPulp(store: try storeOptions.open(), contentDirectory: storeOptions.contentDirectory).revokeToken(id)
+            try await storeOptions.localPulp().revokeToken(id)
             printError("token \(id) revoked")
         }
     }

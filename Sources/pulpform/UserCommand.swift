@@ -101,8 +101,7 @@ struct UserCreateCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let secret = try password.read()
-            let store = try storeOptions.open()
-            let pulp = LocalPulp(store: store, contentDirectory: storeOptions.contentDirectory)
+            let pulp = try storeOptions.localPulp()
             _ = try await pulp.createUser(login: login, name: name, password: secret?.password, superUser: superUser)
             if let secret, secret.generated {
                 print(secret.password)
@@ -122,7 +121,7 @@ struct UserListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let pulp = LocalPulp(store: try storeOptions.open(readOnly: true), contentDirectory: storeOptions.contentDirectory)
+            let pulp = try storeOptions.localPulp(readOnly: true)
             let users = try await pulp.users()
             if format == .json {
                 print(JSONValue.array(users.map(JSONValue.object)).serialized())
@@ -151,7 +150,7 @@ struct UserPasswdCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let secret = try password.read()
-            let pulp = LocalPulp(store: try storeOptions.open(), contentDirectory: storeOptions.contentDirectory)
+            let pulp = try storeOptions.localPulp()
             try await pulp.setPassword(login, secret?.password)
             if let secret, secret.generated { print(secret.password) }
             printError(secret == nil ? "user \(login) has no password now" : "password of \(login) changed")
@@ -167,7 +166,7 @@ struct UserDisableCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            try await LocalPulp(store: try storeOptions.open(), contentDirectory: storeOptions.contentDirectory).setDisabled(login, true)
+            try await storeOptions.localPulp().setDisabled(login, true)
             printError("user \(login) disabled")
         }
     }
@@ -181,7 +180,7 @@ struct UserEnableCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            try await LocalPulp(store: try storeOptions.open(), contentDirectory: storeOptions.contentDirectory).setDisabled(login, false)
+            try await storeOptions.localPulp().setDisabled(login, false)
             printError("user \(login) enabled")
         }
     }
@@ -195,7 +194,7 @@ struct UserDeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            try await LocalPulp(store: try storeOptions.open(), contentDirectory: storeOptions.contentDirectory).deleteUser(login)
+            try await storeOptions.localPulp().deleteUser(login)
             printError("user \(login) deleted")
         }
     }

@@ -65,7 +65,7 @@ let package = Package(
         // Pulp operations run as tasks over the store: LocalPulp, the contract's in-process implementation.
         .target(
             name: "PulpCore",
-            dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth"]
         ),
         // The contract over HTTP, against live Pulp 2 servers.
         .target(
@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "pulpform",
             dependencies: [
-                "PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
+                "PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

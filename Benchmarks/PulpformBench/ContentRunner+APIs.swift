@@ -94,19 +94,22 @@ extension ContentRunner {
             inserts.append(seconds)
             storeBytes = bytes
         }
-        let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] }
         let figures = ContentAPIFigures(searchPageUnits: limit, searchPageBytes: first.bytes, searchPageMedianMs: first.ms[first.ms.count / 2],
                                         searchPageMaxMs: first.ms.last ?? 0, lastPageMedianMs: last.ms[last.ms.count / 2],
-                                        metadataFetchSeconds: median(fetches), parseSeconds: parseSeconds,
-                                        storeInsertSeconds: median(inserts), storeBytes: storeBytes)
-        func middle(_ runs: [Scenario]) -> Scenario {
-            var s = runs.sorted { $0.wallSeconds < $1.wallSeconds }[runs.count / 2]
-            s.runs = runs.count
-            return s
-        }
-        var sync = middle(syncs)
+                                        metadataFetchSeconds: Self.median(fetches), parseSeconds: parseSeconds,
+                                        storeInsertSeconds: Self.median(inserts), storeBytes: storeBytes)
+        var sync = Self.median(syncs)
         sync.ratioToFloor = sync.wallSeconds / figures.onDemandFloorSeconds
-        return (figures, [sync, middle(copies), middle(removes)])
+        return (figures, [sync, Self.median(copies), Self.median(removes)])
+    }
+
+    static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+    /// The run with the median wall time, counting the runs it stands for.
+    static func median(_ runs: [Scenario]) -> Scenario {
+        var s = runs.sorted { $0.wallSeconds < $1.wallSeconds }[runs.count / 2]
+        s.runs = runs.count
+        return s
     }
 
     /// SQLite alone writing the content rows of `source` into a fresh file with the same tables and indexes:

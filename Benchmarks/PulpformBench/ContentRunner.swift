@@ -120,8 +120,7 @@ struct ContentRunner {
         let parse = parses.min { $0.0 < $1.0 } ?? (0, 0)
         var floor = ContentFloors(curlSeconds: curl.wall, curlCPUSeconds: curl.cpu, parseSeconds: parse.0, parsedPackages: parse.1,
                                   rounds: repeats, curlRuns: curls.map(\.wall), syncRuns: syncs.map(\.wallSeconds))
-        var sync = syncs.sorted { $0.wallSeconds < $1.wallSeconds }[syncs.count / 2]
-        sync.runs = repeats
+        var sync = Self.median(syncs)
         sync.ratioToFloor = sync.wallSeconds / floor.syncSeconds
         let added = try Self.addedCount(store: store)
         var resync = try runner.pulpform("re-sync, unchanged feed", ["sync"] + storeArgs + ["bench-yum"], expect: 0, runs: repeats)
@@ -150,7 +149,7 @@ struct ContentRunner {
             guard g.exitCode == 0 else { throw BenchError("gzip failed: \(g.stderr)") }
             gzips.append(g.wall)
         }
-        floor.gzipSeconds = gzips.sorted()[gzips.count / 2]
+        floor.gzipSeconds = Self.median(gzips)
         floor.xmlBytes = xmlBytes
         publish.ratioToFloor = floor.gzipSeconds.map { publish.wallSeconds / $0 }
         let (apis, more) = try measureAPIs(feed: feed, feedURL: server.url, parseSeconds: parse.0, storeArgs: storeArgs, runner: runner)

@@ -89,15 +89,16 @@ public struct LoginThrottle: Sendable {
                 streaks = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
             }
         }
-        for window in [Self.addressWindow, Self.loginWindow] {
-            var table = window == Self.addressWindow ? addresses : logins
-            guard table.count > capacity else { continue }
-            table = table.filter { now < $0.value.start + window }
-            if table.count > capacity {
-                let keep = table.sorted { $0.value.start > $1.value.start }.prefix(capacity / 2)
-                table = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
-            }
-            if window == Self.addressWindow { addresses = table } else { logins = table }
+        Self.trim(&addresses, window: Self.addressWindow, capacity: capacity, now: now)
+        Self.trim(&logins, window: Self.loginWindow, capacity: capacity, now: now)
+    }
+
+    private static func trim(_ table: inout [String: Window], window: Double, capacity: Int, now: Double) {
+        guard table.count > capacity else { return }
+        table = table.filter { now < $0.value.start + window }
+        if table.count > capacity {
+            let keep = table.sorted { $0.value.start > $1.value.start }.prefix(capacity / 2)
+            table = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
         }
     }
 

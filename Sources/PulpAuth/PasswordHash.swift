@@ -39,8 +39,7 @@ public enum PasswordHash {
         let bytes = Array(password.utf8)
         guard !bytes.isEmpty else { throw .empty }
         guard bytes.count <= maximumPasswordBytes else { throw .tooLong }
-        var random = SystemRandomNumberGenerator()
-        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
+        let salt = RandomSecret.bytes(16)
         let key = derive(bytes, salt: salt, iterations: iterations)
         return "$pbkdf2-sha256$i=\(iterations)$\(base64(salt))$\(base64(key))"
     }

@@ -1,6 +1,6 @@
-import Crypto
 import Foundation
 import PulpAuth
+import PulpContent
 public import PulpModel
 public import PulpStore
 
@@ -87,10 +87,7 @@ extension LocalPulp {
     /// Makes a token for `login`, valid until `expires` (forever when nil). Returns its id and the token itself,
     /// which is shown once: only its SHA-256 is kept.
     public func createToken(login: String, note: String?, expires: Double?) async throws -> (id: String, token: String) {
-        var random = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let token = Self.tokenPrefix + Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = Self.tokenPrefix + RandomSecret.base64URL(32)
         let id = PulpIDs.uuid()
         let now = clock.now().epoch
         if let expires, expires <= now { throw PulpError.invalidValue(["expires"]) }
@@ -115,7 +112,7 @@ extension LocalPulp {
 
     /// A token's key in the store: the hex SHA-256 of the token (it has 256 random bits: no KDF needed).
     public static func tokenDigest(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Checksummer.hex(Array(token.utf8), .sha256)
     }
 
     // MARK: Helpers

@@ -73,10 +73,6 @@ extension TaskRunner {
 
     /// Whether the file exists and its bytes hash to `sha256`.
     static func fileIsWhole(_ path: String, sha256: String) -> Bool {
-        guard let input = try? FileReader(path) else { return false }
-        defer { input.close() }
-        var sha = Checksummer(.sha256)
-        while let chunk = try? input.read() { chunk.withUnsafeBytes { sha.update($0) } }
-        return sha.hex() == sha256
+        (try? ContentDirectory.digest(ofFile: path))?.sha256 == sha256
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Crypto
 import Foundation
+import PulpContent
 import PulpContract
 import PulpModel
 
@@ -52,12 +52,13 @@ struct ContentUploadCommand: AsyncParsableCommand {
         defer { try? handle.close() }
         let total = Int((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0)
         let id = try await pulp.createUpload()
-        var sha = SHA256()
+        var sha = Checksummer(.sha256)
         var offset = 0
         do {
             while let data = try handle.read(upToCount: Self.chunk), !data.isEmpty {
-                try await pulp.writeUpload(id, offset: offset, bytes: Array(data))
-                sha.update(data: data)
+                let bytes = Array(data)
+                try await pulp.writeUpload(id, offset: offset, bytes: bytes)
+                sha.update(bytes)
                 offset += data.count
                 if live, total > 0 {
                     let done = Double(offset) / Double(total)
@@ -66,7 +67,7 @@ struct ContentUploadCommand: AsyncParsableCommand {
                 }
             }
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            let digest = sha.finalize().map { String(format: "%02x", $0) }.joined()
+            let digest = sha.hex()
             let key: JSONObject = type == "iso"
                 ? ["name": .string(name ?? URL(fileURLWithPath: path).lastPathComponent), "checksum": .string(digest), "size": .int(offset)]
                 : [:]

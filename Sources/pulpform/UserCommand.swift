@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PulpAuth
 import PulpCore
 import PulpModel
 
@@ -59,11 +60,7 @@ struct PasswordSource: ParsableArguments {
     }
 
     /// 24 characters of base64url from the system's CSPRNG (144 bits).
-    static func generate() -> String {
-        var random = SystemRandomNumberGenerator()
-        let bytes = (0..<18).map { _ in UInt8.random(in: 0...255, using: &random) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-    }
+    static func generate() -> String { RandomSecret.base64URL(18) }
 }
 
 /// A command-line error: its message on stderr and exit 1.

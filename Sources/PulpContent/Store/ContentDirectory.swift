@@ -91,6 +91,18 @@ public struct ContentDirectory: Sendable {
     /// Hashes a file (an upload) and gives the content directory a copy at its address: a hard link where the
     /// file system allows, the file itself stays. Returns its sha256, its size and, if asked, another checksum.
     public func store(file path: String, extra: ChecksumType? = nil) throws -> (sha256: String, size: Int, extra: String?) {
+        let found = try Self.digest(ofFile: path, extra: extra)
+        if !hasUnit(sha256: found.sha256) {
+            try prepare()
+            let copy = temporaryPath("upload")
+            try ContentDirectory.linkOrCopy(path, to: copy)
+            try adopt(temporary: copy, sha256: found.sha256)
+        }
+        return found
+    }
+
+    /// A file's sha256 and size and, if asked, another checksum, read in one pass.
+    public static func digest(ofFile path: String, extra: ChecksumType? = nil) throws -> (sha256: String, size: Int, extra: String?) {
         var sha = Checksummer(.sha256)
         var other = extra.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
         var size = 0
@@ -101,13 +113,35 @@ public struct ContentDirectory: Sendable {
             size += chunk.count
         }
         let digest = sha.hex()
-        if !hasUnit(sha256: digest) {
-            try prepare()
-            let copy = temporaryPath("upload")
-            try ContentDirectory.linkOrCopy(path, to: copy)
-            try adopt(temporary: copy, sha256: digest)
-        }
         return (digest, size, extra == .sha256 ? digest : other?.hex())
+    }
+
+    /// Moves a finished published tree to `master/<stamp>` and returns the stamp.
+    public static func install(tree: URL, in master: URL) throws -> String {
+        try FileManager.default.createDirectory(at: master, withIntermediateDirectories: true)
+        let stamp = String(format: "%.6f", Date().timeIntervalSince1970)
+        guard rename(tree.path, master.appendingPathComponent(stamp).path) == 0 else {
+            throw ContentError("cannot move the published tree into place")
+        }
+        return stamp
+    }
+
+    /// Points `link` at `target` with one `rename(2)` of a fresh symlink made beside it, so that a client sees the
+    /// old tree or the new one, never a mix. `failure` is the error's message when the rename fails.
+    public static func pointLink(_ link: URL, to target: String, failure: String) throws {
+        let temporary = link.deletingLastPathComponent().appendingPathComponent(".\(link.lastPathComponent).\(UUID().uuidString)")
+        guard symlink(target, temporary.path) == 0 else { throw ContentError("cannot create the link to the published tree") }
+        guard rename(temporary.path, link.path) == 0 else {
+            unlink(temporary.path)
+            throw ContentError(failure)
+        }
+    }
+
+    /// Removes the published trees under `master` but the one at `stamp`.
+    public static func prune(master: URL, keeping stamp: String) {
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: master.path)) ?? [] where old != stamp && !old.hasPrefix(".") {
+            try? FileManager.default.removeItem(at: master.appendingPathComponent(old))
+        }
     }
 
     /// A hard link to a unit's file (in a published tree), or a copy where the file system refuses one.

@@ -74,27 +74,16 @@ struct ISODistributor: DistributorPlugin {
     /// configured) at it, each with one `rename(2)` of a fresh link. Older trees go.
     static func switchTo(_ tree: URL, content: ContentDirectory, repoId: String, http: Bool, https: Bool) throws {
         let master = content.isoMaster(repoId)
-        try FileManager.default.createDirectory(at: master, withIntermediateDirectories: true)
-        let stamp = String(format: "%.6f", Date().timeIntervalSince1970)
-        guard rename(tree.path, master.appendingPathComponent(stamp).path) == 0 else {
-            throw ContentError("cannot move the published tree into place")
-        }
+        let stamp = try ContentDirectory.install(tree: tree, in: master)
         for (secure, on) in [(false, http), (true, https)] {
             let link = content.isoLinks(https: secure).appendingPathComponent(repoId)
             if on {
-                let temporary = content.isoLinks(https: secure).appendingPathComponent(".\(repoId).\(UUID().uuidString)")
-                guard symlink("../master/\(repoId)/\(stamp)", temporary.path) == 0 else { throw ContentError("cannot create the link to the published tree") }
-                guard rename(temporary.path, link.path) == 0 else {
-                    unlink(temporary.path)
-                    throw ContentError("cannot switch \(repoId) to the new tree")
-                }
+                try ContentDirectory.pointLink(link, to: "../master/\(repoId)/\(stamp)", failure: "cannot switch \(repoId) to the new tree")
             } else {
                 unlink(link.path)
             }
         }
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: master.path)) ?? [] where old != stamp && !old.hasPrefix(".") {
-            try? FileManager.default.removeItem(at: master.appendingPathComponent(old))
-        }
+        ContentDirectory.prune(master: master, keeping: stamp)
     }
 
     /// Takes a repository's published iso trees down.

@@ -378,10 +378,7 @@ struct YumPublish {
     /// `rename(2)` of a fresh symlink, so a client sees the old tree or the new one, never a mix. Older trees go.
     private mutating func switchTo(_ tree: URL) async throws {
         let master = content.master(repoId)
-        try FileManager.default.createDirectory(at: master, withIntermediateDirectories: true)
-        let stamp = String(format: "%.6f", Date().timeIntervalSince1970)
-        let final = master.appendingPathComponent(stamp)
-        guard rename(tree.path, final.path) == 0 else { throw ContentError("cannot move the published tree into place") }
+        let stamp = try ContentDirectory.install(tree: tree, in: master)
         let link = content.httpRepos.appendingPathComponent(relativeURL)
         let parent = link.deletingLastPathComponent()
         if http {
@@ -389,12 +386,7 @@ struct YumPublish {
             // A relative target, so the content directory can move.
             let depth = relativeURL.split(separator: "/").count - 1 + 3  // up from http/repos/<rel> to published/
             let target = String(repeating: "../", count: depth) + "yum/master/\(repoId)/\(stamp)"
-            let temporary = parent.appendingPathComponent(".\(link.lastPathComponent).\(UUID().uuidString)")
-            guard symlink(target, temporary.path) == 0 else { throw ContentError("cannot create the link to the published tree") }
-            guard rename(temporary.path, link.path) == 0 else {
-                unlink(temporary.path)
-                throw ContentError("cannot switch \(relativeURL) to the new tree (is it a directory?)")
-            }
+            try ContentDirectory.pointLink(link, to: target, failure: "cannot switch \(relativeURL) to the new tree (is it a directory?)")
         } else {
             unlink(link.path)
         }
@@ -410,9 +402,7 @@ struct YumPublish {
         } else {
             try? FileManager.default.removeItem(at: record)
         }
-        for old in (try? FileManager.default.contentsOfDirectory(atPath: master.path)) ?? [] where old != stamp && !old.hasPrefix(".") {
-            try? FileManager.default.removeItem(at: master.appendingPathComponent(old))
-        }
+        ContentDirectory.prune(master: master, keeping: stamp)
         steps.set("publish_directory", "FINISHED", done: 1)
         await report()
     }

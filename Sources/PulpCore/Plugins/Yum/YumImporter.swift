@@ -1000,20 +1000,7 @@ final class YumSync {
     /// A repomd type Pulp does not read itself (`productid`, ...): its file into the content directory, as a
     /// `yum_repo_metadata_file` unit keyed by data type and repository.
     private func storeMetadataFile(_ entry: RepomdEntry, file: String) async throws {
-        var sha = Checksummer(.sha256)
-        let input = try FileReader(file)
-        var size = 0
-        while let chunk = try input.read() {
-            chunk.withUnsafeBytes { sha.update($0) }
-            size += chunk.count
-        }
-        input.close()
-        let sha256 = sha.hex(), fileSize = size
-        if !content.hasUnit(sha256: sha256) {
-            let copy = content.temporaryPath("md")
-            try FileManager.default.copyItem(atPath: file, toPath: copy)
-            try content.adopt(temporary: copy, sha256: sha256)
-        }
+        let (sha256, size, _) = try content.store(file: file)
         let key: JSONObject = ["data_type": .string(entry.type), "repo_id": .string(repoId)]
         let fields: JSONObject = ["checksum": .string(entry.checksum), "checksum_type": .string(entry.checksumType),
                                   "relative_path": .string(entry.href.split(separator: "/").last.map(String.init) ?? entry.href),
@@ -1025,7 +1012,7 @@ final class YumSync {
             if let old = try db.contentUnits(typeId: unit.typeId, digests: [unit.keyDigest])[unit.keyDigest] {
                 if old.metadata != fields {
                     try db.updateContentUnitMetadata(old.unitId, fields, now: now)
-                    try db.markDownloaded(old.unitId, sha256: sha256, size: fileSize, now: now)
+                    try db.markDownloaded(old.unitId, sha256: sha256, size: size, now: now)
                 }
                 return old.unitId
             }

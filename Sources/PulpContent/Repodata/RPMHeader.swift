@@ -12,8 +12,13 @@ public struct RPMHeader: Sendable {
 
     public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
+        /// The bytes end inside the lead, signature or header: more of the file may parse.
+        public var isCutShort: Bool
         public var description: String { message }
-        init(_ message: String) { self.message = message }
+        init(_ message: String, cutShort: Bool = false) {
+            self.message = message
+            isCutShort = cutShort
+        }
     }
 
     /// Whether the lead says source package.
@@ -53,14 +58,15 @@ public struct RPMHeader: Sendable {
     }
 
     private static func readHeader(_ b: [UInt8], at offset: Int, what: String) throws(FormatError) -> ([Int: Value], Int) {
-        guard offset + 16 <= b.count, b[offset] == 0x8E, b[offset + 1] == 0xAD, b[offset + 2] == 0xE8 else {
+        guard offset + 16 <= b.count else { throw FormatError("the \(what) is cut short", cutShort: true) }
+        guard b[offset] == 0x8E, b[offset + 1] == 0xAD, b[offset + 2] == 0xE8 else {
             throw FormatError("the \(what) has no header magic")
         }
         let count = be32(b, offset + 8), size = be32(b, offset + 12)
         guard count >= 0, count < 65_536, size >= 0, size < 64 << 20 else { throw FormatError("the \(what) is too large") }
         let store = offset + 16 + count * 16
         let end = store + size
-        guard end <= b.count else { throw FormatError("the \(what) is cut short") }
+        guard end <= b.count else { throw FormatError("the \(what) is cut short", cutShort: true) }
         var out: [Int: Value] = [:]
         for i in 0..<count {
             let e = offset + 16 + i * 16

@@ -88,8 +88,9 @@ public struct ContentDirectory: Sendable {
         }
     }
 
-    /// Hashes a file (an upload) and gives the content directory a copy at its address: a hard link where the
-    /// file system allows, the file itself stays. Returns its sha256, its size and, if asked, another checksum.
+    /// Hashes a file this process owns (a downloaded metadata file) and gives the content directory a copy at its
+    /// address: a hard link where the file system allows, the file itself stays. Returns its sha256, its size and,
+    /// if asked, another checksum.
     public func store(file path: String, extra: ChecksumType? = nil) throws -> (sha256: String, size: Int, extra: String?) {
         let found = try Self.digest(ofFile: path, extra: extra)
         if !hasUnit(sha256: found.sha256) {
@@ -99,6 +100,36 @@ public struct ContentDirectory: Sendable {
             try adopt(temporary: copy, sha256: found.sha256)
         }
         return found
+    }
+
+    /// A copy of a file someone else may still write to (an upload), hashed as it is copied into this process's
+    /// temporary directory: the caller checks it, then `adopt`s it or removes it, so that neither a later write
+    /// to the original nor a file that fails its checks reaches `units/`.
+    public func stage(copyOf path: String, extra: ChecksumType? = nil) throws -> (path: String, sha256: String, size: Int, extra: String?) {
+        try prepare()
+        let copy = temporaryPath("upload")
+        var sha = Checksummer(.sha256)
+        var other = extra.flatMap { $0 == .sha256 ? nil : Checksummer($0) }
+        var size = 0
+        do {
+            let input = try FileReader(path)
+            defer { input.close() }
+            let output = try FileWriter(copy)
+            while let chunk = try input.read() {
+                try chunk.withUnsafeBytes { bytes in
+                    sha.update(bytes)
+                    other?.update(bytes)
+                    try output.write(bytes)
+                }
+                size += chunk.count
+            }
+            try output.close()
+        } catch {
+            unlink(copy)
+            throw error
+        }
+        let digest = sha.hex()
+        return (copy, digest, size, extra == .sha256 ? digest : other?.hex())
     }
 
     /// A file's sha256 and size and, if asked, another checksum, read in one pass.

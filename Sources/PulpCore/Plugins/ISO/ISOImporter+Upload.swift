@@ -15,12 +15,18 @@ extension ISOImporter {
             throw PulpError.invalidValue(["unit_key"])
         }
         guard ISOManifest.isSafeName(name) else { throw PulpError.invalidValue(["name"]) }
-        let stored = try request.content.store(file: request.file)
-        if config.validate {
-            if stored.size != size {
-                throw PulpError.dataException("The uploaded file \(name) is \(stored.size) bytes; its unit key says \(size).")
+        let stored = try request.content.stage(copyOf: request.file)
+        do {
+            if config.validate {
+                if stored.size != size {
+                    throw PulpError.dataException("The uploaded file \(name) is \(stored.size) bytes; its unit key says \(size).")
+                }
+                if stored.sha256 != checksum { throw PulpError.checksumMismatch() }
             }
-            if stored.sha256 != checksum { throw PulpError.checksumMismatch() }
+            try request.content.adopt(temporary: stored.path, sha256: stored.sha256)
+        } catch {
+            unlink(stored.path)
+            throw error
         }
         let key: JSONObject = ["name": .string(name), "checksum": .string(checksum), "size": .int(size)]
         var uploaded = UploadedUnit(

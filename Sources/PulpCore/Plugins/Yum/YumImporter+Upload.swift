@@ -44,23 +44,33 @@ extension YumImporter {
         }
         let fileSize = Int((try? FileManager.default.attributesOfItem(atPath: request.file)[.size] as? NSNumber)?.intValue ?? 0)
         let input = try FileReader(request.file)
+        defer { input.close() }
         var head: [UInt8] = []
-        while head.count < RPMHeader.maximumHeaderBytes, let chunk = try input.read(1 << 20) {
-            head += chunk
-            // Enough once the header's end is inside what was read: try as soon as there is a little.
-            if let h = try? RPMHeader.parse(head, fileSize: fileSize), h.headerEnd <= head.count { break }
+        func parse() -> Result<RPMHeader, RPMHeader.FormatError> {
+            Result { () throws(RPMHeader.FormatError) in try RPMHeader.parse(head, fileSize: fileSize) }
         }
-        input.close()
+        var parsed = parse()
+        // Read until the header is inside what was read; any error but "cut short" ends it at once.
+        while case .failure(let e) = parsed, e.isCutShort || head.isEmpty, head.count < RPMHeader.maximumHeaderBytes,
+              let chunk = try input.read(1 << 20) {
+            head += chunk
+            parsed = parse()
+        }
         let header: RPMHeader
-        do {
-            header = try RPMHeader.parse(head, fileSize: fileSize)
-        } catch {
-            throw PulpError.dataException("The uploaded file is not a valid RPM package: \(error.message)")
+        switch parsed {
+        case .success(let h): header = h
+        case .failure(let e): throw PulpError.dataException("The uploaded file is not a valid RPM package: \(e.message)")
         }
         if header.isSource != (request.typeId == "srpm") { throw PulpError.wrongPackageKind(uploadedAs: request.typeId) }
-        let stored = try request.content.store(file: request.file, extra: extraType)
-        if let given = request.metadata["checksum"]?.stringValue, given.lowercased() != (stored.extra ?? stored.sha256) {
-            throw PulpError.checksumMismatch()
+        let stored = try request.content.stage(copyOf: request.file, extra: extraType)
+        do {
+            if let given = request.metadata["checksum"]?.stringValue, given.lowercased() != (stored.extra ?? stored.sha256) {
+                throw PulpError.checksumMismatch()
+            }
+            try request.content.adopt(temporary: stored.path, sha256: stored.sha256)
+        } catch {
+            unlink(stored.path)
+            throw error
         }
         let pkg = RPMPackage(header, sha256: stored.sha256, fileSize: stored.size)
         var unit = ContentUnit(unitId: PulpIDs.unitId(), typeId: request.typeId, keyDigest: pkg.package.keyDigest, unitKey: pkg.package.unitKey,

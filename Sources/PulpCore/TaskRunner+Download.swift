@@ -19,11 +19,13 @@ extension TaskRunner {
         let maxDownloads = (try? ImporterConfig(config))?.maxDownloads ?? 5
         if verifyAll {
             let held = try await store.read { db in try db.downloadedPackages(repoId: r) }
+            var damaged: [String] = []
             for unit in held {
                 try Task.checkCancellation()
                 if let sha = unit.fileSha256, Self.fileIsWhole(content.unitPath(sha256: sha), sha256: sha) { continue }
-                try await store.write { db in try db.markMissing(unit.unitId) }
+                damaged.append(unit.unitId)
             }
+            if !damaged.isEmpty { try await store.write { [damaged] db in try db.markMissing(damaged) } }
         }
         let todo = try await store.read { db in try db.packagesToDownload(repoId: r) }
         var report: JSONObject = ["state": "IN_PROGRESS", "items_total": .int(todo.count), "items_left": .int(todo.count),

@@ -47,8 +47,10 @@ extension StoreDB {
             """, arguments: [repoId]).map(StoreDB.contentUnit)
     }
 
-    /// Marks a unit's file missing (a verify found it gone or damaged).
-    public func markMissing(_ unitId: String) throws {
-        try db.execute(sql: "UPDATE content_units SET downloaded = 0 WHERE unit_id = ?", arguments: [unitId])
+    /// Marks units' files missing (a sync or a verify found them gone or damaged): the units are as a deferred
+    /// sync stores them, with no file, so that a publish links none and the next request or download fetches it.
+    public func markMissing(_ unitIds: [String]) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE content_units SET downloaded = 0, file_sha256 = NULL WHERE unit_id = ?")
+        for id in unitIds { try statement.execute(arguments: [id]) }
     }
 }

@@ -31,6 +31,8 @@ struct WantedPackage: Sendable {
     var checksum: String
     var downloaded: Bool
     var isNew: Bool
+    /// The store says it has the file, and the content directory does not.
+    var fileLost = false
 }
 
 /// A package's temporary file, hashed as it is written: the sink of its download, used by one event loop at a
@@ -307,8 +309,8 @@ final class YumSync {
             if config.defersDownloads {
                 lazyCatalog = wanted.filter { !$0.downloaded }.map { ($0.unitId, feed + $0.href) }
                 // Units the store thinks it has the file of, whose file is gone: fetched again when asked for.
-                let lost = wanted.filter { !$0.downloaded && !$0.isNew }.map(\.unitId)
-                if !lost.isEmpty { try await store.write { db in for id in lost { try db.markMissing(id) } } }
+                let lost = wanted.filter(\.fileLost).map(\.unitId)
+                if !lost.isEmpty { try await store.write { db in try db.markMissing(lost) } }
             }
             presentKeys["rpm"] = Set(wanted.filter { $0.typeId == "rpm" }.map(\.unitId))
             presentKeys["srpm"] = Set(wanted.filter { $0.typeId == "srpm" }.map(\.unitId))
@@ -770,6 +772,7 @@ final class YumSync {
             if let unit = existing[key] {
                 wanted.unitId = unit.unitId
                 wanted.downloaded = unit.downloaded && unit.fileSha256.map { content.hasUnit(sha256: $0) } == true
+                wanted.fileLost = unit.downloaded && !wanted.downloaded
             } else {
                 wanted.unitId = PulpIDs.unitId()
                 wanted.isNew = true

@@ -40,7 +40,7 @@ extension PulpAPI {
         }
         var lookup = pulp.published(segments, tree: tree)
         // A package a deferred (on_demand, background) sync stored without its file: fetched now.
-        if case .notFound = lookup, tree == .repos, request.method == .get || request.method == .head {
+        if case .notFound = lookup, tree == .repos {
             switch await pulp.onDemand(segments) {
             case .notFound: break
             case .file(let path): lookup = pulp.fileLookup(path)

@@ -101,12 +101,7 @@ extension PulpAPI {
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
-            let overrides: JSONObject
-            switch body["override_config"] {
-            case nil, .null?: overrides = [:]
-            case .object(let o)?: overrides = o
-            case let v?: throw PulpError.invalidType(field: "override_config", value: v, fieldType: "dict")
-            }
+            let overrides = try Self.overrides(body)
             return accepted(try await pulp.sync(repoId: repoId, overrides: overrides))
         }
         r.on(.post, "/repositories/:repo_id/actions/download/") { request, context in
@@ -127,12 +122,7 @@ extension PulpAPI {
             let body = try await request.objectBody()
             guard let idValue = body["id"], !idValue.isNull else { throw PulpError.missingValue(["id"]) }
             guard case .string(let distId) = idValue else { throw PulpError.invalidValue(["id"]) }
-            let overrides: JSONObject
-            switch body["override_config"] {
-            case nil, .null?: overrides = [:]
-            case .object(let o)?: overrides = o
-            case let v?: throw PulpError.invalidType(field: "override_config", value: v, fieldType: "dict")
-            }
+            let overrides = try Self.overrides(body)
             return accepted(try await pulp.publish(repoId: repoId, distributorId: distId, overrides: overrides))
         }
     }

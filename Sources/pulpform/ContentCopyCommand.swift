@@ -16,9 +16,10 @@ struct ContentCopyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: false, manifests: [])
-        defer { Task { await target.close() } }
-        try await ContentOutput.runUnitTask(target.pulp, format: format, summary: { "\($0) unit\($0 == 1 ? "" : "s") copied from \(from) to \(to)" }) {
-            try await target.pulp.copyUnits(into: to, from: from, criteria: selection.criteria, overrides: [:])
+        try await target.closing {
+            try await ContentOutput.runUnitTask(target.pulp, format: format, summary: { "\($0) unit\($0 == 1 ? "" : "s") copied from \(from) to \(to)" }) {
+                try await target.pulp.copyUnits(into: to, from: from, criteria: selection.criteria, overrides: [:])
+            }
         }
     }
 }

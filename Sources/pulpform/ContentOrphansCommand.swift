@@ -19,27 +19,28 @@ struct ContentOrphansCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: !delete, manifests: [])
-        defer { Task { await target.close() } }
-        do {
-            if delete {
-                let before = try await target.pulp.orphanSummary()
-                _ = try await ContentOutput.wait(target.pulp, try await target.pulp.deleteOrphans(typeId: typeId, unitId: nil))
-                let deleted = before.filter { typeId == nil || $0.key == typeId }.reduce(0) { $0 + ($1.value["count"]?.intValue ?? 0) }
-                printError("\(deleted) orphan\(deleted == 1 ? "" : "s") deleted")
+        try await target.closing {
+            do {
+                if delete {
+                    let before = try await target.pulp.orphanSummary()
+                    _ = try await ContentOutput.wait(target.pulp, try await target.pulp.deleteOrphans(typeId: typeId, unitId: nil))
+                    let deleted = before.filter { typeId == nil || $0.key == typeId }.reduce(0) { $0 + ($1.value["count"]?.intValue ?? 0) }
+                    printError("\(deleted) orphan\(deleted == 1 ? "" : "s") deleted")
+                }
+                let summary = try await target.pulp.orphanSummary()
+                if format == .json {
+                    print(JSONValue.object(summary).serialized())
+                    return
+                }
+                for (type, v) in summary.sorted(by: { $0.key < $1.key }) where (v["count"]?.intValue ?? 0) > 0 {
+                    print("\(type)\t\(v["count"]?.intValue ?? 0)")
+                }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
             }
-            let summary = try await target.pulp.orphanSummary()
-            if format == .json {
-                print(JSONValue.object(summary).serialized())
-                return
-            }
-            for (type, v) in summary.sorted(by: { $0.key < $1.key }) where (v["count"]?.intValue ?? 0) > 0 {
-                print("\(type)\t\(v["count"]?.intValue ?? 0)")
-            }
-        } catch let e as ExitCode {
-            throw e
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
         }
     }
 }

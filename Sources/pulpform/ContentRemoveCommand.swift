@@ -23,9 +23,10 @@ struct ContentRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: false, manifests: [])
-        defer { Task { await target.close() } }
-        try await ContentOutput.runUnitTask(target.pulp, format: format, summary: { "\($0) unit\($0 == 1 ? "" : "s") removed from \(repo)" }) {
-            try await target.pulp.removeUnits(from: repo, criteria: selection.criteria)
+        try await target.closing {
+            try await ContentOutput.runUnitTask(target.pulp, format: format, summary: { "\($0) unit\($0 == 1 ? "" : "s") removed from \(repo)" }) {
+                try await target.pulp.removeUnits(from: repo, criteria: selection.criteria)
+            }
         }
     }
 }

@@ -15,18 +15,19 @@ struct ContentSearchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: true, manifests: [])
-        defer { Task { await target.close() } }
-        let records: [JSONValue]
-        do {
-            records = try await target.pulp.searchRepositoryUnits(repo, criteria: selection.criteria ?? [:])
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode(1)
+        try await target.closing {
+            let records: [JSONValue]
+            do {
+                records = try await target.pulp.searchRepositoryUnits(repo, criteria: selection.criteria ?? [:])
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+            if format == .json {
+                print(JSONValue.array(records).serialized())
+                return
+            }
+            for r in records { print(ContentOutput.line(typeId: r["unit_type_id"]?.stringValue ?? "", unit: r["metadata"] ?? .null)) }
         }
-        if format == .json {
-            print(JSONValue.array(records).serialized())
-            return
-        }
-        for r in records { print(ContentOutput.line(typeId: r["unit_type_id"]?.stringValue ?? "", unit: r["metadata"] ?? .null)) }
     }
 }

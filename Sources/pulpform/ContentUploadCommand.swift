@@ -31,20 +31,21 @@ struct ContentUploadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: false, manifests: [])
-        defer { Task { await target.close() } }
-        let live = Terminal.stderrIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        var failed = false
-        for path in files {
-            let type = typeId ?? (path.hasSuffix(".src.rpm") ? "srpm" : path.hasSuffix(".rpm") ? "rpm" : "iso")
-            do {
-                try await upload(path, type: type, pulp: target.pulp, live: live)
-            } catch {
-                if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-                printError("error: \(path): \(error)")
-                failed = true
+        try await target.closing {
+            let live = Terminal.stderrIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            var failed = false
+            for path in files {
+                let type = typeId ?? (path.hasSuffix(".src.rpm") ? "srpm" : path.hasSuffix(".rpm") ? "rpm" : "iso")
+                do {
+                    try await upload(path, type: type, pulp: target.pulp, live: live)
+                } catch {
+                    if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                    printError("error: \(path): \(error)")
+                    failed = true
+                }
             }
+            if failed { throw ExitCode(1) }
         }
-        if failed { throw ExitCode(1) }
     }
 
     private func upload(_ path: String, type: String, pulp: any PulpService, live: Bool) async throws {

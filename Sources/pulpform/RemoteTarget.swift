@@ -116,6 +116,18 @@ struct ReconcileTarget {
         try? await client?.shutdown()
     }
 
+    /// Runs `body`, then closes the target, whether `body` threw or not.
+    func closing<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await close()
+            return result
+        } catch {
+            await close()
+            throw error
+        }
+    }
+
     /// Reads the target, plans, and closes it; a failure is an error message and exit 1.
     func reconcile(_ manifest: Manifest, prune: Bool) async throws -> Reconciliation {
         do {

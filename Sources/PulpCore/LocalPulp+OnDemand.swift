@@ -38,8 +38,9 @@ extension LocalPulp {
                     return
                 }
                 do {
-                    let fetcher = try deferredFetcher(config: config)
+                    let fetcher = try Fetcher(try ImporterConfig(config).fetch)
                     defer { Task { await fetcher.shutdown() } }
+                    try content.prepare()
                     _ = try await fetchDeferredPackage(unit, url: url, fetcher: fetcher, store: store, content: content,
                                                        now: { clock.now().epoch },
                                                        tee: (onStart: { started.fire(.streaming) }, onBytes: { continuation.yield($0) }))

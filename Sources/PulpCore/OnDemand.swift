@@ -60,13 +60,8 @@ final class TeeFile: DownloadSink, @unchecked Sendable {
     func discard() { file.discard() }
 }
 
-/// A fetcher with the downloader settings (TLS, proxy, auth) of an importer's config.
-func deferredFetcher(config: JSONObject) throws -> Fetcher {
-    try Fetcher((try? ImporterConfig(config))?.fetch ?? FetchOptions())
-}
-
 /// Fetches one deferred package into the content directory, checked against its key's checksum and its size,
-/// and records it as downloaded. Returns the file's sha256.
+/// and records it as downloaded. Returns the file's sha256. The content directory is prepared already.
 func fetchDeferredPackage(_ unit: ContentUnit, url: String, fetcher: Fetcher, store: PulpStore, content: ContentDirectory,
                           now: @Sendable () -> Double, tee: (onStart: @Sendable () -> Void, onBytes: @Sendable ([UInt8]) -> Void)? = nil)
     async throws -> String
@@ -76,7 +71,6 @@ func fetchDeferredPackage(_ unit: ContentUnit, url: String, fetcher: Fetcher, st
         throw ContentError("the package's checksum type is unknown")
     }
     let size = unit.metadata["size"]?.intValue
-    try content.prepare()
     let file = try PackageFile(content.temporaryPath("rpm"), declared: declared, limit: size)
     try await file.fetch(url, with: fetcher, via: tee.map { TeeFile(file, onStart: $0.onStart, onBytes: $0.onBytes) })
     guard file.declaredHex == expected, size == nil || file.size == size else {

@@ -15,8 +15,10 @@ extension TaskRunner {
             guard try db.repositoryExists(r) else { throw PulpError.missingResource(["repository": r]) }
             return try db.importer(repoId: r)
         }
-        let config = importer?.config ?? [:]
-        let maxDownloads = (try? ImporterConfig(config))?.maxDownloads ?? 5
+        // The importer's downloader settings (TLS, proxy, auth), read once; a config that does not read is an
+        // error, never a fetch without them.
+        let config = try ImporterConfig(importer?.config ?? [:])
+        let maxDownloads = config.maxDownloads
         if verifyAll {
             let held = try await store.read { db in try db.downloadedPackages(repoId: r) }
             var damaged: [String] = []
@@ -34,8 +36,9 @@ extension TaskRunner {
         var errors: [JSONValue] = []
         var succeeded = 0
         let clock = self.clock
-        let fetcher = try deferredFetcher(config: config)
+        let fetcher = try Fetcher(config.fetch)
         defer { Task { await fetcher.shutdown() } }
+        try content.prepare()
         try await withThrowingTaskGroup(of: (String, String?).self) { group in
             var next = todo.makeIterator()
             func start() -> Bool {

@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "PulpServer",
             dependencies: [
-                "PulpModel", "PulpContract", "PulpCore",
+                "PulpModel", "PulpContract", "PulpCore", "PulpAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -86,6 +86,13 @@ trap cleanup EXIT
 trap 'say interrupted; exit 130' INT
 trap 'say terminated; exit 143' TERM
 
+# A super-user for the fuzzer: every request it makes goes through Basic authentication (and its cache).
+login=fuzz-admin
+password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')
+printf '%s' "$password" > "$tmp/password"
+"$binary" user create "$login" --super-user --password-file "$tmp/password" --store "$tmp/fuzz.db" 2> "$tmp/user.log" \
+    || { cat "$tmp/user.log" >&2; die "could not create the fuzzer's user"; }
+
 # The server runs in the temporary directory: a relative path a fuzzed config names (a publish_dir) lands there.
 (cd "$tmp" && PULPFORM_DB="$tmp/fuzz.db" exec "$binary" serve --store "$tmp/fuzz.db" --bind 127.0.0.1:0 \
     --drain-timeout 5 --log-level warning) > "$tmp/server.log" 2>&1 &
@@ -110,7 +117,7 @@ say "pulpform serve on $api (pid $server_pid, store $tmp/fuzz.db)"
 # ---- a few resources, so that lists, searches and links lead somewhere (schedules start in 2100: never due)
 seed_call() {
     local method=$1 path=$2 body=$3 want=$4 got
-    got=$(curl -s -o "$tmp/seed.out" -w '%{http_code}' --max-time 10 -X "$method" -H 'Content-Type: application/json' \
+    got=$(curl -s -o "$tmp/seed.out" -w '%{http_code}' --max-time 10 -u "$login:$password" -X "$method" -H 'Content-Type: application/json' \
         -d "$body" "$api$path" || true)
     [[ $got == "$want" ]] || { cat "$tmp/seed.out" >&2; echo >&2; die "seeding: $method $path answered $got, not $want"; }
 }
@@ -127,7 +134,7 @@ seed_call POST /consumers/fuzz-consumer/schedules/content/install/ \
 # ---- schemathesis, bounded by its own time budget and, should it hang, by timeout
 reports=json,junit
 [[ -n ${FUZZ_REPORT_DIR:-} ]] && reports=json,junit,ndjson
-args=(run "$schema" --url "$api" --checks "$CHECKS" --max-time "$seconds" --workers "$workers"
+args=(run "$schema" --url "$api" --auth "$login:$password" --checks "$CHECKS" --max-time "$seconds" --workers "$workers"
       --continue-on-failure --request-timeout 30 --generation-database none --no-color
       --report "$reports" --report-dir "$tmp/report")
 [[ $seed != random ]] && args+=(--seed "$seed")

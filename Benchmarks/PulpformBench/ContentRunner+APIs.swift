@@ -35,7 +35,7 @@ extension ContentRunner {
 
         // The search page, through `pulpform serve` on the synced store.
         Report.log("[\(label)] search/units: pages of \(min(2_000, packages)) units, through pulpform serve")
-        let server = try ServeChild(arguments: [binary, "serve"] + storeArgs + ["--bind", "127.0.0.1:0", "--log-level", "error", "--no-scheduler"],
+        let server = try ServeChild(arguments: [binary, "serve"] + storeArgs + ["--bind", "127.0.0.1:0", "--auth", "none", "--log-level", "error", "--no-scheduler"],
                                     dir: dir, name: "serve", environment: environment)
         let limit = min(2_000, packages)
         let path = "/pulp/api/v2/repositories/bench-yum/search/units/"

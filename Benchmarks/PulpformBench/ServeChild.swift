@@ -13,7 +13,7 @@ final class ServeChild {
     let stderrPath: String
 
     convenience init(binary: String, store: String, dir: String, name: String, environment: [String: String]) throws {
-        try self.init(arguments: [binary, "serve", "--store", store, "--bind", "127.0.0.1:0", "--log-level", "error", "--no-scheduler"],
+        try self.init(arguments: [binary, "serve", "--store", store, "--bind", "127.0.0.1:0", "--auth", "none", "--log-level", "error", "--no-scheduler"],
                       dir: dir, name: name, environment: environment)
     }
 

@@ -57,6 +57,7 @@ public struct Grants: Sendable {
     /// `resource → login → operations`, roles' grants merged into their members'.
     private let byResource: [String: [String: Operations]]
     private let superUsers: Set<String>
+    private let members: [String: Set<String>]
 
     public static let superUsersRole = "super-users"
 
@@ -71,7 +72,10 @@ public struct Grants: Sendable {
         }
         byResource = table
         superUsers = members[Self.superUsersRole] ?? []
+        self.members = members
     }
+
+    public func isMember(_ login: String, of role: String) -> Bool { members[role]?.contains(login) == true }
 
     public func isSuperUser(_ login: String) -> Bool { superUsers.contains(login) }
 
@@ -83,6 +87,9 @@ public struct Grants: Sendable {
         for path in ResourcePath.lineage(resource) where byResource[path]?[login]?.contains(operation) == true { return true }
         return false
     }
+
+    /// Every resource some user has a grant on (their roles' included), sorted.
+    public var resources: [String] { byResource.keys.sorted() }
 
     /// The operations each user has on exactly this resource, roles' grants included (`GET /permissions/`).
     public func operations(on resource: String) -> [String: Operations] { byResource[resource] ?? [:] }

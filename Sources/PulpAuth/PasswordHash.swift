@@ -44,11 +44,12 @@ public enum PasswordHash {
         return "$pbkdf2-sha256$i=\(iterations)$\(base64(salt))$\(base64(key))"
     }
 
-    /// Checks `password` against `stored`, in time that does not depend on where the bytes differ.
-    public static func verify(_ password: String, against stored: String?) -> Verdict {
+    /// Checks `password` against `stored`, in time that does not depend on where the bytes differ. A hash of fewer
+    /// rounds than `iterations` (what new hashes get) needs a rehash.
+    public static func verify(_ password: String, against stored: String?, iterations current: Int = iterations) -> Verdict {
         let bytes = Array(password.utf8)
         guard let stored, !bytes.isEmpty, bytes.count <= maximumPasswordBytes else {
-            dummyCheck(bytes.prefix(maximumPasswordBytes))
+            dummyCheck(bytes.prefix(maximumPasswordBytes), iterations: current)
             return stored == nil ? .unusable : .mismatch
         }
         if stored.hasPrefix("$pbkdf2-sha256$") {
@@ -58,7 +59,7 @@ public enum PasswordHash {
                   let salt = unbase64(parts[3]), let key = unbase64(parts[4]), !salt.isEmpty, key.count >= 16
             else { return .unusable }
             let derived = derive(bytes, salt: salt, iterations: n, length: key.count)
-            return equal(derived, key) ? .match(needsRehash: n < iterations || key.count < 32) : .mismatch
+            return equal(derived, key) ? .match(needsRehash: n < current || key.count < 32) : .mismatch
         }
         if let (salt, digest) = pulp2(stored) {
             return equal(pulp2Digest(bytes, salt: salt), digest) ? .match(needsRehash: true) : .mismatch
@@ -68,7 +69,7 @@ public enum PasswordHash {
 
     /// The work of a check, for a login that does not exist: the answer takes as long as for one that does.
     @discardableResult
-    public static func dummyCheck<S: Sequence<UInt8>>(_ password: S) -> Bool {
+    public static func dummyCheck<S: Sequence<UInt8>>(_ password: S, iterations: Int = iterations) -> Bool {
         equal(derive(Array(password), salt: dummySalt, iterations: iterations), dummyKey)
     }
 

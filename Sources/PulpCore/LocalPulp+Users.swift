@@ -18,11 +18,12 @@ extension LocalPulp {
     /// login that exists.
     public func createUser(login: String, name: String? = nil, password: String?, superUser: Bool = false) async throws -> JSONObject {
         guard Self.validLogin(login) else { throw PulpError.invalidValue(["login"]) }
-        let hash = try await Self.hash(password)
+        let hash = try await hash(password)
         let now = clock.now().epoch
         let user = StoredUser(login: login, oid: PulpIDs.objectId(), name: name ?? login, passwordHash: hash, created: now)
-        return try await store.write { db in
+        return try await authWrite { db in
             guard try db.insertUser(user) else { throw PulpError.duplicateResource(login) }
+            try Self.automaticGrants(login, db)
             if superUser { _ = try db.setMember(roleId: Grants.superUsersRole, login: login, true) }
             return try Self.userResource(user, roles: superUser ? [Grants.superUsersRole] : [])
         }
@@ -45,8 +46,8 @@ extension LocalPulp {
 
     /// Sets (or, with nil, removes) a user's password. Cached credentials of theirs stop working.
     public func setPassword(_ login: String, _ password: String?) async throws {
-        let hash = try await Self.hash(password)
-        try await store.write { db in
+        let hash = try await hash(password)
+        try await authWrite { db in
             guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
             u.passwordHash = hash
             _ = try db.updateUser(u)
@@ -55,10 +56,10 @@ extension LocalPulp {
 
     /// Disables or enables a user. The last enabled super-user cannot be disabled.
     public func setDisabled(_ login: String, _ disabled: Bool) async throws {
-        try await store.write { db in
+        try await authWrite { db in
             guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
             if disabled, !u.disabled, try Self.isLastSuperUser(login, db) {
-                throw Self.lastSuperUser("The last superuser [\(login)] cannot be disabled")
+                throw Self.plp0000("The last superuser [\(login)] cannot be disabled")
             }
             u.disabled = disabled
             _ = try db.updateUser(u)
@@ -67,9 +68,9 @@ extension LocalPulp {
 
     /// Deletes a user with their grants and tokens. The last enabled super-user cannot be deleted.
     public func deleteUser(_ login: String) async throws {
-        try await store.write { db in
+        try await authWrite { db in
             guard try db.user(login) != nil else { throw PulpError.missingResource(["user": login]) }
-            if try Self.isLastSuperUser(login, db) { throw Self.lastSuperUser("The last superuser [\(login)] cannot be deleted") }
+            if try Self.isLastSuperUser(login, db) { throw Self.plp0000("The last superuser [\(login)] cannot be deleted") }
             _ = try db.deleteUser(login)
         }
     }
@@ -91,7 +92,7 @@ extension LocalPulp {
         let id = PulpIDs.uuid()
         let now = clock.now().epoch
         if let expires, expires <= now { throw PulpError.invalidValue(["expires"]) }
-        try await store.write { db in
+        try await authWrite { db in
             guard try db.user(login) != nil else { throw PulpError.missingResource(["user": login]) }
             try db.insertToken(StoredToken(tokenId: id, login: login, digest: Self.tokenDigest(token), note: note, created: now, expires: expires))
         }
@@ -105,7 +106,7 @@ extension LocalPulp {
     /// 404 for an unknown token or one revoked already.
     public func revokeToken(_ id: String) async throws {
         let now = clock.now().epoch
-        try await store.write { db in
+        try await authWrite { db in
             guard try db.revokeToken(id, now: now) else { throw PulpError.missingResource(["token": id]) }
         }
     }
@@ -117,20 +118,21 @@ extension LocalPulp {
 
     // MARK: Helpers
 
-    private static func hash(_ password: String?) async throws -> String? {
+    func hash(_ password: String?) async throws -> String? {
         guard let password else { return nil }
+        let iterations = access.passwordIterations
         do {
-            return try await HashingPool.run { try PasswordHash.make(password) }
+            return try await HashingPool.run { try PasswordHash.make(password, iterations: iterations) }
         } catch let e as PasswordHash.Failure {
             throw PulpError.invalidValue(["password"], subErrors: [PulpError(code: "PLP0015", httpStatus: 400, message: e.description)])
         }
     }
 
-    private static func roles(of login: String, _ members: [String: Set<String>]) -> [String] {
+    static func roles(of login: String, _ members: [String: Set<String>]) -> [String] {
         members.filter { $0.value.contains(login) }.keys.sorted()
     }
 
-    private static func enabledSuperUsers(_ db: StoreDB) throws -> [String] {
+    static func enabledSuperUsers(_ db: StoreDB) throws -> [String] {
         let members = try db.roleMembers()[Grants.superUsersRole] ?? []
         return try members.sorted().filter { try db.user($0)?.disabled == false }
     }
@@ -139,9 +141,6 @@ extension LocalPulp {
         try enabledSuperUsers(db) == [login]
     }
 
-    private static func lastSuperUser(_ message: String) -> PulpError {
-        PulpError(code: "PLP0000", httpStatus: 400, message: message, extra: ["args": [.string(message)]])
-    }
 
     /// A user as Pulp 2.8 shows one (never the password).
     static func userResource(_ u: StoredUser, roles: [String]) throws -> JSONObject {

@@ -3,6 +3,7 @@ public import PulpContent
 public import PulpContract
 public import PulpModel
 public import PulpStore
+public import PulpAuth
 
 /// The in-process `PulpService`: Pulp's operations with their exact semantics, over the store.
 ///
@@ -21,6 +22,8 @@ public struct LocalPulp: PulpService {
     public let content: ContentDirectory
     /// On-demand fetches under way (shared by every copy of this value).
     let fetches: OnDemandFetches
+    /// Users, grants, verified credentials and the login throttle, in memory (shared by every copy of this value).
+    public let access: AccessControl
 
     /// - Parameters:
     ///   - workers: how many tasks may run at once (on different repositories).
@@ -29,11 +32,14 @@ public struct LocalPulp: PulpService {
     ///     history only).
     ///   - contentHashNotes: the reconciler's bookkeeping notes: a notes update that only records what was applied
     ///     sets the repository's content hash, so that plans read it no more until something else changes it.
+    ///   - passwordIterations: PBKDF2 rounds for new password hashes; only tests lower the default.
     public init(store: PulpStore, catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin,
                 clock: any PulpClock = SystemClock(), workers: Int = 4, contentHashNotes: ContentHashNotes? = nil,
-                willRunTask: (@Sendable (TaskReport) async -> Void)? = nil, contentDirectory: ContentDirectory? = nil)
+                willRunTask: (@Sendable (TaskReport) async -> Void)? = nil, contentDirectory: ContentDirectory? = nil,
+                passwordIterations: Int = PasswordHash.iterations)
     {
         self.store = store
+        self.access = AccessControl(passwordIterations: passwordIterations)
         self.content = contentDirectory ?? ContentDirectory.beside(storePath: store.path)
         self.contentHashNotes = contentHashNotes
         self.fetches = OnDemandFetches()
@@ -52,6 +58,7 @@ public struct LocalPulp: PulpService {
         contentHashNotes = other.contentHashNotes
         content = other.content
         fetches = other.fetches
+        access = other.access
         self.groupId = groupId
     }
 

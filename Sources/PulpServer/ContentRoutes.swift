@@ -12,11 +12,11 @@ extension PulpAPI {
     /// iso_distributor trees (Pulp 2.8 publishes them by repository id).
     static let isoRoot = "/pulp/isos/"
 
-    func addContentRoutes(_ router: Router<BasicRequestContext>) {
+    func addContentRoutes(_ router: Router<PulpRequestContext>) {
         let pulp = self.pulp
         let files = FileIO()
         for (root, tree) in [(Self.contentRoot, PublishedTree.repos), (Self.isoRoot, PublishedTree.isos)] {
-            let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+            let handler: @Sendable (Request, PulpRequestContext) async throws -> Response = { request, context in
                 try await Self.serveContent(request, context: context, pulp: pulp, files: files, root: root, tree: tree)
             }
             for path in [String(root.dropLast()), root + "**"] {
@@ -26,7 +26,7 @@ extension PulpAPI {
         }
     }
 
-    static func serveContent(_ request: Request, context: BasicRequestContext, pulp: LocalPulp, files: FileIO, root: String,
+    static func serveContent(_ request: Request, context: PulpRequestContext, pulp: LocalPulp, files: FileIO, root: String,
                              tree: PublishedTree) async throws -> Response
     {
         let raw = request.uri.path

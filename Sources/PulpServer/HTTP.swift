@@ -113,9 +113,13 @@ extension Parameters {
 
 /// Renders every failure as Pulp's error body (§1a): Pulp errors with their code and class-specific key;
 /// unknown paths as 404; anything else as a 500 with `exception` and `traceback` lists and no `error` key.
-struct PulpErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+struct PulpErrorMiddleware: RouterMiddleware {
+    typealias Context = PulpRequestContext
     /// A known path asked with another method is 405, with the methods it allows.
     var allowed = AllowedMethods()
+    /// An unknown API path, or a known one with another method, asks for credentials before it answers 404 or 405:
+    /// without them nobody learns which paths exist.
+    var auth: APIAuthentication?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -123,6 +127,13 @@ struct PulpErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as PulpError {
             return render(e, request)
         } catch let e as HTTPError where e.status == .notFound {
+            if let auth, request.uri.path.hasPrefix(PulpPaths.apiRoot) {
+                do {
+                    _ = try await auth.principal(request, context)
+                } catch let e as PulpError {
+                    return render(e, request)
+                }
+            }
             let methods = allowed.methods(for: request.uri.path)
             if !methods.isEmpty, !methods.contains(request.method.rawValue) {
                 let error = PulpError(code: "PLP0000", httpStatus: 405,
@@ -151,8 +162,19 @@ struct PulpErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func render(_ e: PulpError, _ request: Request) -> Response {
         var response = json(e.body(href: request.uri.description, method: request.method.rawValue),
                             status: HTTPResponse.Status(code: e.httpStatus))
-        // The rest of an oversized body is not worth reading: `ConnectionGuard` closes the connection after this.
-        if e.httpStatus == 413 { response.headers[.connection] = "close" }
+        switch e.httpStatus {
+        case 401:
+            // A challenge, so that clients which send credentials only when asked (Ansible's default) log in.
+            response.headers[.wwwAuthenticate] = #"Basic realm="Pulp", charset="UTF-8""#
+            response.headers[.cacheControl] = "no-store"
+        case 413:
+            // The rest of an oversized body is not worth reading: `ConnectionGuard` closes the connection after this.
+            response.headers[.connection] = "close"
+        case 429:
+            if case .int(let seconds)? = e.data["retry_after"] { response.headers[.retryAfter] = "\(seconds)" }
+        default:
+            break
+        }
         return response
     }
 }

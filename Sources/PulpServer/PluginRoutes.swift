@@ -1,6 +1,7 @@
 import Hummingbird
 import PulpContract
 import PulpCore
+import PulpAuth
 import PulpModel
 
 extension PulpAPI {
@@ -9,11 +10,11 @@ extension PulpAPI {
 
     func addImporterRoutes(_ r: RouteTable) {
         // Like 2.8, listing importers does not check the repository.
-        r.on(.get, "/repositories/:repo_id/importers/") { _, context in
+        r.on(.get, "/repositories/:repo_id/importers/", .read) { _, context in
             let importers = try await pulp.importers(repoId: try context.parameters.id("repo_id"))
             return json(.array(importers.map { .object($0.json(catalog: catalog)) }))
         }
-        r.on(.post, "/repositories/:repo_id/importers/") { request, context in
+        r.on(.post, "/repositories/:repo_id/importers/", .create) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
@@ -27,12 +28,12 @@ extension PulpAPI {
             }
             return accepted(try await pulp.setImporter(repoId: repoId, typeId: typeId, config: config))
         }
-        r.on(.get, "/repositories/:repo_id/importers/:importer_id/") { _, context in
+        r.on(.get, "/repositories/:repo_id/importers/:importer_id/", .read) { _, context in
             let importer = try await pulp.importer(repoId: try context.parameters.id("repo_id"),
                                                    importerId: try context.parameters.id("importer_id"))
             return json(importer.json(catalog: catalog))
         }
-        r.on(.put, "/repositories/:repo_id/importers/:importer_id/") { request, context in
+        r.on(.put, "/repositories/:repo_id/importers/:importer_id/", .update) { request, context in
             let repoId = try context.parameters.id("repo_id")
             let importerId = try context.parameters.id("importer_id")
             _ = try await pulp.importer(repoId: repoId, importerId: importerId)
@@ -43,46 +44,46 @@ extension PulpAPI {
             }
             return accepted(try await pulp.updateImporter(repoId: repoId, importerId: importerId, config: o))
         }
-        r.on(.delete, "/repositories/:repo_id/importers/:importer_id/") { _, context in
+        r.on(.delete, "/repositories/:repo_id/importers/:importer_id/", .delete) { _, context in
             accepted(try await pulp.removeImporter(repoId: try context.parameters.id("repo_id"),
                                                    importerId: try context.parameters.id("importer_id")))
         }
     }
 
     func addDistributorRoutes(_ r: RouteTable) {
-        r.on(.get, "/repositories/:repo_id/distributors/") { _, context in
+        r.on(.get, "/repositories/:repo_id/distributors/", .read) { _, context in
             let dists = try await pulp.distributors(repoId: try context.parameters.id("repo_id"))
             return json(.array(dists.map { .object($0.json()) }))
         }
-        r.on(.post, "/repositories/:repo_id/distributors/") { request, context in
+        r.on(.post, "/repositories/:repo_id/distributors/", .create) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
             let dist = try await pulp.addDistributor(repoId: repoId, try DistributorCreate.parse(body))
             return json(dist.json(), status: .created, location: dist.href)
         }
-        r.on(.get, "/repositories/:repo_id/distributors/:distributor_id/") { _, context in
+        r.on(.get, "/repositories/:repo_id/distributors/:distributor_id/", .read) { _, context in
             let d = try await pulp.distributor(repoId: try context.parameters.id("repo_id"),
                                                distributorId: try context.parameters.id("distributor_id"))
             return json(d.json())
         }
-        r.on(.put, "/repositories/:repo_id/distributors/:distributor_id/") { request, context in
+        r.on(.put, "/repositories/:repo_id/distributors/:distributor_id/", .update) { request, context in
             let repoId = try context.parameters.id("repo_id")
             let distId = try context.parameters.id("distributor_id")
             _ = try await pulp.distributor(repoId: repoId, distributorId: distId)
             let update = try DistributorUpdate.parse(try await request.objectBody())
             return accepted(try await pulp.updateDistributor(repoId: repoId, distributorId: distId, update))
         }
-        r.on(.delete, "/repositories/:repo_id/distributors/:distributor_id/") { _, context in
+        r.on(.delete, "/repositories/:repo_id/distributors/:distributor_id/", .delete) { _, context in
             accepted(try await pulp.removeDistributor(repoId: try context.parameters.id("repo_id"),
                                                       distributorId: try context.parameters.id("distributor_id")))
         }
-        r.on(.post, "/distributors/search/") { request, _ in
+        r.on(.post, "/distributors/search/", .read) { request, _ in
             let body = try await request.objectBody()
             guard let criteria = body["criteria"] else { throw PulpError.missingValue(["criteria"]) }
             return try await searchDistributors(try SearchCriteria.parse(criteria))
         }
-        r.on(.get, "/distributors/search/") { request, _ in
+        r.on(.get, "/distributors/search/", .read) { request, _ in
             try await searchDistributors(try SearchCriteria.parse(query: request.queryPairs))
         }
     }
@@ -97,14 +98,14 @@ extension PulpAPI {
 
     func addActionRoutes(_ r: RouteTable) {
         // Like Pulp, a missing repository is a 404 before the body is looked at.
-        r.on(.post, "/repositories/:repo_id/actions/sync/") { request, context in
+        r.on(.post, "/repositories/:repo_id/actions/sync/", .execute) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
             let overrides = try Self.overrides(body)
             return accepted(try await pulp.sync(repoId: repoId, overrides: overrides))
         }
-        r.on(.post, "/repositories/:repo_id/actions/download/") { request, context in
+        r.on(.post, "/repositories/:repo_id/actions/download/", .execute) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
@@ -116,7 +117,7 @@ extension PulpAPI {
             }
             return accepted(try await pulp.download(repoId: repoId, verifyAllUnits: verify))
         }
-        r.on(.post, "/repositories/:repo_id/actions/publish/") { request, context in
+        r.on(.post, "/repositories/:repo_id/actions/publish/", .execute) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
@@ -133,13 +134,13 @@ extension PulpAPI {
     }
 
     func addHistoryRoutes(_ r: RouteTable) {
-        r.on(.get, "/repositories/:repo_id/history/sync/") { request, context in
+        r.on(.get, "/repositories/:repo_id/history/sync/", .read) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let entries = try await pulp.syncHistory(repoId: repoId, query: try Self.historyQuery(request))
             return json(.array(entries.map { .object($0.json()) }))
         }
-        r.on(.get, "/repositories/:repo_id/history/publish/:distributor_id/") { request, context in
+        r.on(.get, "/repositories/:repo_id/history/publish/:distributor_id/", .read) { request, context in
             let repoId = try context.parameters.id("repo_id")
             let distId = try context.parameters.id("distributor_id")
             _ = try await pulp.distributor(repoId: repoId, distributorId: distId)
@@ -153,21 +154,21 @@ extension PulpAPI {
     /// The catalog's content types and plugin types (`GET /plugins/…`): what pubtools-pulplib and pulp-admin read
     /// before searching content by type.
     func addPluginTypeRoutes(_ r: RouteTable) {
-        r.on(.get, "/plugins/types/") { _, _ in
+        r.on(.get, "/plugins/types/", .read) { _, _ in
             json(.array(PluginCatalog.contentTypes.map { .object($0.json) }))
         }
-        r.on(.get, "/plugins/types/:type_id/") { _, context in
+        r.on(.get, "/plugins/types/:type_id/", .read) { _, context in
             let id = try context.parameters.id("type_id")
             guard let type = PluginCatalog.contentType(id) else { throw PulpError.missingResource(["type": id]) }
             return json(type.json)
         }
         for kind in [PluginKind.importer, .distributor] {
             let path = kind == .importer ? "importers" : "distributors"
-            r.on(.get, "/plugins/\(path)/") { _, _ in
+            r.on(.get, "/plugins/\(path)/", .read) { _, _ in
                 let ids = kind == .importer ? catalog.importerIds : catalog.distributorIds
                 return json(.array(ids.compactMap { catalog.types[$0] }.map { .object(catalog.listing($0)) }))
             }
-            r.on(.get, "/plugins/\(path)/:type_id/") { _, context in
+            r.on(.get, "/plugins/\(path)/:type_id/", .read) { _, context in
                 let id = try context.parameters.id("type_id")
                 guard let type = catalog.types[id], type.kind == kind else { throw PulpError.missingResource([kind.rawValue + "_type": id]) }
                 return json(catalog.listing(type))

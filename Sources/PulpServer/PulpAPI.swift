@@ -5,6 +5,7 @@ public import Hummingbird
 import PulpContract
 public import PulpCore
 import PulpModel
+public import PulpAuth
 
 /// The Pulp v2 REST API over `LocalPulp`. Handlers parse, call PulpCore, and render; failures are thrown
 /// as `PulpError`s and rendered by `PulpErrorMiddleware`.
@@ -12,51 +13,82 @@ public struct PulpAPI: Sendable {
     public let pulp: LocalPulp
     /// Counts requests by route shape, when given.
     public let counters: RequestCounters?
+    /// Who may call which route.
+    public let auth: APIAuthentication
 
-    public init(pulp: LocalPulp, counters: RequestCounters? = nil) {
+    /// `auth` defaults to none: a router for tests and tools that run in-process on loopback.
+    public init(pulp: LocalPulp, counters: RequestCounters? = nil, auth: APIAuthentication.Mode = .none) {
         self.pulp = pulp
         self.counters = counters
+        self.auth = APIAuthentication(mode: auth, pulp: pulp)
     }
 
     var catalog: PluginCatalog { pulp.catalog }
     func now() -> PulpDateTime { pulp.clock.now() }
 
-    /// A route as registered: method and path under `/pulp/api/v2`, with `{name}` parameters.
+    /// A route as registered: method and path under `/pulp/api/v2`, with `{name}` parameters, and the operation a
+    /// caller needs on the request's path (nil: no credentials needed).
     public struct Route: Sendable, Hashable, CustomStringConvertible {
         public var method: String
         public var path: String
+        public var operation: PulpOperation?
         public var description: String { "\(method) \(path)" }
     }
 
-    public typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+    public typealias Handler = @Sendable (Request, PulpRequestContext) async throws -> Response
 
     /// Collects routes as they are added to the router, so the list always matches the router.
     final class RouteTable: @unchecked Sendable {
-        let router: Router<BasicRequestContext>
+        let router: Router<PulpRequestContext>
+        let auth: APIAuthentication
         private(set) var routes: [Route] = []
 
-        init(router: Router<BasicRequestContext>) { self.router = router }
+        init(router: Router<PulpRequestContext>, auth: APIAuthentication) {
+            self.router = router
+            self.auth = auth
+        }
 
-        func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        /// Adds a route that needs `operation` on the request's path (pulp2-auth.md §2.4): the caller is
+        /// authenticated and authorised before `handler` runs, and the handler finds them in `context.principal`.
+        func on(_ method: HTTPRequest.Method, _ path: String, _ operation: PulpOperation, _ handler: @escaping Handler) {
+            add(method, path, operation, handler)
+        }
+
+        /// Adds a route that anyone may call (`GET /status/` alone).
+        func unauthenticated(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+            add(method, path, nil, handler)
+        }
+
+        private func add(_ method: HTTPRequest.Method, _ path: String, _ operation: PulpOperation?, _ handler: @escaping Handler) {
             routes.append(Route(method: method.rawValue, path: path.replacingOccurrences(of: ":([a-z_]+)", with: "{$1}",
-                                                                                         options: .regularExpression)))
-            router.on(RouterPath(PulpPaths.apiRoot.dropLast() + path), method: method, use: handler)
+                                                                                         options: .regularExpression),
+                                operation: operation))
+            let auth = self.auth
+            router.on(RouterPath(PulpPaths.apiRoot.dropLast() + path), method: method) { request, context in
+                guard let operation else { return try await handler(request, context) }
+                var context = context
+                let principal = try await auth.principal(request, context)
+                try auth.authorize(principal, operation, request)
+                context.principal = principal
+                return try await handler(request, context)
+            }
         }
     }
 
     /// The router with every route and the middlewares.
-    public func router() -> Router<BasicRequestContext> { build().router }
+    public func router() -> Router<PulpRequestContext> { build().router }
 
     /// Every route the router serves.
     public var routes: [Route] { build().routes }
 
     func build() -> RouteTable {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: PulpRequestContext.self)
         if let counters { router.middlewares.add(RequestCountMiddleware(counters: counters)) }
         router.middlewares.add(RequestLogMiddleware())
         let allowed = AllowedMethods()
-        router.middlewares.add(PulpErrorMiddleware(allowed: allowed))
-        let table = RouteTable(router: router)
+        router.middlewares.add(PulpErrorMiddleware(allowed: allowed, auth: auth))
+        let table = RouteTable(router: router, auth: auth)
+        addStatusRoutes(table)
         addRepositoryRoutes(table)
         addImporterRoutes(table)
         addDistributorRoutes(table)
@@ -67,6 +99,9 @@ public struct PulpAPI: Sendable {
         addHistoryRoutes(table)
         addTaskRoutes(table)
         addConsumerRoutes(table)
+        addUserRoutes(table)
+        addRoleRoutes(table)
+        addPermissionRoutes(table)
         addContentRoutes(router)
         allowed.set(table.routes)
         return table

@@ -1,6 +1,7 @@
 import Hummingbird
 import PulpContract
 import PulpCore
+import PulpAuth
 import PulpModel
 
 extension PulpAPI {
@@ -21,37 +22,37 @@ extension PulpAPI {
     }
 
     func addRepositoryRoutes(_ r: RouteTable) {
-        r.on(.post, "/repositories/") { request, _ in
+        r.on(.post, "/repositories/", .create) { request, _ in
             let create = try RepositoryCreate.parse(try await request.objectBody())
             let repo = try await pulp.createRepository(create)
             return json(repo.json(), status: .created, location: repo.href)
         }
-        r.on(.get, "/repositories/") { request, _ in
+        r.on(.get, "/repositories/", .read) { request, _ in
             let include = include(request)
             let repos = try await pulp.repositories(include: include)
             return json(.array(repos.map { .object($0.json(include: include, single: false, catalog: catalog)) }))
         }
-        r.on(.post, "/repositories/search/") { request, _ in
+        r.on(.post, "/repositories/search/", .read) { request, _ in
             let body = try await request.objectBody()
             guard let criteria = body["criteria"] else { throw PulpError.missingValue(["criteria"]) }
             return try await searchRepositories(try SearchCriteria.parse(criteria), include(request, body: body))
         }
-        r.on(.get, "/repositories/search/") { request, _ in
+        r.on(.get, "/repositories/search/", .read) { request, _ in
             try await searchRepositories(try SearchCriteria.parse(query: request.queryPairs), include(request))
         }
-        r.on(.get, "/repositories/:repo_id/") { request, context in
+        r.on(.get, "/repositories/:repo_id/", .read) { request, context in
             let include = include(request)
             let details = try await pulp.repository(try context.parameters.id("repo_id"), include: include)
             return json(details.json(include: include, single: true, catalog: catalog))
         }
-        r.on(.put, "/repositories/:repo_id/") { request, context in
+        r.on(.put, "/repositories/:repo_id/", .update) { request, context in
             let id = try context.parameters.id("repo_id")
             _ = try await pulp.repository(id, include: .none)
             let update = try RepositoryUpdate.parse(try await request.objectBody())
             let report = try await pulp.updateRepository(id, update)
             return json(report.json(), status: report.spawnedTasks.isEmpty ? .ok : .accepted)
         }
-        r.on(.delete, "/repositories/:repo_id/") { _, context in
+        r.on(.delete, "/repositories/:repo_id/", .delete) { _, context in
             accepted(try await pulp.deleteRepository(try context.parameters.id("repo_id")))
         }
     }

@@ -1,6 +1,7 @@
 import Hummingbird
 import PulpContract
 import PulpCore
+import PulpAuth
 import PulpModel
 
 extension PulpAPI {
@@ -22,30 +23,30 @@ extension PulpAPI {
             }),
         ]
         for (path, owner) in collections {
-            r.on(.get, path) { _, context in
+            r.on(.get, path, .read) { _, context in
                 let schedules = try await pulp.schedules(try owner(context.parameters))
                 let now = now()
                 return json(.array(schedules.map { .object($0.json(now: now)) }))
             }
-            r.on(.post, path) { request, context in
+            r.on(.post, path, .create) { request, context in
                 let o = try owner(context.parameters)
                 try await pulp.checkScheduleOwner(o)
                 let create = try ScheduleCreate.parse(try await request.objectBody(), kind: o.kind)
                 let schedule = try await pulp.createSchedule(o, create)
                 return json(schedule.json(now: now()), status: .created, location: schedule.href)
             }
-            r.on(.get, path + ":schedule_id/") { _, context in
+            r.on(.get, path + ":schedule_id/", .read) { _, context in
                 let s = try await pulp.schedule(try owner(context.parameters), id: try context.parameters.id("schedule_id"))
                 return json(s.json(now: now()))
             }
-            r.on(.put, path + ":schedule_id/") { request, context in
+            r.on(.put, path + ":schedule_id/", .update) { request, context in
                 let o = try owner(context.parameters)
                 let id = try context.parameters.id("schedule_id")
                 _ = try await pulp.schedule(o, id: id)
                 let update = try ScheduleUpdate.parse(try await request.objectBody(), kind: o.kind)
                 return json(try await pulp.updateSchedule(o, id: id, update).json(now: now()))
             }
-            r.on(.delete, path + ":schedule_id/") { _, context in
+            r.on(.delete, path + ":schedule_id/", .delete) { _, context in
                 try await pulp.deleteSchedule(try owner(context.parameters), id: try context.parameters.id("schedule_id"))
                 return json(PulpAPI.nullBody)
             }

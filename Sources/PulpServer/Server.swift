@@ -35,6 +35,39 @@ public struct SchedulerService: Service {
     }
 }
 
+/// Keeps the server's view of users, roles, grants and tokens current when another process (`pulpform user`,
+/// `pulpform token`) changes them: a look at the store's counter every `interval`, a reload when it moved.
+struct AccessRefreshService: Service {
+    let pulp: LocalPulp
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                do {
+                    if try await pulp.refreshAccess() { logger.info("users, roles or grants changed: reloaded") }
+                } catch {
+                    logger.error("reloading users and grants: \(error)")
+                }
+            }
+        }
+    }
+}
+
+/// Why `serve` will not start.
+public enum ServeRefusal: Error, CustomStringConvertible {
+    case noSuperUser
+
+    public var description: String {
+        switch self {
+        case .noSuperUser:
+            "no enabled super-user exists, so nobody could log in (pulpform user create LOGIN --super-user --generate-password)"
+        }
+    }
+}
+
 /// `pulpform serve`: the API, the workers and the scheduler over one store.
 public struct PulpServerRunner: Sendable {
     public var pulp: LocalPulp
@@ -51,6 +84,10 @@ public struct PulpServerRunner: Sendable {
     public var headerTimeout: Duration = .seconds(10)
     /// How long a connection may wait for a request, or between the parts of a body.
     public var idleTimeout: Duration = .seconds(60)
+    /// Credentials on every API request (the default), or none (loopback only: `ServeCommand` checks).
+    public var auth: APIAuthentication.Mode = .required
+    /// How often users, roles, grants and tokens changed by another process (the CLI) are looked for.
+    public var accessRefresh: Duration = .seconds(1)
 
     public init(pulp: LocalPulp, host: String, port: Int, drainTimeout: Duration = .seconds(30), logger: Logger) {
         self.pulp = pulp
@@ -62,15 +99,18 @@ public struct PulpServerRunner: Sendable {
 
     /// Runs until SIGTERM or SIGINT. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await pulp.reloadAccess()
+        if auth == .required, try await !pulp.hasSuperUser() { throw ServeRefusal.noSuperUser }
         let resumed = try await pulp.resumeTasks()
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
         let app = Application(
-            router: PulpAPI(pulp: pulp, counters: counters).router(),
+            router: PulpAPI(pulp: pulp, counters: counters, auth: auth).router(),
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 ConnectionGuard(headerTimeout: headerTimeout, idleTimeout: idleTimeout),
             ])),
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
-            services: scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [],
+            services: (scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [])
+                + [AccessRefreshService(pulp: pulp, interval: accessRefresh, logger: logger)],
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },

@@ -2,13 +2,14 @@ import Hummingbird
 import NIOCore
 import PulpContract
 import PulpCore
+import PulpAuth
 import PulpModel
 
 extension PulpAPI {
     /// The content APIs on a repository's units (pulp2-content.md §4).
     func addUnitRoutes(_ r: RouteTable) {
         // Body `{"criteria": …}`; no criteria is every unit. 404 for an unknown repository, 400 for bad criteria.
-        r.on(.post, "/repositories/:repo_id/search/units/") { request, context in
+        r.on(.post, "/repositories/:repo_id/search/units/", .read) { request, context in
             let repoId = try context.parameters.id("repo_id")
             let body = try await request.objectBody()
             let criteria = try body["criteria"].map { c throws(PulpError) in
@@ -22,7 +23,7 @@ extension PulpAPI {
         }
         // Units by type: body `{"criteria": {filters, sort, limit, skip, fields}, "include_repos": bool}`, or the
         // query form. An unknown type has no units (never a 404).
-        r.on(.post, "/content/units/:type_id/search/") { request, context in
+        r.on(.post, "/content/units/:type_id/search/", .read) { request, context in
             let typeId = try context.parameters.id("type_id")
             let body = try await request.objectBody()
             let criteria = try body["criteria"].map { c throws(PulpError) in c.isNull ? SearchCriteria() : try SearchCriteria.parse(c) }
@@ -35,18 +36,18 @@ extension PulpAPI {
             }
             return json(.array(try await pulp.searchUnits(typeId: typeId, criteria: criteria, includeRepos: includeRepos)))
         }
-        r.on(.get, "/content/units/:type_id/search/") { request, context in
+        r.on(.get, "/content/units/:type_id/search/", .read) { request, context in
             let typeId = try context.parameters.id("type_id")
             let pairs = request.queryPairs.filter { $0.0 != "include_repos" }
             let includeRepos = ["true", "1", "yes"].contains(request.query("include_repos")?.lowercased() ?? "")
             return json(.array(try await pulp.searchUnits(typeId: typeId, criteria: try SearchCriteria.parse(query: pairs),
                                                           includeRepos: includeRepos)))
         }
-        r.on(.get, "/content/units/:type_id/") { _, context in
+        r.on(.get, "/content/units/:type_id/", .read) { _, context in
             json(.array(try await pulp.searchUnits(typeId: try context.parameters.id("type_id"), criteria: SearchCriteria(),
                                                    includeRepos: false)))
         }
-        r.on(.get, "/content/units/:type_id/:unit_id/pulp_user_metadata/") { _, context in
+        r.on(.get, "/content/units/:type_id/:unit_id/pulp_user_metadata/", .read) { _, context in
             let unitId = try context.parameters.id("unit_id")
             guard let value = try await pulp.userMetadata(typeId: try context.parameters.id("type_id"), unitId: unitId) else {
                 return json(.string("No content unit resource: \(unitId)"), status: .notFound)
@@ -54,7 +55,7 @@ extension PulpAPI {
             return json(value)
         }
         // The body is the new dict; it replaces the field (pubtools' update_content).
-        r.on(.put, "/content/units/:type_id/:unit_id/pulp_user_metadata/") { request, context in
+        r.on(.put, "/content/units/:type_id/:unit_id/pulp_user_metadata/", .update) { request, context in
             let unitId = try context.parameters.id("unit_id")
             let body = try await request.objectBody()
             guard try await pulp.setUserMetadata(typeId: try context.parameters.id("type_id"), unitId: unitId, body) else {
@@ -63,7 +64,7 @@ extension PulpAPI {
             return json(.null)
         }
         // A missing unit is a 404 whose body is a bare JSON string, as in Pulp 2.8.
-        r.on(.get, "/content/units/:type_id/:unit_id/") { _, context in
+        r.on(.get, "/content/units/:type_id/:unit_id/", .read) { _, context in
             let unitId = try context.parameters.id("unit_id")
             guard let unit = try await pulp.unit(typeId: try context.parameters.id("type_id"), unitId: unitId) else {
                 return json(.string("No content unit resource: \(unitId)"), status: .notFound)
@@ -78,7 +79,7 @@ extension PulpAPI {
 
     /// Copy and remove: tasks. A missing repository is a 404 before the body is looked at.
     func addAssociationRoutes(_ r: RouteTable) {
-        r.on(.post, "/repositories/:repo_id/actions/associate/") { request, context in
+        r.on(.post, "/repositories/:repo_id/actions/associate/", .update) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
@@ -91,7 +92,7 @@ extension PulpAPI {
             return accepted(try await pulp.copyUnits(into: repoId, from: source, criteria: body["criteria"],
                                                      overrides: try Self.overrides(body)))
         }
-        r.on(.post, "/repositories/:repo_id/actions/unassociate/") { request, context in
+        r.on(.post, "/repositories/:repo_id/actions/unassociate/", .update) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()
@@ -110,18 +111,18 @@ extension PulpAPI {
 
     /// Orphans (pulp2-content.md §4.7): units no repository holds.
     func addOrphanRoutes(_ r: RouteTable) {
-        r.on(.get, "/content/orphans/") { _, _ in json(try await pulp.orphanSummary()) }
-        r.on(.get, "/content/orphans/:type_id/") { _, context in
+        r.on(.get, "/content/orphans/", .read) { _, _ in json(try await pulp.orphanSummary()) }
+        r.on(.get, "/content/orphans/:type_id/", .read) { _, context in
             json(.array(try await pulp.orphans(typeId: try context.parameters.id("type_id"))))
         }
-        r.on(.get, "/content/orphans/:type_id/:unit_id/") { _, context in
+        r.on(.get, "/content/orphans/:type_id/:unit_id/", .read) { _, context in
             json(try await pulp.orphan(typeId: try context.parameters.id("type_id"), unitId: try context.parameters.id("unit_id")))
         }
-        r.on(.delete, "/content/orphans/") { _, _ in accepted(try await pulp.deleteOrphans()) }
-        r.on(.delete, "/content/orphans/:type_id/") { _, context in
+        r.on(.delete, "/content/orphans/", .delete) { _, _ in accepted(try await pulp.deleteOrphans()) }
+        r.on(.delete, "/content/orphans/:type_id/", .delete) { _, context in
             accepted(try await pulp.deleteOrphans(typeId: try context.parameters.id("type_id")))
         }
-        r.on(.delete, "/content/orphans/:type_id/:unit_id/") { _, context in
+        r.on(.delete, "/content/orphans/:type_id/:unit_id/", .delete) { _, context in
             accepted(try await pulp.deleteOrphans(typeId: try context.parameters.id("type_id"), unitId: try context.parameters.id("unit_id")))
         }
     }
@@ -130,16 +131,16 @@ extension PulpAPI {
 extension PulpAPI {
     /// Uploads (pulp2-content.md §4.6).
     func addUploadRoutes(_ r: RouteTable) {
-        r.on(.post, "/content/uploads/") { request, _ in
+        r.on(.post, "/content/uploads/", .create) { request, _ in
             _ = try await request.jsonBody()
             let id = try await pulp.createUpload()
             let href = "/pulp/api/v2/content/uploads/\(id)/"
             return json(["_href": .string(href), "upload_id": .string(id)], status: .created, location: href)
         }
-        r.on(.get, "/content/uploads/") { _, _ in
+        r.on(.get, "/content/uploads/", .read) { _, _ in
             json(["upload_ids": .array(try await pulp.uploadIds().map(JSONValue.string))])
         }
-        r.on(.put, "/content/uploads/:upload_id/:offset/") { request, context in
+        r.on(.put, "/content/uploads/:upload_id/:offset/", .update) { request, context in
             let id = try context.parameters.id("upload_id")
             guard let offset = Int(try context.parameters.id("offset")) else { throw PulpError.invalidValue(["offset"]) }
             let body: ByteBuffer
@@ -152,11 +153,11 @@ extension PulpAPI {
             try await pulp.writeUpload(id, offset: offset, bytes: Array(body.readableBytesView))
             return json(.null)
         }
-        r.on(.delete, "/content/uploads/:upload_id/") { _, context in
+        r.on(.delete, "/content/uploads/:upload_id/", .delete) { _, context in
             try await pulp.deleteUpload(try context.parameters.id("upload_id"))
             return json(.null)
         }
-        r.on(.post, "/repositories/:repo_id/actions/import_upload/") { request, context in
+        r.on(.post, "/repositories/:repo_id/actions/import_upload/", .update) { request, context in
             let repoId = try context.parameters.id("repo_id")
             _ = try await pulp.repository(repoId, include: .none)
             let body = try await request.objectBody()

@@ -342,6 +342,44 @@ extension PulpStore {
                 INSERT INTO grants (resource, grantee_kind, grantee, operations) VALUES ('/', 'role', 'super-users', 31);
                 """)
         }
+        // A counter that moves on with every change to users, roles, members, grants and tokens: a running server
+        // polls it and reloads its in-memory view when another process (the CLI) changed them.
+        m.registerMigration("v10-auth-version") { db in
+            try db.execute(sql: """
+                CREATE TABLE auth_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                INSERT INTO auth_version (id, version) VALUES (1, 0);
+                CREATE TRIGGER users_insert_auth_version AFTER INSERT ON users
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER users_update_auth_version AFTER UPDATE ON users
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER users_delete_auth_version AFTER DELETE ON users
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER roles_insert_auth_version AFTER INSERT ON roles
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER roles_update_auth_version AFTER UPDATE ON roles
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER roles_delete_auth_version AFTER DELETE ON roles
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER role_members_insert_auth_version AFTER INSERT ON role_members
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER role_members_update_auth_version AFTER UPDATE ON role_members
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER role_members_delete_auth_version AFTER DELETE ON role_members
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER grants_insert_auth_version AFTER INSERT ON grants
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER grants_update_auth_version AFTER UPDATE ON grants
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER grants_delete_auth_version AFTER DELETE ON grants
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER api_tokens_insert_auth_version AFTER INSERT ON api_tokens
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER api_tokens_update_auth_version AFTER UPDATE ON api_tokens
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER api_tokens_delete_auth_version AFTER DELETE ON api_tokens
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                """)
+        }
         return m
     }()
 }

@@ -140,6 +140,17 @@ extension StoreDB {
         try Row.fetchOne(db, sql: "SELECT * FROM roles WHERE role_id = ?", arguments: [id]).map(Self.role)
     }
 
+    public func roles() throws -> [StoredRole] {
+        try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY role_id").map(Self.role)
+    }
+
+    /// Replaces the display name and description. False when there is no such role.
+    public func updateRole(_ r: StoredRole) throws -> Bool {
+        try db.execute(sql: "UPDATE roles SET display_name = ?, description = ? WHERE role_id = ?",
+                       arguments: [r.displayName, r.description, r.roleId])
+        return db.changesCount > 0
+    }
+
     /// Deletes the role, its grants and memberships (its members' generations move on). False when there is none.
     public func deleteRole(_ id: String) throws -> Bool {
         try db.execute(sql: "UPDATE users SET generation = generation + 1 WHERE login IN (SELECT login FROM role_members WHERE role_id = ?)",
@@ -210,6 +221,11 @@ extension StoreDB {
         case .user(let login): ("user", login)
         case .role(let id): ("role", id)
         }
+    }
+
+    /// The counter every change to users, roles, members, grants or tokens moves on.
+    public func authVersion() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT version FROM auth_version WHERE id = 1") ?? 0
     }
 
     // MARK: API tokens

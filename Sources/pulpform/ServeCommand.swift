@@ -13,14 +13,22 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the store through the Pulp v2 REST API, with workers and the scheduler.",
         discussion: """
-            Binds to loopback unless told otherwise. Tasks run in a worker pool with per-repository \
-            reservations; the scheduler fires sync, publish and consumer content schedules. SIGTERM stops \
-            accepting requests, lets running tasks finish (up to --drain-timeout seconds) and stops the \
-            scheduler; waiting tasks resume at the next start. Logs one line per request on stderr.
+            Binds to loopback unless told otherwise. Every API request but GET /pulp/api/v2/status/ needs \
+            credentials: HTTP Basic with a user's password, or an API token as the password. The server \
+            will not start until a super-user exists (pulpform user create LOGIN --super-user \
+            --generate-password). --auth none runs every request as the server itself, and only on a \
+            loopback address. A non-loopback --bind needs --insecure-http. Published content \
+            (/pulp/repos/, /pulp/isos/) needs no credentials.
+
+            Tasks run in a worker pool with per-repository reservations; the scheduler fires sync, publish \
+            and consumer content schedules. SIGTERM stops accepting requests, lets running tasks finish (up \
+            to --drain-timeout seconds) and stops the scheduler; waiting tasks resume at the next start. Logs \
+            one line per request on stderr.
 
             Example:
+              pulpform user create admin --super-user --generate-password --store pulpform.db
               pulpform serve --store pulpform.db --bind 127.0.0.1:24817
-              curl -s http://127.0.0.1:24817/pulp/api/v2/repositories/
+              curl -s -u admin:PASSWORD http://127.0.0.1:24817/pulp/api/v2/repositories/
             """)
 
     @OptionGroup var storeOptions: StoreOptions
@@ -44,6 +52,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may wait for a request, or between the parts of a body, before it is closed.")
     var idleTimeout = 60
 
+    @Option(name: .long, help: ArgumentHelp("required: credentials on every API request. none: no credentials (loopback only).",
+                                            valueName: "required|none"))
+    var auth = "required"
+
+    @Flag(name: .long, help: "Serve the API over plain HTTP on a non-loopback address (credentials then cross the network in clear).")
+    var insecureHttp = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -62,6 +77,23 @@ struct ServeCommand: AsyncParsableCommand {
         guard drainTimeout >= 0 else { throw ValidationError("--drain-timeout must not be negative") }
         guard headerTimeout >= 1 else { throw ValidationError("--header-timeout must be at least 1 second") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard let mode = APIAuthentication.Mode(rawValue: auth) else { throw ValidationError("--auth must be required or none") }
+        if let (host, _) = hostAndPort, !Self.isLoopback(host) {
+            if mode == .none {
+                throw ValidationError("--auth none is allowed only on a loopback address (127.0.0.1, ::1 or localhost), not on \(host)")
+            }
+            if !insecureHttp {
+                throw ValidationError("\(host) is not a loopback address: serving the API there over plain HTTP sends passwords in clear; "
+                                      + "add --insecure-http to do it anyway")
+            }
+        }
+    }
+
+    /// 127.0.0.0/8, ::1 and localhost: addresses no other host can reach.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     func run() async throws {
@@ -72,7 +104,19 @@ struct ServeCommand: AsyncParsableCommand {
         let pulp = LocalPulp(store: store, workers: workers, contentHashNotes: OwnershipNotes.contentHash,
                              contentDirectory: storeOptions.contentDirectory)
         let path = store.path
+        let mode = APIAuthentication.Mode(rawValue: auth) ?? .required
+        if mode == .required, try await !pulp.hasSuperUser() {
+            let storeArgument = storeOptions.store.map { " --store \($0)" } ?? ""
+            printError("""
+                error: no enabled super-user exists in \(path), so nobody could log in. Create one with
+                  pulpform user create admin --super-user --generate-password\(storeArgument)
+                or, for local development on loopback, serve without authentication: --auth none
+                """)
+            throw ExitCode(1)
+        }
+        if mode == .none { logger.warning("authentication is off (--auth none): every API request runs as the server itself") }
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
+        runner.auth = mode
         runner.scheduler = scheduler
         runner.headerTimeout = .seconds(headerTimeout)
         runner.idleTimeout = .seconds(idleTimeout)

@@ -245,7 +245,7 @@ struct BehaviourTests {
             _ = try await api.waitTasks(del)
             #expect(try await api.get("repositories/harness_repo_1/").status == 404)
             expectErrorBody(try await api.delete("repositories/harness_repo_1/"), status: 404, code: "PLP0009", method: "DELETE")
-            #expect(try api.rig.store.dump().allSatisfy { $0.hasPrefix("tasks:") || $0.hasPrefix("reconciler_meta") || $0.hasPrefix("roles:") || $0.hasPrefix("grants:") })
+            #expect(try api.rig.store.dump().allSatisfy { $0.hasPrefix("tasks:") || $0.hasPrefix("reconciler_meta") || $0.hasPrefix("roles:") || $0.hasPrefix("grants:") || $0.hasPrefix("auth_version:") })
         }
     }
 

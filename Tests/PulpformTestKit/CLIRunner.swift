@@ -76,11 +76,13 @@ public final class ServeProcess {
     public let log: URL
     public private(set) var port = 0
 
-    public init(store: String, extra: [String] = []) throws {
+    /// Without `authenticated`, the server runs with `--auth none` (loopback); with it, the store needs a super-user
+    /// and every API request credentials.
+    public init(store: String, extra: [String] = [], authenticated: Bool = false) throws {
         log = FileManager.default.temporaryDirectory.appendingPathComponent("pulpform-serve-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = try CLI.binary()
-        process.arguments = ["serve", "--store", store, "--bind", "127.0.0.1:0"] + extra
+        process.arguments = ["serve", "--store", store, "--bind", "127.0.0.1:0"] + (authenticated ? [] : ["--auth", "none"]) + extra
         let handle = try FileHandle(forWritingTo: log)
         process.standardError = handle
         process.standardOutput = handle
@@ -93,6 +95,7 @@ public final class ServeProcess {
                 port = p
                 return
             }
+            if !process.isRunning { break }
             usleep(20_000)
         }
         throw CLI.CLIError(message: "pulpform serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")

@@ -15,7 +15,7 @@ public final class LiveServer: @unchecked Sendable {
     let task: Task<Void, any Error>
     public let port: Int
 
-    public init(router: Router<BasicRequestContext>) async throws {
+    public init<Context: RequestContext>(router: Router<Context>) async throws where Context.Source == ApplicationRequestContextSource {
         var logger = Logger(label: "pulpform-test-server")
         logger.logLevel = .critical
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -32,9 +32,10 @@ public final class LiveServer: @unchecked Sendable {
         port = bound
     }
 
-    /// `pulpform serve`'s API over a LocalPulp.
-    public convenience init(pulp: LocalPulp) async throws {
-        try await self.init(router: PulpAPI(pulp: pulp).router())
+    /// `pulpform serve`'s API over a LocalPulp; with `authenticated`, every API request needs credentials.
+    public convenience init(pulp: LocalPulp, authenticated: Bool = false) async throws {
+        if authenticated { try await pulp.reloadAccess() }
+        try await self.init(router: PulpAPI(pulp: pulp, auth: authenticated ? .required : .none).router())
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)/" }
@@ -47,8 +48,8 @@ public final class LiveServer: @unchecked Sendable {
 
 extension TestPulp {
     /// Serves this rig's API live and runs `body` with a client of it.
-    public func serve(_ body: @Sendable (API) async throws -> Void) async throws {
-        let server = try await LiveServer(pulp: pulp)
+    public func serve(authenticated: Bool = false, _ body: @Sendable (API) async throws -> Void) async throws {
+        let server = try await LiveServer(pulp: pulp, authenticated: authenticated)
         let client = TestClient(host: "127.0.0.1", port: server.port)
         client.connect()
         do {

@@ -20,14 +20,15 @@ public final class TestPulp: @unchecked Sendable {
 
     public init(_ prefix: String = "pulpform-test", catalog: PluginCatalog = .builtin, plugins: PluginRegistry = .builtin,
                 workers: Int = 4, start: Double = TestPulp.seedEpoch, realTime: Bool = false,
-                contentHashNotes: ContentHashNotes? = nil) throws
+                contentHashNotes: ContentHashNotes? = nil, passwordIterations: Int = 1_000) throws
     {
         temp = try TempStore(prefix)
         let clock = ManualClock(PulpDateTime(epoch: start))
         self.clock = clock
         let gate = self.gate
         pulp = LocalPulp(store: temp.store, catalog: catalog, plugins: plugins, clock: realTime ? SystemClock() : clock,
-                         workers: workers, contentHashNotes: contentHashNotes, willRunTask: { await gate.arrive($0) })
+                         workers: workers, contentHashNotes: contentHashNotes, willRunTask: { await gate.arrive($0) },
+                         passwordIterations: passwordIterations)
     }
 
     public var dir: URL { temp.dir }

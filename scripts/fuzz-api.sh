@@ -140,7 +140,8 @@ args=(run "$schema" --url "$api" --auth "$login:$password" --checks "$CHECKS" --
 [[ $seed != random ]] && args+=(--seed "$seed")
 # shellcheck disable=SC2206
 [[ -n ${FUZZ_ARGS:-} ]] && args+=($FUZZ_ARGS)
-say "schemathesis $SCHEMATHESIS_VERSION for ${seconds}s: ${args[*]:1}"
+shown="${args[*]:1}"
+say "schemathesis $SCHEMATHESIS_VERSION for ${seconds}s: ${shown//$password/*****}"
 # In the temporary directory, so that schemathesis's and hypothesis's caches stay out of the tree.
 (cd "$tmp" && exec timeout -k 10 $((seconds + 300)) "$venv/bin/schemathesis" "${args[@]}") &
 runner_pid=$!

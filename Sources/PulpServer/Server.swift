@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import NIOCore
 import PulpContract
@@ -86,6 +88,8 @@ public struct PulpServerRunner: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// Credentials on every API request (the default), or none (loopback only: `ServeCommand` checks).
     public var auth: APIAuthentication.Mode = .required
+    /// https instead of http, for the API and published content alike.
+    public var tls: ServerTLS?
     /// How often users, roles, grants and tokens changed by another process (the CLI) are looked for.
     public var accessRefresh: Duration = .seconds(1)
 
@@ -103,11 +107,12 @@ public struct PulpServerRunner: Sendable {
         if auth == .required, try await !pulp.hasSuperUser() { throw ServeRefusal.noSuperUser }
         let resumed = try await pulp.resumeTasks()
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
+        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
+            ConnectionGuard(headerTimeout: headerTimeout, idleTimeout: idleTimeout),
+        ]))
         let app = Application(
             router: PulpAPI(pulp: pulp, counters: counters, auth: auth).router(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [
-                ConnectionGuard(headerTimeout: headerTimeout, idleTimeout: idleTimeout),
-            ])),
+            server: try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http,
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
             services: (scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [])
                 + [AccessRefreshService(pulp: pulp, interval: accessRefresh, logger: logger)],

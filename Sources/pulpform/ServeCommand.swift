@@ -17,7 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
             credentials: HTTP Basic with a user's password, or an API token as the password. The server \
             will not start until a super-user exists (pulpform user create LOGIN --super-user \
             --generate-password). --auth none runs every request as the server itself, and only on a \
-            loopback address. A non-loopback --bind needs --insecure-http. Published content \
+            loopback address. A non-loopback --bind needs TLS (--tls-cert and --tls-key, which serve the \
+            API and published content over https) or --insecure-http. --client-ca asks clients for a \
+            certificate of that CA alone; one of another CA fails the handshake. Published content \
             (/pulp/repos/, /pulp/isos/) needs no credentials.
 
             Tasks run in a worker pool with per-repository reservations; the scheduler fires sync, publish \
@@ -59,6 +61,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Serve the API over plain HTTP on a non-loopback address (credentials then cross the network in clear).")
     var insecureHttp = false
 
+    @Option(name: .long, help: ArgumentHelp("Serve https with this PEM certificate (chain).", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(name: .long, help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Ask clients for a certificate that chains to this PEM CA (and to no other).", valueName: "path"))
+    var clientCa: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -78,13 +89,15 @@ struct ServeCommand: AsyncParsableCommand {
         guard headerTimeout >= 1 else { throw ValidationError("--header-timeout must be at least 1 second") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard let mode = APIAuthentication.Mode(rawValue: auth) else { throw ValidationError("--auth must be required or none") }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        if clientCa != nil, tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
         if let (host, _) = hostAndPort, !Self.isLoopback(host) {
             if mode == .none {
                 throw ValidationError("--auth none is allowed only on a loopback address (127.0.0.1, ::1 or localhost), not on \(host)")
             }
-            if !insecureHttp {
+            if !insecureHttp, tlsCert == nil {
                 throw ValidationError("\(host) is not a loopback address: serving the API there over plain HTTP sends passwords in clear; "
-                                      + "add --insecure-http to do it anyway")
+                                      + "give --tls-cert and --tls-key, or add --insecure-http to do it anyway")
             }
         }
     }
@@ -117,11 +130,20 @@ struct ServeCommand: AsyncParsableCommand {
         if mode == .none { logger.warning("authentication is off (--auth none): every API request runs as the server itself") }
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
         runner.auth = mode
+        if let tlsCert, let tlsKey {
+            do {
+                runner.tls = try ServerTLS(certificate: tlsCert, key: tlsKey, clientCA: clientCa)
+            } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        let scheme = runner.tls == nil ? "http" : "https"
         runner.scheduler = scheduler
         runner.headerTimeout = .seconds(headerTimeout)
         runner.idleTimeout = .seconds(idleTimeout)
         try await runner.run { bound in
-            printError("pulpform serving \(path) on http://\(host):\(bound)/pulp/api/v2/")
+            printError("pulpform serving \(path) on \(scheme)://\(host):\(bound)/pulp/api/v2/")
         }
         let requests = runner.counters.snapshot()
         RunStats.set("requests", .object(requests.mapValues { .int($0) }))

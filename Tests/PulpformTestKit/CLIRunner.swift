@@ -89,7 +89,7 @@ public final class ServeProcess {
         try process.run()
         for _ in 0..<500 {
             if let text = try? String(contentsOf: log, encoding: .utf8),
-               let range = text.range(of: "on http://127.0.0.1:"),
+               let range = text.range(of: "://127.0.0.1:"),
                let p = Int(text[range.upperBound...].prefix { $0.isNumber })
             {
                 port = p
@@ -101,7 +101,9 @@ public final class ServeProcess {
         throw CLI.CLIError(message: "pulpform serve did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
     }
 
-    public var base: String { "http://127.0.0.1:\(port)/pulp/api/v2/" }
+    /// `https` when the server said it serves TLS.
+    public var scheme: String { output.contains("on https://127.0.0.1:") ? "https" : "http" }
+    public var base: String { "\(scheme)://127.0.0.1:\(port)/pulp/api/v2/" }
     public var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     /// SIGKILL, then wait: a crash, with nothing cleaned up.

@@ -1,0 +1,55 @@
+import Foundation
+public import NIOSSL
+
+/// The server's TLS (pulp2-auth.md §5.4): its certificate chain and key, TLS 1.2 or later, and, with a client CA,
+/// optional client certificates that must chain to that CA alone (never the system's trust store).
+public struct ServerTLS: Sendable {
+    public let configuration: TLSConfiguration
+
+    /// Why the files do not make a TLS configuration, in words for the operator.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(certificate: String, key: String, clientCA: String? = nil) throws {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw Failure(description: "cannot read a PEM certificate chain from \(certificate): \(error)")
+        }
+        guard !chain.isEmpty else { throw Failure(description: "\(certificate) holds no PEM certificate") }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            // The error names the file, never its contents.
+            throw Failure(description: "cannot read a PEM private key from \(key)")
+        }
+        var config = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                              privateKey: .privateKey(privateKey))
+        config.minimumTLSVersion = .tlsv12
+        if let clientCA {
+            let roots: [NIOSSLCertificate]
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(clientCA)
+            } catch {
+                throw Failure(description: "cannot read the client CA from \(clientCA): \(error)")
+            }
+            guard !roots.isEmpty else { throw Failure(description: "\(clientCA) holds no PEM certificate") }
+            // A client without a certificate connects (it may log in with a password); one with a certificate
+            // that does not chain to this CA fails the handshake.
+            config.certificateVerification = .optionalVerification
+            config.trustRoots = .certificates(roots)
+            config.sendCANameList = true
+        }
+        // Checked now, so that a key that does not match the certificate is an error at start, not at the first
+        // client.
+        do {
+            _ = try NIOSSLContext(configuration: config)
+        } catch {
+            throw Failure(description: "the certificate \(certificate) and key \(key) do not make a TLS server: \(error)")
+        }
+        self.configuration = config
+    }
+}

@@ -18,7 +18,7 @@ struct Pulpform: AsyncParsableCommand {
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self,
                       SyncCommand.self, PublishCommand.self, ContentCommand.self, ShowCommand.self,
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
-                      UserCommand.self, TokenCommand.self, VersionCommand.self]
+                      UserCommand.self, TokenCommand.self, RoleCommand.self, PermissionCommand.self, VersionCommand.self]
     )
 
     /// Runs the command, then writes the run's figures when `PULPFORM_STATS` asks for them.

@@ -41,7 +41,8 @@ public struct APIAuthentication: Sendable {
                 }
                 throw PulpError.invalidCredentials(user: login)
             case .throttled(let login, let retryAfter):
-                context.logger.notice("login throttled", metadata: [
+                // Debug only: a client retrying against the throttle would otherwise write a line per attempt.
+                context.logger.debug("login throttled", metadata: [
                     "login": .string(login), "peer": .string(context.peer), "retry_after": .stringConvertible(retryAfter),
                 ])
                 throw PulpError.loginThrottled(retryAfter: retryAfter)

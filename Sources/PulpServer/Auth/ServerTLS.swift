@@ -12,13 +12,7 @@ public struct ServerTLS: Sendable {
     }
 
     public init(certificate: String, key: String, clientCA: String? = nil) throws {
-        let chain: [NIOSSLCertificate]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(certificate)
-        } catch {
-            throw Failure(description: "cannot read a PEM certificate chain from \(certificate): \(error)")
-        }
-        guard !chain.isEmpty else { throw Failure(description: "\(certificate) holds no PEM certificate") }
+        let chain = try Self.certificates(certificate, "a PEM certificate chain")
         let privateKey: NIOSSLPrivateKey
         do {
             privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
@@ -30,13 +24,7 @@ public struct ServerTLS: Sendable {
                                                               privateKey: .privateKey(privateKey))
         config.minimumTLSVersion = .tlsv12
         if let clientCA {
-            let roots: [NIOSSLCertificate]
-            do {
-                roots = try NIOSSLCertificate.fromPEMFile(clientCA)
-            } catch {
-                throw Failure(description: "cannot read the client CA from \(clientCA): \(error)")
-            }
-            guard !roots.isEmpty else { throw Failure(description: "\(clientCA) holds no PEM certificate") }
+            let roots = try Self.certificates(clientCA, "the client CA")
             // A client without a certificate connects (it may log in with a password); one with a certificate
             // that does not chain to this CA fails the handshake.
             config.certificateVerification = .optionalVerification
@@ -51,5 +39,17 @@ public struct ServerTLS: Sendable {
             throw Failure(description: "the certificate \(certificate) and key \(key) do not make a TLS server: \(error)")
         }
         self.configuration = config
+    }
+
+    /// The PEM certificates of a file, at least one.
+    private static func certificates(_ path: String, _ what: String) throws -> [NIOSSLCertificate] {
+        let found: [NIOSSLCertificate]
+        do {
+            found = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw Failure(description: "cannot read \(what) from \(path): \(error)")
+        }
+        guard !found.isEmpty else { throw Failure(description: "\(path) holds no PEM certificate") }
+        return found
     }
 }

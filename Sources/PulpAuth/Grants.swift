@@ -56,7 +56,7 @@ public enum ResourcePath {
 public struct Grants: Sendable {
     /// `resource → login → operations`, roles' grants merged into their members'.
     private let byResource: [String: [String: Operations]]
-    private let superUsers: Set<String>
+    /// `role → logins`; super-users are the members of `superUsersRole`.
     private let members: [String: Set<String>]
 
     public static let superUsersRole = "super-users"
@@ -71,19 +71,18 @@ public struct Grants: Sendable {
             for login in members[g.role] ?? [] { table[g.resource, default: [:]][login, default: []].formUnion(g.operations) }
         }
         byResource = table
-        superUsers = members[Self.superUsersRole] ?? []
         self.members = members
     }
 
     public func isMember(_ login: String, of role: String) -> Bool { members[role]?.contains(login) == true }
 
-    public func isSuperUser(_ login: String) -> Bool { superUsers.contains(login) }
+    public func isSuperUser(_ login: String) -> Bool { isMember(login, of: Self.superUsersRole) }
 
-    public var superUserCount: Int { superUsers.count }
+    public var superUserCount: Int { members[Self.superUsersRole]?.count ?? 0 }
 
     /// Whether `login` may do `operation` on `resource` (a resource name, see `ResourcePath.of`).
     public func allows(_ login: String, _ operation: PulpOperation, on resource: String) -> Bool {
-        if superUsers.contains(login) { return true }
+        if isSuperUser(login) { return true }
         for path in ResourcePath.lineage(resource) where byResource[path]?[login]?.contains(operation) == true { return true }
         return false
     }

@@ -19,12 +19,9 @@ extension LocalPulp {
     /// `PUT /users/<login>/`: `delta` may hold `name`, `password` and `roles` (which replaces the memberships).
     /// `caller` nil is the server itself. Roles need a super-user; anyone else changes only their own user.
     public func updateUser(_ login: String, delta: JSONObject, caller: String?) async throws -> JSONObject {
-        let unknown = delta.keys.filter { !["name", "password", "roles"].contains($0) }.sorted()
-        if !unknown.isEmpty { throw PulpError.invalidValue(unknown) }
-        let isSuper = caller.map(access.isSuperUser) ?? true
-        if !isSuper {
-            if delta["roles"] != nil { throw PulpError.permissionDenied(user: caller ?? "", operation: PulpOperation.update.name) }
-            if caller != login { throw PulpError.permissionDenied(user: caller ?? "", operation: PulpOperation.update.name) }
+        try Self.onlyKeys(delta, ["name", "password", "roles"])
+        if let caller, !access.isSuperUser(caller), delta["roles"] != nil || caller != login {
+            throw PulpError.permissionDenied(user: caller, operation: PulpOperation.update.name)
         }
         var name: String?
         if let v = delta["name"] {
@@ -98,10 +95,9 @@ extension LocalPulp {
 
     /// 201's body: the role with `"permissions": {}` and no `users`, as 2.8 answers.
     public func createRole(_ body: JSONObject) async throws -> JSONObject {
-        let unknown = body.keys.filter { !["role_id", "display_name", "description"].contains($0) }.sorted()
-        if !unknown.isEmpty { throw PulpError.invalidValue(unknown) }
-        guard let idValue = body["role_id"], idValue != .null else { throw PulpError.missingValue(["role_id"]) }
-        guard case .string(let id) = idValue, Self.validRoleId(id) else { throw PulpError.invalidValue(["role_id"]) }
+        try Self.onlyKeys(body, ["role_id", "display_name", "description"])
+        let id = try Self.requiredString(body, "role_id")
+        guard Self.validRoleId(id) else { throw PulpError.invalidValue(["role_id"]) }
         let display = try Self.optionalString(body, "display_name") ?? id
         let description = try Self.optionalString(body, "description")
         let role = StoredRole(roleId: id, oid: PulpIDs.objectId(), displayName: display, description: description)
@@ -168,7 +164,7 @@ extension LocalPulp {
         let grants = access.grants
         let resources = resource.map { [Self.grantResource($0)] } ?? grants.resources
         return resources.compactMap { r in
-            let users = grants.operations(on: r).filter { !$0.value.list.isEmpty }
+            let users = grants.operations(on: r)
             guard !users.isEmpty else { return nil }
             let id = String(Checksummer.hex(Array(r.utf8), .sha256).prefix(24))
             var byUser = JSONObject()
@@ -229,6 +225,19 @@ extension LocalPulp {
         return ["_id": ["$oid": .string(r.oid)], "_ns": "roles", "id": .string(r.roleId), "display_name": .string(r.displayName),
                 "description": r.description.map(JSONValue.string) ?? .null, "users": .array(members.sorted().map(JSONValue.string)),
                 "permissions": .object(permissions), "_href": .string("/pulp/api/v2/roles/\(r.roleId)/")]
+    }
+
+    /// A body's required string: absent or null is 400 MissingValue, anything but a string 400 InvalidValue.
+    public static func requiredString(_ body: JSONObject, _ key: String) throws -> String {
+        guard let value = body[key], value != .null else { throw PulpError.missingValue([key]) }
+        guard case .string(let s) = value else { throw PulpError.invalidValue([key]) }
+        return s
+    }
+
+    /// 400 InvalidValue naming the keys of `body` outside `allowed`.
+    public static func onlyKeys(_ body: JSONObject, _ allowed: Set<String>) throws {
+        let unknown = body.keys.filter { !allowed.contains($0) }.sorted()
+        if !unknown.isEmpty { throw PulpError.invalidValue(unknown) }
     }
 
     /// A body's optional string: absent or null is nil, anything but a string 400.

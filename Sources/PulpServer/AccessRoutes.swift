@@ -11,10 +11,8 @@ extension PulpAPI {
         r.on(.get, "/users/", .read) { _, _ in json(.array(try await pulp.users().map(JSONValue.object))) }
         r.on(.post, "/users/", .create) { request, _ in
             let body = try await request.objectBody()
-            let unknown = body.keys.filter { !["login", "password", "name"].contains($0) }.sorted()
-            if !unknown.isEmpty { throw PulpError.invalidValue(unknown) }
-            guard let loginValue = body["login"], loginValue != .null else { throw PulpError.missingValue(["login"]) }
-            guard case .string(let login) = loginValue else { throw PulpError.invalidValue(["login"]) }
+            try LocalPulp.onlyKeys(body, ["login", "password", "name"])
+            let login = try LocalPulp.requiredString(body, "login")
             let password = try LocalPulp.optionalString(body, "password")
             let name = try LocalPulp.optionalString(body, "name")
             let user = try await pulp.createUser(login: login, name: name, password: password)
@@ -30,10 +28,7 @@ extension PulpAPI {
         }
         r.on(.get, "/users/:login/", .read) { _, context in json(try await pulp.user(try context.parameters.id("login"))) }
         r.on(.put, "/users/:login/", .update) { request, context in
-            let body = try await request.objectBody()
-            // 2.8 answers a body without `delta` with a 500.
-            guard let deltaValue = body["delta"] else { throw PulpError.missingValue(["delta"]) }
-            guard case .object(let delta) = deltaValue else { throw PulpError.invalidValue(["delta"]) }
+            let delta = try Self.delta(try await request.objectBody())
             return json(try await pulp.updateUser(try context.parameters.id("login"), delta: delta, caller: context.principal?.login))
         }
         r.on(.delete, "/users/:login/", .delete) { _, context in
@@ -56,10 +51,7 @@ extension PulpAPI {
         }
         r.on(.get, "/roles/:role_id/", .read) { _, context in json(try await pulp.role(try context.parameters.id("role_id"))) }
         r.on(.put, "/roles/:role_id/", .update) { request, context in
-            let body = try await request.objectBody()
-            guard let deltaValue = body["delta"] else { throw PulpError.missingValue(["delta"]) }
-            guard case .object(let delta) = deltaValue else { throw PulpError.invalidValue(["delta"]) }
-            return json(try await pulp.updateRole(try context.parameters.id("role_id"), delta: delta))
+            json(try await pulp.updateRole(try context.parameters.id("role_id"), delta: try Self.delta(try await request.objectBody())))
         }
         r.on(.delete, "/roles/:role_id/", .delete) { _, context in
             try await pulp.deleteRole(try context.parameters.id("role_id"))
@@ -70,9 +62,7 @@ extension PulpAPI {
             return json(role["users"] ?? .array([]))
         }
         r.on(.post, "/roles/:role_id/users/", .update) { request, context in
-            let body = try await request.objectBody()
-            guard let loginValue = body["login"], loginValue != .null else { throw PulpError.missingValue(["login"]) }
-            guard case .string(let login) = loginValue else { throw PulpError.invalidValue(["login"]) }
+            let login = try LocalPulp.requiredString(try await request.objectBody(), "login")
             try await pulp.addRoleMember(try context.parameters.id("role_id"), login: login, caller: context.principal?.login)
             return json(PulpAPI.nullBody)
         }
@@ -80,6 +70,13 @@ extension PulpAPI {
             try await pulp.removeRoleMember(try context.parameters.id("role_id"), login: try context.parameters.id("login"))
             return json(PulpAPI.nullBody)
         }
+    }
+
+    /// A `PUT` body's `delta` object: required (2.8 answers a body without one with a 500).
+    static func delta(_ body: JSONObject) throws -> JSONObject {
+        guard let value = body["delta"] else { throw PulpError.missingValue(["delta"]) }
+        guard case .object(let delta) = value else { throw PulpError.invalidValue(["delta"]) }
+        return delta
     }
 
     func addPermissionRoutes(_ r: RouteTable) {

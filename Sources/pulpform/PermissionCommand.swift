@@ -28,17 +28,20 @@ struct PermissionChange: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The resource path, e.g. /v2/repositories/.", valueName: "path")) var resource: String
     @Option(name: .long, help: ArgumentHelp("An operation (repeatable): CREATE, READ, UPDATE, DELETE or EXECUTE.", valueName: "op"))
     var operation: [String] = []
+    @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
         guard (user == nil) != (role == nil) else { throw ValidationError("give one of --user and --role") }
         guard !operation.isEmpty else { throw ValidationError("give at least one --operation") }
     }
 
-    var body: JSONObject {
+    /// Grants (or revokes) the operations, as the API's permission actions do.
+    func apply(grant: Bool) async throws {
         var body: JSONObject = ["resource": .string(resource), "operations": .array(operation.map(JSONValue.string))]
         if let user { body["login"] = .string(user) }
         if let role { body["role_id"] = .string(role) }
-        return body
+        try await storeOptions.localPulp().changePermission(body, toRole: role != nil, grant: grant, caller: nil)
+        printError(grant ? "granted" : "revoked")
     }
 }
 
@@ -46,28 +49,16 @@ struct PermissionGrantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "grant", abstract: "Grant operations on a resource path.")
 
     @OptionGroup var change: PermissionChange
-    @OptionGroup var storeOptions: StoreOptions
 
-    func run() async throws {
-        try await reportingErrors {
-            try await storeOptions.localPulp().changePermission(change.body, toRole: change.role != nil, grant: true, caller: nil)
-            printError("granted")
-        }
-    }
+    func run() async throws { try await reportingErrors { try await change.apply(grant: true) } }
 }
 
 struct PermissionRevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke operations on a resource path.")
 
     @OptionGroup var change: PermissionChange
-    @OptionGroup var storeOptions: StoreOptions
 
-    func run() async throws {
-        try await reportingErrors {
-            try await storeOptions.localPulp().changePermission(change.body, toRole: change.role != nil, grant: false, caller: nil)
-            printError("revoked")
-        }
-    }
+    func run() async throws { try await reportingErrors { try await change.apply(grant: false) } }
 }
 
 struct PermissionListCommand: AsyncParsableCommand {

@@ -84,34 +84,33 @@ struct RoleDeleteCommand: AsyncParsableCommand {
     }
 }
 
-struct RoleAddCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "add", abstract: "Make users members of a role.")
-
+/// A role and the logins to add to it or take out of it.
+struct RoleMembers: ParsableArguments {
     @Argument(help: "The role id.") var roleId: String
     @Argument(help: "Logins.") var logins: [String]
     @OptionGroup var storeOptions: StoreOptions
 
-    func run() async throws {
-        try await reportingErrors {
-            let pulp = try storeOptions.localPulp()
-            for login in logins { try await pulp.addRoleMember(roleId, login: login, caller: nil) }
-            printError("\(logins.joined(separator: ", ")) now in \(roleId)")
+    func change(add: Bool) async throws {
+        let pulp = try storeOptions.localPulp()
+        for login in logins {
+            if add { try await pulp.addRoleMember(roleId, login: login, caller: nil) } else { try await pulp.removeRoleMember(roleId, login: login) }
         }
+        printError("\(logins.joined(separator: ", ")) \(add ? "now" : "no longer") in \(roleId)")
     }
+}
+
+struct RoleAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "add", abstract: "Make users members of a role.")
+
+    @OptionGroup var members: RoleMembers
+
+    func run() async throws { try await reportingErrors { try await members.change(add: true) } }
 }
 
 struct RoleRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "remove", abstract: "Take users out of a role.")
 
-    @Argument(help: "The role id.") var roleId: String
-    @Argument(help: "Logins.") var logins: [String]
-    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var members: RoleMembers
 
-    func run() async throws {
-        try await reportingErrors {
-            let pulp = try storeOptions.localPulp()
-            for login in logins { try await pulp.removeRoleMember(roleId, login: login) }
-            printError("\(logins.joined(separator: ", ")) no longer in \(roleId)")
-        }
-    }
+    func run() async throws { try await reportingErrors { try await members.change(add: false) } }
 }

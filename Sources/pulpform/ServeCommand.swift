@@ -118,15 +118,6 @@ struct ServeCommand: AsyncParsableCommand {
                              contentDirectory: storeOptions.contentDirectory)
         let path = store.path
         let mode = APIAuthentication.Mode(rawValue: auth) ?? .required
-        if mode == .required, try await !pulp.hasSuperUser() {
-            let storeArgument = storeOptions.store.map { " --store \($0)" } ?? ""
-            printError("""
-                error: no enabled super-user exists in \(path), so nobody could log in. Create one with
-                  pulpform user create admin --super-user --generate-password\(storeArgument)
-                or, for local development on loopback, serve without authentication: --auth none
-                """)
-            throw ExitCode(1)
-        }
         if mode == .none { logger.warning("authentication is off (--auth none): every API request runs as the server itself") }
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
         runner.auth = mode
@@ -142,8 +133,18 @@ struct ServeCommand: AsyncParsableCommand {
         runner.scheduler = scheduler
         runner.headerTimeout = .seconds(headerTimeout)
         runner.idleTimeout = .seconds(idleTimeout)
-        try await runner.run { bound in
-            printError("pulpform serving \(path) on \(scheme)://\(host):\(bound)/pulp/api/v2/")
+        do {
+            try await runner.run { bound in
+                printError("pulpform serving \(path) on \(scheme)://\(host):\(bound)/pulp/api/v2/")
+            }
+        } catch ServeRefusal.noSuperUser {
+            let storeArgument = storeOptions.store.map { " --store \($0)" } ?? ""
+            printError("""
+                error: no enabled super-user exists in \(path), so nobody could log in. Create one with
+                  pulpform user create admin --super-user --generate-password\(storeArgument)
+                or, for local development on loopback, serve without authentication: --auth none
+                """)
+            throw ExitCode(1)
         }
         let requests = runner.counters.snapshot()
         RunStats.set("requests", .object(requests.mapValues { .int($0) }))

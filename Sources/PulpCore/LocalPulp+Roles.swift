@@ -47,10 +47,15 @@ extension LocalPulp {
             }
         }
         let (newName, newRoles, hashChange) = (name, roles, newHash)
+        let now = clock.now().epoch
         return try await authWrite { db in
             guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
             if let newName { u.name = newName }
-            if let hashChange { u.passwordHash = hashChange }
+            if let hashChange {
+                u.passwordHash = hashChange
+                // A new password ends the login certificates made with the old one (tokens stay).
+                try db.revokeLoginCertificates(login: login, now: now)
+            }
             _ = try db.updateUser(u)
             if let roles = newRoles {
                 let members = try db.roleMembers()

@@ -44,18 +44,23 @@ extension LocalPulp {
         }
     }
 
-    /// Sets (or, with nil, removes) a user's password. Cached credentials of theirs stop working.
+    /// Sets (or, with nil, removes) a user's password. Cached credentials and login certificates of theirs stop
+    /// working; their API tokens stay.
     public func setPassword(_ login: String, _ password: String?) async throws {
         let hash = try await hash(password)
+        let now = clock.now().epoch
         try await authWrite { db in
             guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
             u.passwordHash = hash
             _ = try db.updateUser(u)
+            try db.revokeLoginCertificates(login: login, now: now)
         }
     }
 
-    /// Disables or enables a user. The last enabled super-user cannot be disabled.
+    /// Disables or enables a user. Disabling revokes their API tokens and login certificates: enabling them again
+    /// does not bring those back. The last enabled super-user cannot be disabled.
     public func setDisabled(_ login: String, _ disabled: Bool) async throws {
+        let now = clock.now().epoch
         try await authWrite { db in
             guard var u = try db.user(login) else { throw PulpError.missingResource(["user": login]) }
             if disabled, !u.disabled, try Self.isLastSuperUser(login, db) {
@@ -63,6 +68,10 @@ extension LocalPulp {
             }
             u.disabled = disabled
             _ = try db.updateUser(u)
+            if disabled {
+                try db.revokeTokens(login: login, now: now)
+                try db.revokeLoginCertificates(login: login, now: now)
+            }
         }
     }
 

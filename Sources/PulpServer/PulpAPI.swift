@@ -18,9 +18,13 @@ public struct PulpAPI: Sendable {
 
     /// `auth` defaults to none: a router for tests and tools that run in-process on loopback.
     public init(pulp: LocalPulp, counters: RequestCounters? = nil, auth: APIAuthentication.Mode = .none) {
+        self.init(pulp: pulp, counters: counters, authentication: APIAuthentication.Settings(mode: auth))
+    }
+
+    public init(pulp: LocalPulp, counters: RequestCounters? = nil, authentication: APIAuthentication.Settings) {
         self.pulp = pulp
         self.counters = counters
-        self.auth = APIAuthentication(mode: auth, pulp: pulp)
+        self.auth = APIAuthentication(settings: authentication, pulp: pulp)
     }
 
     var catalog: PluginCatalog { pulp.catalog }
@@ -67,9 +71,10 @@ public struct PulpAPI: Sendable {
             router.on(RouterPath(PulpPaths.apiRoot.dropLast() + path), method: method) { request, context in
                 guard let operation else { return try await handler(request, context) }
                 var context = context
-                let principal = try await auth.principal(request, context)
+                let (principal, credential) = try await auth.identify(request, context)
                 try auth.authorize(principal, operation, request)
                 context.principal = principal
+                context.credential = credential
                 return try await handler(request, context)
             }
         }
@@ -102,6 +107,7 @@ public struct PulpAPI: Sendable {
         addUserRoutes(table)
         addRoleRoutes(table)
         addPermissionRoutes(table)
+        addLoginRoutes(table)
         addContentRoutes(router)
         allowed.set(table.routes)
         return table

@@ -111,7 +111,9 @@ public struct PulpServerRunner: Sendable {
             ConnectionGuard(headerTimeout: headerTimeout, idleTimeout: idleTimeout),
         ]))
         let app = Application(
-            router: PulpAPI(pulp: pulp, counters: counters, auth: auth).router(),
+            router: PulpAPI(pulp: pulp, counters: counters, authentication: .init(
+                mode: auth, tls: tls != nil, clientCertificates: tls?.clientCertificates ?? false,
+                loginAuthority: tls?.loginAuthority)).router(),
             server: try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http,
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
             services: (scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [])

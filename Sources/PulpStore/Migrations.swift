@@ -380,6 +380,26 @@ extension PulpStore {
                 BEGIN UPDATE auth_version SET version = version + 1; END;
                 """)
         }
+        // The login certificates `POST /actions/login/` issued, by serial: a client certificate counts only while
+        // its serial is here, unrevoked and unexpired (2.8 kept no record and could revoke nothing).
+        m.registerMigration("v11-login-certificates") { db in
+            try db.execute(sql: """
+                CREATE TABLE login_certificates (
+                    serial TEXT PRIMARY KEY,
+                    login TEXT NOT NULL REFERENCES users(login) ON DELETE CASCADE,
+                    issued REAL NOT NULL,
+                    expires REAL NOT NULL,
+                    revoked REAL
+                );
+                CREATE INDEX login_certificates_login ON login_certificates(login);
+                CREATE TRIGGER login_certificates_insert_auth_version AFTER INSERT ON login_certificates
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER login_certificates_update_auth_version AFTER UPDATE ON login_certificates
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                CREATE TRIGGER login_certificates_delete_auth_version AFTER DELETE ON login_certificates
+                BEGIN UPDATE auth_version SET version = version + 1; END;
+                """)
+        }
         return m
     }()
 }

@@ -79,7 +79,24 @@ public struct StoredToken: Sendable, Equatable {
     }
 }
 
-/// Users, roles, their members, grants and API tokens.
+/// A login certificate `POST /actions/login/` issued: its serial (lower-case hex) and whose it is.
+public struct StoredLoginCertificate: Sendable, Equatable {
+    public var serial: String
+    public var login: String
+    public var issued: Double
+    public var expires: Double
+    public var revoked: Double?
+
+    public init(serial: String, login: String, issued: Double, expires: Double, revoked: Double? = nil) {
+        self.serial = serial
+        self.login = login
+        self.issued = issued
+        self.expires = expires
+        self.revoked = revoked
+    }
+}
+
+/// Users, roles, their members, grants, API tokens and login certificates.
 extension StoreDB {
     // MARK: Users
 
@@ -260,5 +277,41 @@ extension StoreDB {
         }
         return StoredToken(tokenId: id, login: login, digest: digest, note: row["note"], created: row["created"] ?? 0,
                            expires: row["expires"], revoked: row["revoked"], lastUsed: row["last_used"])
+    }
+
+    // MARK: Login certificates
+
+    /// Records an issued certificate; certificates that expired more than a day ago go.
+    public func insertLoginCertificate(_ c: StoredLoginCertificate) throws {
+        try db.execute(sql: "DELETE FROM login_certificates WHERE expires < ?", arguments: [c.issued - 86_400])
+        try db.execute(sql: "INSERT INTO login_certificates (serial, login, issued, expires, revoked) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [c.serial, c.login, c.issued, c.expires, c.revoked])
+    }
+
+    /// The unrevoked certificates (expired ones too, until `insertLoginCertificate` prunes them).
+    public func loginCertificates() throws -> [StoredLoginCertificate] {
+        try Row.fetchAll(db, sql: "SELECT * FROM login_certificates WHERE revoked IS NULL ORDER BY issued")
+            .map(Self.loginCertificate)
+    }
+
+    /// Revokes a user's certificates; returns how many.
+    @discardableResult
+    public func revokeLoginCertificates(login: String, now: Double) throws -> Int {
+        try db.execute(sql: "UPDATE login_certificates SET revoked = ? WHERE login = ? AND revoked IS NULL", arguments: [now, login])
+        return db.changesCount
+    }
+
+    /// Revokes a user's API tokens; returns how many.
+    @discardableResult
+    public func revokeTokens(login: String, now: Double) throws -> Int {
+        try db.execute(sql: "UPDATE api_tokens SET revoked = ? WHERE login = ? AND revoked IS NULL", arguments: [now, login])
+        return db.changesCount
+    }
+
+    private static func loginCertificate(_ row: Row) throws -> StoredLoginCertificate {
+        guard let serial = row["serial"] as String?, let login = row["login"] as String? else {
+            throw StoreError.corrupt("a login certificate without a serial or login")
+        }
+        return StoredLoginCertificate(serial: serial, login: login, issued: row["issued"] ?? 0, expires: row["expires"] ?? 0, revoked: row["revoked"])
     }
 }

@@ -19,8 +19,10 @@ struct ServeCommand: AsyncParsableCommand {
             --generate-password). --auth none runs every request as the server itself, and only on a \
             loopback address. A non-loopback --bind needs TLS (--tls-cert and --tls-key, which serve the \
             API and published content over https) or --insecure-http. --client-ca asks clients for a \
-            certificate of that CA alone; one of another CA fails the handshake. Published content \
-            (/pulp/repos/, /pulp/isos/) needs no credentials.
+            certificate of that CA alone; one of another CA fails the handshake. With --client-ca-key too, \
+            POST /pulp/api/v2/actions/login/ (Basic credentials, over TLS) returns a login certificate and \
+            key valid for 7 days, which then log in as that user until the password changes. Published \
+            content (/pulp/repos/, /pulp/isos/) needs no credentials.
 
             Tasks run in a worker pool with per-repository reservations; the scheduler fires sync, publish \
             and consumer content schedules. SIGTERM stops accepting requests, lets running tasks finish (up \
@@ -70,6 +72,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Ask clients for a certificate that chains to this PEM CA (and to no other).", valueName: "path"))
     var clientCa: String?
 
+    @Option(name: .long, help: ArgumentHelp("The PEM private key of --client-ca: sign login certificates (POST /pulp/api/v2/actions/login/).", valueName: "path"))
+    var clientCaKey: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -91,6 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard let mode = APIAuthentication.Mode(rawValue: auth) else { throw ValidationError("--auth must be required or none") }
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if clientCa != nil, tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+        if clientCaKey != nil, clientCa == nil { throw ValidationError("--client-ca-key needs --client-ca") }
         if let (host, _) = hostAndPort, !Self.isLoopback(host) {
             if mode == .none {
                 throw ValidationError("--auth none is allowed only on a loopback address (127.0.0.1, ::1 or localhost), not on \(host)")
@@ -123,7 +129,7 @@ struct ServeCommand: AsyncParsableCommand {
         runner.auth = mode
         if let tlsCert, let tlsKey {
             do {
-                runner.tls = try ServerTLS(certificate: tlsCert, key: tlsKey, clientCA: clientCa)
+                runner.tls = try ServerTLS(certificate: tlsCert, key: tlsKey, clientCA: clientCa, clientCAKey: clientCaKey)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(1)

@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 public import PulpCore
 public import PulpModel
-import PulpServer
+public import PulpServer
 import ServiceLifecycle
 
 /// The one in-process live server of the suites: an application on 127.0.0.1 with an ephemeral port.
@@ -34,8 +34,13 @@ public final class LiveServer: @unchecked Sendable {
 
     /// `pulpform serve`'s API over a LocalPulp; with `authenticated`, every API request needs credentials.
     public convenience init(pulp: LocalPulp, authenticated: Bool = false) async throws {
-        if authenticated { try await pulp.reloadAccess() }
-        try await self.init(router: PulpAPI(pulp: pulp, auth: authenticated ? .required : .none).router())
+        try await self.init(pulp: pulp, authentication: .init(mode: authenticated ? .required : .none))
+    }
+
+    /// `pulpform serve`'s API over a LocalPulp, authenticating as `authentication` says.
+    public convenience init(pulp: LocalPulp, authentication: APIAuthentication.Settings) async throws {
+        if authentication.mode == .required { try await pulp.reloadAccess() }
+        try await self.init(router: PulpAPI(pulp: pulp, authentication: authentication).router())
     }
 
     public var baseURL: String { "http://127.0.0.1:\(port)/" }
@@ -49,7 +54,12 @@ public final class LiveServer: @unchecked Sendable {
 extension TestPulp {
     /// Serves this rig's API live and runs `body` with a client of it.
     public func serve(authenticated: Bool = false, _ body: @Sendable (API) async throws -> Void) async throws {
-        let server = try await LiveServer(pulp: pulp, authenticated: authenticated)
+        try await serve(authentication: .init(mode: authenticated ? .required : .none), body)
+    }
+
+    /// Serves this rig's API live, authenticating as `authentication` says, and runs `body` with a client of it.
+    public func serve(authentication: APIAuthentication.Settings, _ body: @Sendable (API) async throws -> Void) async throws {
+        let server = try await LiveServer(pulp: pulp, authentication: authentication)
         let client = TestClient(host: "127.0.0.1", port: server.port)
         client.connect()
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import PulpAuth
 import Testing
 import PulpformTestKit
 @testable import PulpModel
@@ -97,34 +98,6 @@ struct ServeAuthTests {
     }
 }
 
-/// A throw-away PKI made with openssl: a CA, a server certificate for 127.0.0.1, a client certificate of that CA,
-/// and a client certificate of another CA.
-struct TestPKI {
-    let dir: TempDir
-    var ca: String { dir.path("ca.pem") }
-    var cert: String { dir.path("server.pem") }
-    var key: String { dir.path("server.key") }
-
-    init(_ dir: TempDir) throws {
-        self.dir = dir
-        try "subjectAltName=IP:127.0.0.1\n".write(toFile: dir.path("san.ext"), atomically: true, encoding: .utf8)
-        func run(_ args: [String]) throws {
-            let r = try runTool(["openssl"] + args)
-            guard r.status == 0 else { throw CLI.CLIError(message: "openssl \(args.joined(separator: " ")): \(r.err)") }
-        }
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        for name in ["ca", "other-ca"] {
-            try run(["req", "-x509"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).pem"), "-days", "2",
-                                            "-subj", "/CN=pulpform test \(name)"])
-        }
-        for (name, issuer, subject) in [("server", "ca", "/CN=127.0.0.1"), ("client", "ca", "/CN=admin"), ("foreign", "other-ca", "/CN=admin")] {
-            try run(["req"] + ec + ["-keyout", dir.path("\(name).key"), "-out", dir.path("\(name).csr"), "-subj", subject])
-            try run(["x509", "-req", "-in", dir.path("\(name).csr"), "-CA", dir.path("\(issuer).pem"), "-CAkey", dir.path("\(issuer).key"),
-                     "-CAcreateserial", "-out", dir.path("\(name).pem"), "-days", "2"] + (name == "server" ? ["-extfile", dir.path("san.ext")] : []))
-        }
-    }
-}
-
 @Suite("pulpform serve over TLS")
 struct ServeTLSTests {
     @Test("https with a client CA: curl, pubtools-pulplib with a password, requests with a token, published content; a foreign client certificate fails the handshake")
@@ -197,5 +170,85 @@ struct ServeTLSTests {
 
         #expect(server.stop() == 0)
         #expect(!server.output.contains(password) && !server.output.contains(token))
+    }
+
+    @Test("login certificates over https: curl and pubtools-pulplib log in with one; a self-renewal is refused; a new password revokes it within seconds")
+    func loginCertificates() async throws {
+        let tmp = try TempDir("pulpform-login-cert")
+        let pki = try TestPKI(tmp)
+        let db = tmp.path("p.db")
+        let password = try CLI.run(["user", "create", "admin", "--super-user", "--generate-password", "--store", db]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let noCA = try CLI.run(["serve", "--store", db, "--tls-cert", pki.cert, "--tls-key", pki.key, "--client-ca-key", pki.caKey])
+        #expect(noCA.status == 64 && noCA.stderr.contains("--client-ca-key needs --client-ca"), "\(noCA)")
+        let wrongKey = try CLI.run(["serve", "--store", db, "--bind", "127.0.0.1:0", "--tls-cert", pki.cert, "--tls-key", pki.key,
+                                    "--client-ca", pki.ca, "--client-ca-key", tmp.path("other-ca.key")])
+        #expect(wrongKey.status == 1 && wrongKey.stderr.contains("is not the private key of the client CA"), "\(wrongKey)")
+        #expect(!wrongKey.stderr.contains("PRIVATE KEY-----"))
+
+        let server = try ServeProcess(store: db, extra: ["--tls-cert", pki.cert, "--tls-key", pki.key, "--client-ca", pki.ca,
+                                                         "--client-ca-key", pki.caKey], authenticated: true)
+        let api = server.base
+        let tls = ["--cacert", pki.ca]
+        // pulp-admin's `login`: a key and certificate, kept together in one PEM file.
+        let login = try runTool(["curl", "-s", "-f"] + tls + ["-u", "admin:\(password)", "-X", "POST", api + "actions/login/"])
+        #expect(login.status == 0, "\(login)")
+        let issued = try JSONValue.parse(login.out)
+        let key = issued["key"]?.stringValue ?? "", certificate = issued["certificate"]?.stringValue ?? ""
+        try (key + certificate).write(toFile: tmp.path("user-cert.pem"), atomically: true, encoding: .utf8)
+        try certificate.write(toFile: tmp.path("login.crt"), atomically: true, encoding: .utf8)
+        try key.write(toFile: tmp.path("login.key"), atomically: true, encoding: .utf8)
+        let text = try runTool(["openssl", "x509", "-in", tmp.path("login.crt"), "-noout", "-text"]).out
+        #expect(text.contains("Signature Algorithm: ecdsa-with-SHA256") && text.contains("Public-Key: (2048 bit)")
+                && text.contains("TLS Web Client Authentication") && text.contains("CA:FALSE") && text.contains("Subject: CN = admin:admin:"), "\(text)")
+        #expect(try runTool(["openssl", "verify", "-CAfile", pki.ca, tmp.path("login.crt")]).status == 0)
+
+        func get(_ args: [String], _ path: String = "users/admin/") throws -> (code: String, body: String) {
+            let r = try runTool(["curl", "-s", "-w", "\n%{http_code}"] + tls + args + [api + path])
+            let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        #expect(try get(["--cert", tmp.path("user-cert.pem")]).code == "200", "the combined PEM, as pulp-admin keeps it")
+        #expect(try get(["--cert", tmp.path("login.crt"), "--key", tmp.path("login.key")]).code == "200")
+        let renew = try get(["--cert", tmp.path("user-cert.pem"), "-X", "POST"], "actions/login/")
+        #expect(renew.code == "403" && renew.body.contains("a login certificate cannot renew itself"), "\(renew)")
+        let unissued = try get(["--cert", tmp.path("client.pem"), "--key", tmp.path("client.key")])
+        #expect(unissued.code == "401" && unissued.body.contains("\"invalid_ssl_certificate\"")
+                && unissued.body.contains("Authentication with username admin failed: invalid SSL certificate."), "\(unissued)")
+
+        // An expired certificate fails the handshake with the alert pulp-admin turns into "use login".
+        let authority = try LoginCertificateAuthority(certificatePEM: try String(contentsOfFile: pki.ca, encoding: .utf8),
+                                                      keyPEM: try String(contentsOfFile: pki.caKey, encoding: .utf8))
+        let old = try authority.issue(login: "admin", oid: "0", now: Date().addingTimeInterval(-8 * 24 * 3600))
+        try (old.keyPEM + old.certificatePEM).write(toFile: tmp.path("expired.pem"), atomically: true, encoding: .utf8)
+        let expired = try runTool(["curl", "-sS", "-o", "/dev/null"] + tls + ["--cert", tmp.path("expired.pem"), api + "users/admin/"])
+        #expect([35, 56].contains(expired.status) && expired.err.contains("expired"), "\(expired)")
+
+        // pubtools-pulplib with cert=(crt, key).
+        let python = try PubtoolsTests.python()
+        try """
+            import sys
+            from pubtools.pulplib import Client
+            url, ca, crt, key = sys.argv[1:5]
+            assert list(Client(url, cert=(crt, key), verify=ca).search_repository().result()) == []
+            print("pulplib cert ok")
+            """.write(toFile: tmp.path("cert.py"), atomically: true, encoding: .utf8)
+        let pulplib = try runTool(["env", "-u", "REQUESTS_CA_BUNDLE", "-u", "CURL_CA_BUNDLE", "PUBTOOLS_PULPLIB_RETRY_ATTEMPTS=1",
+                                   "timeout", "120", python, tmp.path("cert.py"), "https://127.0.0.1:\(server.port)/", pki.ca,
+                                   tmp.path("login.crt"), tmp.path("login.key")])
+        #expect(pulplib.status == 0 && pulplib.out.contains("pulplib cert ok"), "\(pulplib.out)\n\(pulplib.err.suffix(2000))")
+
+        // A new password, set from the CLI (another process), revokes the certificate in the running server.
+        let passwd = try CLI.run(["user", "passwd", "admin", "--generate-password", "--store", db])
+        #expect(passwd.status == 0, "\(passwd)")
+        var revoked = (code: "", body: "")
+        for _ in 0..<50 {
+            revoked = try get(["--cert", tmp.path("user-cert.pem")])
+            if revoked.code == "401" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(revoked.code == "401" && revoked.body.contains("PLP0027"), "\(revoked)")
+        #expect(server.stop() == 0)
+        #expect(!server.output.contains(password) && !server.output.contains("PRIVATE KEY"))
     }
 }

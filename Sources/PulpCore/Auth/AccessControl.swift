@@ -25,11 +25,18 @@ public final class AccessControl: Sendable {
         var expires: Double?
     }
 
+    struct LoginCertificate: Sendable {
+        var login: String
+        var expires: Double
+    }
+
     struct Snapshot: Sendable {
         var grants = Grants(userGrants: [], roleGrants: [], members: [:])
         var users: [String: Account] = [:]
         /// Unrevoked tokens by digest.
         var tokens: [String: Token] = [:]
+        /// Unrevoked login certificates by serial.
+        var certificates: [String: LoginCertificate] = [:]
         /// The store's `auth_version` this snapshot was read at.
         var version = -1
     }
@@ -81,6 +88,9 @@ public final class AccessControl: Sendable {
         for t in try db.tokens(login: nil) where t.revoked == nil {
             next.tokens[t.digest] = Token(id: t.tokenId, login: t.login, expires: t.expires)
         }
+        for c in try db.loginCertificates() {
+            next.certificates[c.serial] = LoginCertificate(login: c.login, expires: c.expires)
+        }
         snapshot.withLock { $0 = next }
     }
 
@@ -104,6 +114,17 @@ public final class AccessControl: Sendable {
         snapshot.withLock { s in
             guard let t = s.tokens[digest], (t.expires ?? .infinity) > now, s.users[t.login]?.disabled == false else { return nil }
             return t
+        }
+    }
+
+    /// Whether a login certificate with this serial, naming `login` and user id `oid`, counts at `now`: this
+    /// server issued it to that user, it is unrevoked and unexpired, and the user is enabled and is the same user
+    /// (a user deleted and made again under the same login has a new id).
+    func certificateCounts(serial: String, login: String, oid: String, now: Double) -> Bool {
+        snapshot.withLock { s in
+            guard let c = s.certificates[serial], c.login == login, c.expires > now,
+                  let account = s.users[login], !account.disabled, account.oid == oid else { return false }
+            return true
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import PulpAuth
+public import PulpAuth
 public import PulpCore
 import PulpModel
 
@@ -15,23 +15,61 @@ public struct APIAuthentication: Sendable {
         case none
     }
 
-    public var mode: Mode
+    /// What the server offers beyond Basic.
+    public struct Settings: Sendable {
+        public var mode: Mode
+        /// The server speaks TLS (every connection is https).
+        public var tls: Bool
+        /// TLS asks for client certificates of a client CA: login certificates log in.
+        public var clientCertificates: Bool
+        /// Signs the certificates `POST /actions/login/` returns (nil: that route answers 501).
+        public var loginAuthority: LoginCertificateAuthority?
+
+        public init(mode: Mode, tls: Bool = false, clientCertificates: Bool = false, loginAuthority: LoginCertificateAuthority? = nil) {
+            self.mode = mode
+            self.tls = tls
+            self.clientCertificates = clientCertificates
+            self.loginAuthority = loginAuthority
+        }
+    }
+
+    /// How a principal proved who they are.
+    public enum Credential: Sendable, Equatable {
+        /// A password or an API token, in a Basic header.
+        case basic
+        /// A login certificate, at the TLS handshake.
+        case certificate
+    }
+
+    public var settings: Settings
+    public var mode: Mode { settings.mode }
     let pulp: LocalPulp
 
-    public init(mode: Mode, pulp: LocalPulp) {
-        self.mode = mode
+    public init(settings: Settings, pulp: LocalPulp) {
+        self.settings = settings
         self.pulp = pulp
     }
 
-    /// Who `request` comes from, or the 401 (or 429) that answers it. Basic credentials are checked against the
-    /// users and tokens; a wrong one is final (no other method is tried, as in Pulp 2.8).
+    public init(mode: Mode, pulp: LocalPulp) {
+        self.init(settings: Settings(mode: mode), pulp: pulp)
+    }
+
+    /// Who `request` comes from, or the 401 (or 429) that answers it.
     func principal(_ request: Request, _ context: PulpRequestContext) async throws -> Principal {
-        if mode == .none { return .system }
+        try await identify(request, context).principal
+    }
+
+    /// Who `request` comes from and how they proved it (nil for the system), or the 401 (or 429) that answers it.
+    /// In Pulp 2.8's order: Basic credentials are checked against the users and tokens, and a wrong one is final
+    /// (no other method is tried); then a client certificate, which must be a login certificate this server
+    /// issued and still honours.
+    func identify(_ request: Request, _ context: PulpRequestContext) async throws -> (principal: Principal, credential: Credential?) {
+        if mode == .none { return (.system, nil) }
         switch Authorization.parse(request.headers[.authorization]) {
         case .basic(let login, let password):
             switch await pulp.login(login, password: password, address: context.peer) {
             case .user(let login):
-                return .user(login)
+                return (.user(login), .basic)
             case .invalid(let login, let alarming):
                 context.logger.notice("login failed", metadata: [
                     "login": .string(login), "peer": .string(context.peer), "code": "PLP0030",
@@ -51,8 +89,20 @@ public struct APIAuthentication: Sendable {
             context.logger.notice("login failed: malformed Basic credentials", metadata: ["peer": .string(context.peer), "code": "PLP0025"])
             throw PulpError.authenticationFailed()
         case .other:
-            throw PulpError.authenticationFailed()
+            break
         }
+        if settings.clientCertificates, let der = await context.peerCertificate() {
+            switch pulp.certificateLogin(der: der) {
+            case .user(let login):
+                return (.user(login), .certificate)
+            case .invalid(let commonName):
+                context.logger.notice("login failed: client certificate", metadata: [
+                    "common_name": .string(commonName ?? "none"), "peer": .string(context.peer), "code": "PLP0027",
+                ])
+                throw PulpError.invalidCertificate(user: commonName)
+            }
+        }
+        throw PulpError.authenticationFailed()
     }
 
     /// Whether `principal` may do `operation` on the request's path (Pulp 2's rule: a grant on the path or on one

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import NIOCore
+import NIOSSL
 
 /// Who a request runs as.
 public enum Principal: Sendable, Equatable {
@@ -24,6 +25,8 @@ public struct PulpRequestContext: RequestContext, RemoteAddressRequestContext {
     public let channel: (any Channel)?
     /// Set by a route's authorisation step, before the handler runs.
     public var principal: Principal?
+    /// How the principal proved who they are (nil for the system).
+    public var credential: APIAuthentication.Credential?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -33,4 +36,17 @@ public struct PulpRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The client's address as the throttle keys it: the IP alone.
     var peer: String { remoteAddress?.ipAddress ?? "unknown" }
+
+    /// Whether the client connected from a loopback address (127.0.0.0/8 or ::1).
+    var fromLoopback: Bool {
+        guard let ip = remoteAddress?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+
+    /// The client certificate of a TLS connection, as DER (nil without TLS or without a certificate). The
+    /// handshake has verified it against the client CA.
+    func peerCertificate() async -> [UInt8]? {
+        guard let channel, let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
+        return try? certificate.toDERBytes()
+    }
 }

@@ -30,10 +30,10 @@ let package = Package(
     targets: [
         // Pure values and Pulp's rules. No I/O.
         .target(name: "PulpModel"),
-        // The SQLite store (GRDB, WAL, named migrations).
+        // The SQLite store (GRDB, WAL, named migrations), with importer secrets sealed under a key file.
         .target(
             name: "PulpStore",
-            dependencies: ["PulpModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["PulpModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The contract: the PulpService protocols, split by role, and the values they speak. No store.
         .target(name: "PulpContract", dependencies: ["PulpModel"]),

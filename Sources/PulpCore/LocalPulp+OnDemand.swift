@@ -21,7 +21,7 @@ extension LocalPulp {
         }
         guard let url = found.url else { return .notFound }
         let unit = found.unit
-        let config = (try? await store.read { db in try db.importer(repoId: repoId) })??.config ?? [:]
+        let importer = (try? await store.read { db in try db.importer(repoId: repoId) }) ?? nil
 
         // A fetch under way: wait for it, then serve the file.
         let (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream(bufferingPolicy: .unbounded)
@@ -38,6 +38,7 @@ extension LocalPulp {
                     return
                 }
                 do {
+                    let config = try importer.map { try store.secrets.reveal($0).config } ?? [:]
                     let fetcher = try Fetcher(try ImporterConfig(config).fetch)
                     defer { Task { await fetcher.shutdown() } }
                     try content.prepare()

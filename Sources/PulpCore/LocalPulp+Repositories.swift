@@ -33,7 +33,7 @@ extension LocalPulp {
                                 config: ConfigRules.clean(request.importerConfig))
         }
         let distributors = try request.distributors.map { try LocalPulp.buildDistributor($0, repoId: id, catalog: catalog, now: now) }
-        return (repo, StoreDB.RepositoryRows(repo, importer: importer, distributors: distributors))
+        return (repo, try StoreDB.RepositoryRows(repo, importer: importer, distributors: distributors, secrets: store.secrets))
     }
 
     public func updateRepository(_ id: String, _ request: RepositoryUpdate) async throws -> CallReport {

@@ -8,6 +8,18 @@ extension LocalPulp {
     /// The store's file.
     public var storePath: String { store.path }
 
+    /// The key file of the store's importer secrets.
+    public var secretKeyFile: String { store.secrets.keyring.path }
+
+    /// The ids of keys that sealed secrets name and the key file does not hold: `serve` refuses to start.
+    public func missingSecretKeys() async throws -> [String] { try await store.missingSecretKeys() }
+
+    /// Seals secrets a store from before sealing holds in clear; returns how many (0 when none).
+    public func sealClearSecrets() async throws -> Int {
+        guard try await store.secretCensus().clear > 0 else { return 0 }
+        return try await store.resealSecrets()
+    }
+
     /// A page of repository ids, sorted by id (or in creation order when `ascending` is nil).
     public func repositoryIds(ascending: Bool?, limit: Int?, offset: Int) async throws -> [String] {
         try await store.read { db in try db.repositoryIds(ascending: ascending, limit: limit, offset: offset) }

@@ -17,7 +17,7 @@ extension TaskRunner {
         }
         // The importer's downloader settings (TLS, proxy, auth), read once; a config that does not read is an
         // error, never a fetch without them.
-        let config = try ImporterConfig(importer?.config ?? [:])
+        let config = try ImporterConfig(try importer.map { try store.secrets.reveal($0).config } ?? [:])
         let maxDownloads = config.maxDownloads
         if verifyAll {
             let held = try await store.read { db in try db.downloadedPackages(repoId: r) }

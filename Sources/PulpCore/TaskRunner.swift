@@ -47,8 +47,9 @@ struct TaskRunner: Sendable {
                 return (repository, importer)
             }
             let clock = self.clock
+            // The one place a sync sees its importer's secrets in clear.
             var request = SyncRequest(repoId: r, importerTypeId: importer.typeId,
-                                      config: ConfigRules.merge(importer.config, overrides), progress: progress)
+                                      config: ConfigRules.merge(try store.secrets.reveal(importer).config, overrides), progress: progress)
             request.repository = repository
             request.importer = importer
             request.store = store
@@ -81,7 +82,8 @@ struct TaskRunner: Sendable {
             guard let content else { throw PulpError.wrapped("an upload needs a content directory") }
             let clock = self.clock
             var request = UploadRequest(repoId: r, typeId: typeId, unitKey: key, metadata: metadata,
-                                        config: ConfigRules.merge(importer.config, overrides), file: content.uploadPath(uploadId),
+                                        config: ConfigRules.merge(try store.secrets.reveal(importer).config, overrides),
+                                        file: content.uploadPath(uploadId),
                                         content: content)
             request.now = { clock.now().epoch }
             let unit = try await plugins.importer(importer.typeId).upload(request)

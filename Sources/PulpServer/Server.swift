@@ -61,11 +61,17 @@ struct AccessRefreshService: Service {
 /// Why `serve` will not start.
 public enum ServeRefusal: Error, CustomStringConvertible {
     case noSuperUser
+    /// Secrets of the store name keys its key file does not hold.
+    case missingSecretKeys(ids: [String], keyFile: String)
 
     public var description: String {
         switch self {
         case .noSuperUser:
             "no enabled super-user exists, so nobody could log in (pulpform user create LOGIN --super-user --generate-password)"
+        case .missingSecretKeys(let ids, let keyFile):
+            "importer secrets of this store were encrypted with key\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", ")), which the key "
+                + "file \(keyFile) does not hold, so no sync could authenticate to its feed; restore the key file this store was "
+                + "used with (--key-file)"
         }
     }
 }
@@ -105,6 +111,11 @@ public struct PulpServerRunner: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try await pulp.reloadAccess()
         if auth == .required, try await !pulp.hasSuperUser() { throw ServeRefusal.noSuperUser }
+        let missing = try await pulp.missingSecretKeys()
+        guard missing.isEmpty else { throw ServeRefusal.missingSecretKeys(ids: missing, keyFile: pulp.secretKeyFile) }
+        // A store from before secrets were sealed: seal them now.
+        let sealed = try await pulp.sealClearSecrets()
+        if sealed > 0 { logger.notice("encrypted importer secrets stored in clear", metadata: ["count": .stringConvertible(sealed)]) }
         let resumed = try await pulp.resumeTasks()
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }
         let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [

@@ -8,9 +8,12 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     case open(path: String, reason: String)
     /// A stored value could not be read back.
     case corrupt(String)
+    /// The secrets at rest: the key file, or a secret that does not decrypt.
+    case secrets(String)
 
     public var description: String {
         switch self {
+        case .secrets(let why): return why
         case .open(let path, let reason): return "cannot open store \(path): \(reason)"
         case .corrupt(let what): return "the store holds an unreadable value: \(what)"
         }
@@ -25,6 +28,8 @@ public final class PulpStore: Sendable {
     let pool: DatabasePool
     /// Concurrent writes share transactions (group commit).
     let batcher: WriteBatcher
+    /// Seals importer secrets on write and reveals them for the work that needs them.
+    public let secrets: StoreSecrets
 
     /// `PULPFORM_DB` if set, otherwise `./pulpform.db`.
     public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -32,10 +37,15 @@ public final class PulpStore: Sendable {
         return "./pulpform.db"
     }
 
+    /// The key file of a store's secrets when none is named: beside the store, `<store>.key`.
+    public static func defaultKeyFile(storePath: String) -> String { storePath + ".key" }
+
     /// Opens (creating if needed) and migrates the store at `path`. A read-only store must exist and be
-    /// fully migrated; nothing is written to it.
-    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+    /// fully migrated; nothing is written to it. `keyFile` (default `<path>.key`) holds the keys of the importer
+    /// secrets; it is made, mode 0600, when the first secret is stored.
+    public init(path: String, readOnly: Bool = false, keyFile: String? = nil) throws(StoreError) {
         self.path = path
+        secrets = StoreSecrets(keyring: try SecretKeyring(path: keyFile ?? Self.defaultKeyFile(storePath: path)))
         var config = Configuration()
         config.readonly = readOnly
         config.foreignKeysEnabled = true
@@ -83,21 +93,21 @@ public final class PulpStore: Sendable {
     /// Runs `body` atomically: if it throws, everything it wrote is rolled back. Writes that arrive together
     /// commit together (see `WriteBatcher`) unless `alone`; the call returns once its write is committed.
     public func write<T: Sendable>(alone: Bool = false, _ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
-        try await batcher.write(alone: alone) { db in try body(StoreDB(db: db)) }
+        try await batcher.write(alone: alone) { db in try body(StoreDB(db: db, secrets: self.secrets)) }
     }
 
     /// Runs `body` on a read-only snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreDB) throws -> T) async throws -> T {
-        try await pool.read { db in try body(StoreDB(db: db)) }
+        try await pool.read { db in try body(StoreDB(db: db, secrets: self.secrets)) }
     }
 
     /// Synchronous forms, for tests and start-up.
     public func writeSync<T>(_ body: (StoreDB) throws -> T) throws -> T {
-        try pool.write { db in try body(StoreDB(db: db)) }
+        try pool.write { db in try body(StoreDB(db: db, secrets: self.secrets)) }
     }
 
     public func readSync<T>(_ body: (StoreDB) throws -> T) throws -> T {
-        try pool.read { db in try body(StoreDB(db: db)) }
+        try pool.read { db in try body(StoreDB(db: db, secrets: self.secrets)) }
     }
 
     /// Rows inserted, updated or deleted through this store's writer connection since it was opened

@@ -41,13 +41,19 @@ extension StoreDB {
         try Bool.fetchOne(db, cached: "SELECT 1 FROM distributors WHERE repo_id = ? AND dist_id = ?", arguments: [repoId, id]) ?? false
     }
 
-    /// Inserts or replaces the repository's importer.
+    /// Inserts or replaces the repository's importer; its secrets are sealed (`StoreSecrets`).
     public func saveImporter(_ i: Importer) throws {
-        try saveImporter(row: StoreDB.importerRow(i))
+        try saveImporter(row: StoreDB.importerRow(i, secrets))
     }
 
-    static func importerRow(_ i: Importer) -> StatementArguments {
-        [i.repoId, i.typeId, i.oid, StoreDB.json(i.config), i.lastSync?.epoch, StoreDB.json(i.scratchpad)]
+    /// The importer with its secrets in clear, for the work that sends them to a feed.
+    public func revealed(_ i: Importer) throws -> Importer {
+        try secrets.reveal(i)
+    }
+
+    static func importerRow(_ i: Importer, _ secrets: StoreSecrets) throws -> StatementArguments {
+        let sealed = try secrets.seal(i)
+        return [sealed.repoId, sealed.typeId, sealed.oid, StoreDB.json(sealed.config), sealed.lastSync?.epoch, StoreDB.json(sealed.scratchpad)]
     }
 
     func saveImporter(row: StatementArguments) throws {

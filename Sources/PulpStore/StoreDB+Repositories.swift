@@ -51,9 +51,10 @@ extension StoreDB {
         let importer: StatementArguments?
         let distributors: [StatementArguments]
 
-        public init(_ repository: Repository, importer: Importer?, distributors: [Distributor]) {
+        /// `secrets` seals the importer's secrets (the store's `secrets`).
+        public init(_ repository: Repository, importer: Importer?, distributors: [Distributor], secrets: StoreSecrets) throws {
             self.repository = StoreDB.repositoryRow(repository)
-            self.importer = importer.map(StoreDB.importerRow)
+            self.importer = try importer.map { try StoreDB.importerRow($0, secrets) }
             self.distributors = distributors.map(StoreDB.distributorRow)
         }
     }

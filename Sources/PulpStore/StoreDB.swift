@@ -5,6 +5,7 @@ import PulpModel
 /// Typed access to the store inside one transaction. Only lives inside `PulpStore.read`/`write`.
 public struct StoreDB {
     let db: Database
+    let secrets: StoreSecrets
 
     // MARK: Helpers
 

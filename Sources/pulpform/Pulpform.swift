@@ -18,7 +18,8 @@ struct Pulpform: AsyncParsableCommand {
         subcommands: [ValidateCommand.self, PlanCommand.self, ApplyCommand.self, DriftCommand.self, ServeCommand.self,
                       SyncCommand.self, PublishCommand.self, ContentCommand.self, ShowCommand.self,
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
-                      UserCommand.self, TokenCommand.self, RoleCommand.self, PermissionCommand.self, VersionCommand.self]
+                      UserCommand.self, TokenCommand.self, RoleCommand.self, PermissionCommand.self, KeysCommand.self,
+                      VersionCommand.self]
     )
 
     /// Runs the command, then writes the run's figures when `PULPFORM_STATS` asks for them.
@@ -55,11 +56,23 @@ struct StoreOptions: ParsableArguments {
                                             valueName: "dir"))
     var contentDir: String?
 
+    @Option(name: .long, help: ArgumentHelp("The key file of the store's importer secrets (AES-256-GCM).",
+                                            discussion: "Defaults to $PULPFORM_KEY_FILE, or <store>.key beside the store file. Made, mode 0600, when the first secret is stored; back it up apart from the store.",
+                                            valueName: "path"))
+    var keyFile: String?
+
     init() {}
 
     init(store: String?) { self.store = store }
 
     var path: String { store ?? PulpStore.defaultPath() }
+
+    /// `--key-file`, else `PULPFORM_KEY_FILE`, else nil (the store's default, beside it).
+    var keyFilePath: String? {
+        if let keyFile { return keyFile }
+        if let env = ProcessInfo.processInfo.environment["PULPFORM_KEY_FILE"], !env.isEmpty { return env }
+        return nil
+    }
 
     /// The content directory: `--content-dir`, or beside the store.
     var contentDirectory: ContentDirectory {
@@ -74,7 +87,7 @@ struct StoreOptions: ParsableArguments {
     /// Opens the store; a store that cannot be opened is an error message and exit 1.
     func open(readOnly: Bool = false) throws -> PulpStore {
         do {
-            let store = try PulpStore(path: path, readOnly: readOnly)
+            let store = try PulpStore(path: path, readOnly: readOnly, keyFile: keyFilePath)
             RunStats.opened(store)
             return store
         } catch {

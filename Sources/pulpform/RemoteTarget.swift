@@ -23,6 +23,11 @@ struct TargetOptions: ParsableArguments {
                                             valueName: "dir"))
     var contentDir: String?
 
+    @Option(name: .long, help: ArgumentHelp("The key file of the embedded store's importer secrets.",
+                                            discussion: "Defaults to $PULPFORM_KEY_FILE, or <store>.key beside the store file.",
+                                            valueName: "path"))
+    var keyFile: String?
+
     @Option(name: .long, help: ArgumentHelp("A live Pulp v2 server instead of the embedded store, e.g. https://pulp.example.com/.",
                                             valueName: "url"))
     var target: String?
@@ -81,6 +86,7 @@ struct TargetOptions: ParsableArguments {
         guard let target else {
             var options = StoreOptions(store: store)
             options.contentDir = contentDir
+            options.keyFile = keyFile
             let store = try options.open(readOnly: readOnly)
             let embedded = EmbeddedTarget(store: store, workers: workers, readOnly: readOnly, content: options.contentDirectory)
             return ReconcileTarget(pulp: embedded.pulp, state: embedded.state, locker: StoreLocker(storePath: store.path),

@@ -151,6 +151,9 @@ struct ServeCommand: AsyncParsableCommand {
                 or, for local development on loopback, serve without authentication: --auth none
                 """)
             throw ExitCode(1)
+        } catch let refusal as ServeRefusal {
+            printError("error: \(refusal)")
+            throw ExitCode(1)
         }
         let requests = runner.counters.snapshot()
         RunStats.set("requests", .object(requests.mapValues { .int($0) }))

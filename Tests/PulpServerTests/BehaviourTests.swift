@@ -115,7 +115,8 @@ struct BehaviourTests {
             #expect(try await api.get("repositories/zoo/importers/yum_importer/").object["config"]?["proxy_password"] == "*****")
             let search = try await api.post("repositories/search/", ["criteria": [:], "importers": true])
             #expect(search.json.arrayValue?.first?["importers"]?.arrayValue?.first?["config"]?["proxy_password"] == "*****")
-            #expect(try api.rig.store.readSync { db in try db.importer(repoId: "zoo")?.config["proxy_password"] } == "hunter2")
+            let stored = try api.rig.store.importerSecret("zoo", "proxy_password")
+            #expect(StoreSecrets.isSealed(stored.stored ?? .null) && stored.clear == "hunter2")
             // All or nothing.
             let bad = try await api.post("repositories/", ["id": "half", "importer_type_id": "yum_importer",
                                                            "distributors": [["distributor_id": "bad.id", "distributor_type_id": "yum_distributor"]]])

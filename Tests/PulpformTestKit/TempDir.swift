@@ -1,5 +1,6 @@
 public import Foundation
 public import PulpStore
+public import PulpModel
 
 /// A fresh directory under the system's temporary directory, with any files given, removed when the value goes
 /// away: the one temporary-directory rig of every suite.
@@ -41,4 +42,14 @@ public final class TempStore: @unchecked Sendable {
     }
 
     public var dir: URL { temp.url }
+}
+
+extension PulpStore {
+    /// An importer secret as the store holds it (sealed) and in clear.
+    public func importerSecret(_ repoId: String, _ key: String) throws -> (stored: JSONValue?, clear: JSONValue?) {
+        try readSync { db in
+            guard let i = try db.importer(repoId: repoId) else { return (nil, nil) }
+            return (i.config[key], try db.revealed(i).config[key])
+        }
+    }
 }

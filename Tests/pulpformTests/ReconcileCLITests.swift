@@ -103,7 +103,8 @@ struct ReconcileCLITests {
         #expect(again.status == 0, "\(again.stdout)")
         #expect(again.stdout.contains("No changes."))
         // The secret reached the store, and no output ever showed it.
-        #expect(try w.pulp().store.readSync { db in try db.importer(repoId: "zoo")?.config["basic_auth_password"] } == "hunter2-basic")
+        let secret = try w.pulp().store.importerSecret("zoo", "basic_auth_password")
+        #expect(StoreSecrets.isSealed(secret.stored ?? .null) && secret.clear == "hunter2-basic", "sealed in the store: \(String(describing: secret.stored))")
         for o in outputs + [again.stdout, again.stderr] { #expect(!o.contains("hunter2"), "\(o)") }
         // A rotated secret is a masked update.
         w.env["PROXY_PASSWORD"] = "hunter2-rotated"
@@ -216,7 +217,7 @@ struct SavedPlanCLITests {
         _ = try await w.pulp().createRepository(RepositoryCreate(id: "unrelated"))
         let apply = try w.run(["apply", "first.plan"])
         #expect(apply.status == 0, "\(apply.stderr)")
-        #expect(try w.pulp().store.readSync { db in try db.importer(repoId: "a")?.config["proxy_password"] } == "hunter2-saved")
+        #expect(try w.pulp().store.importerSecret("a", "proxy_password").clear == "hunter2-saved")
         // A plan to change a and b, then a changes under it.
         try w.write("m.yaml", Self.two.replacingOccurrences(of: "x/a/", with: "x/a2/").replacingOccurrences(of: "x/b/", with: "x/b2/"))
         #expect(try w.run(["plan", "--out", "second.plan", "m.yaml"]).status == 0)

@@ -15,11 +15,14 @@ struct YumContentTests {
         private(set) var port = 0
         let log: String
 
-        init(directory: String, tmp: TempDir, misbehaving: Bool = false) throws {
+        /// `script`: a Python server (path, extra arguments after the directory) that prints `port N` once bound.
+        init(directory: String, tmp: TempDir, misbehaving: Bool = false, script: (path: String, arguments: [String])? = nil) throws {
             log = tmp.path("feed-server-\(UUID().uuidString.prefix(8)).log")
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            if misbehaving {
+            if let script {
+                process.arguments = ["python3", "-u", script.path, directory] + script.arguments
+            } else if misbehaving {
                 let script = tmp.path("misbehaving-feed.py")
                 try YumContentTests.misbehavingServer.write(toFile: script, atomically: true, encoding: .utf8)
                 process.arguments = ["python3", "-u", script, directory]
@@ -42,6 +45,8 @@ struct YumContentTests {
         }
 
         var url: String { "http://127.0.0.1:\(port)/" }
+        /// What the server logged: a line per request, with its status.
+        var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
         /// SIGKILL: the test process's blocked signals are inherited, SIGTERM among them.
         deinit {
             if process.isRunning {

@@ -43,6 +43,13 @@ extension LocalPulp {
         }
     }
 
+    /// Whether `login` names an enabled user: what a trusted proxy's user header needs (the proxy checked the
+    /// credentials).
+    public func canLogIn(_ login: String) -> Bool {
+        guard let account = access.account(login) else { return false }
+        return !account.disabled
+    }
+
     /// Checks a Basic login and password from `address`. The password may be an API token of that login. A
     /// password verified within the last five minutes is not hashed again; a refused address is not hashed for at
     /// all. A user without a password, or disabled, never logs in; an unknown login costs the same hashing as a known

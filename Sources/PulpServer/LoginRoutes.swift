@@ -13,7 +13,7 @@ extension PulpAPI {
             guard let login = context.principal?.login else {
                 throw PulpError.forbidden(reason: "login requires a user: this server runs without authentication")
             }
-            guard context.credential == .basic else {
+            guard context.credential == .basic || context.credential == .proxy else {
                 throw PulpError.forbidden(reason: "login requires password authentication: a login certificate cannot renew itself")
             }
             guard auth.settings.tls || context.fromLoopback else {

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 public import Logging
 import NIOCore
+public import PulpAuth
 import PulpContract
 public import PulpCore
 import PulpModel
@@ -96,6 +97,9 @@ public struct PulpServerRunner: Sendable {
     public var auth: APIAuthentication.Mode = .required
     /// https instead of http, for the API and published content alike.
     public var tls: ServerTLS?
+    /// Reverse proxies whose user header names the user, and that header.
+    public var trustedProxies: [AddressRange] = []
+    public var proxyUserHeader = "X-Remote-User"
     /// How often users, roles, grants and tokens changed by another process (the CLI) are looked for.
     public var accessRefresh: Duration = .seconds(1)
 
@@ -124,7 +128,7 @@ public struct PulpServerRunner: Sendable {
         let app = Application(
             router: PulpAPI(pulp: pulp, counters: counters, authentication: .init(
                 mode: auth, tls: tls != nil, clientCertificates: tls?.clientCertificates ?? false,
-                loginAuthority: tls?.loginAuthority)).router(),
+                loginAuthority: tls?.loginAuthority, trustedProxies: trustedProxies, proxyUserHeader: proxyUserHeader)).router(),
             server: try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http,
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
             services: (scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [])

@@ -3,6 +3,7 @@ import PulpModel
 import ArgumentParser
 import Foundation
 import Logging
+import PulpAuth
 import PulpContract
 import PulpCore
 import PulpServer
@@ -21,7 +22,9 @@ struct ServeCommand: AsyncParsableCommand {
             API and published content over https) or --insecure-http. --client-ca asks clients for a \
             certificate of that CA alone; one of another CA fails the handshake. With --client-ca-key too, \
             POST /pulp/api/v2/actions/login/ (Basic credentials, over TLS) returns a login certificate and \
-            key valid for 7 days, which then log in as that user until the password changes. Published \
+            key valid for 7 days, which then log in as that user until the password changes. Behind a \
+            reverse proxy that authenticates users itself, --trusted-proxy ADDRESS makes the user it names in \
+            --proxy-user-header count, from that address only (an unknown user is refused). Published \
             content (/pulp/repos/, /pulp/isos/) needs no credentials.
 
             Tasks run in a worker pool with per-repository reservations; the scheduler fires sync, publish \
@@ -75,6 +78,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The PEM private key of --client-ca: sign login certificates (POST /pulp/api/v2/actions/login/).", valueName: "path"))
     var clientCaKey: String?
 
+    @Option(name: .long, help: ArgumentHelp("A reverse proxy (address or CIDR network) that authenticates users itself: from it, --proxy-user-header names the user. Repeatable.",
+                                            valueName: "cidr"))
+    var trustedProxy: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The header in which a --trusted-proxy names the user.", valueName: "name"))
+    var proxyUserHeader = "X-Remote-User"
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -97,6 +107,12 @@ struct ServeCommand: AsyncParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if clientCa != nil, tlsCert == nil { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
         if clientCaKey != nil, clientCa == nil { throw ValidationError("--client-ca-key needs --client-ca") }
+        for p in trustedProxy where AddressRange(p) == nil {
+            throw ValidationError("--trusted-proxy \(p) is not an IP address or a CIDR network such as 10.0.0.0/8")
+        }
+        guard proxyUserHeader.range(of: "^[A-Za-z0-9-]+$", options: .regularExpression) != nil else {
+            throw ValidationError("--proxy-user-header must be a header name such as X-Remote-User")
+        }
         if let (host, _) = hostAndPort, !Self.isLoopback(host) {
             if mode == .none {
                 throw ValidationError("--auth none is allowed only on a loopback address (127.0.0.1, ::1 or localhost), not on \(host)")
@@ -127,6 +143,8 @@ struct ServeCommand: AsyncParsableCommand {
         if mode == .none { logger.warning("authentication is off (--auth none): every API request runs as the server itself") }
         var runner = PulpServerRunner(pulp: pulp, host: host, port: port, drainTimeout: .seconds(drainTimeout), logger: logger)
         runner.auth = mode
+        runner.trustedProxies = trustedProxy.compactMap(AddressRange.init)
+        runner.proxyUserHeader = proxyUserHeader
         if let tlsCert, let tlsKey {
             do {
                 runner.tls = try ServerTLS(certificate: tlsCert, key: tlsKey, clientCA: clientCa, clientCAKey: clientCaKey)

@@ -289,6 +289,44 @@ struct AuthTests {
     }
 }
 
+@Suite("trusted proxy header")
+struct ProxyHeaderTests {
+    @Test("from a trusted proxy the header names the user (grants apply; unknown or disabled is PLP0029); from anyone else it is ignored; Basic is checked after it")
+    func proxyHeader() async throws {
+        let rig = try TestPulp()
+        let pulp = rig.pulp
+        _ = try await pulp.createUser(login: "admin", password: "admin-password-1", superUser: true)
+        _ = try await pulp.createUser(login: "bob", password: nil)
+        _ = try await pulp.createUser(login: "gone", password: nil)
+        try await pulp.setDisabled("gone", true)
+        let proxied: HTTPFields = [HTTPField.Name("X-Forwarded-User")!: "admin"]
+        try await rig.serve(authentication: .init(mode: .required, trustedProxies: [AddressRange("127.0.0.0/8")!],
+                                                  proxyUserHeader: "X-Forwarded-User")) { api in
+            #expect(try await api.call(.get, "repositories/", headers: proxied).status == 200)
+            // bob exists without a password: the proxy vouches for him, and his grants still apply.
+            let bob = try await api.call(.get, "repositories/", headers: [HTTPField.Name("X-Forwarded-User")!: "bob"])
+            expect401(bob, "PLP0026", authErrorCode: "permission_denied", data: ["user": "bob", "operation": "READ"])
+            #expect(try await api.call(.get, "users/bob/", headers: [HTTPField.Name("X-Forwarded-User")!: "bob"]).status == 200)
+            for unknown in ["nobody", "gone"] {
+                expect401(try await api.call(.get, "repositories/", headers: [HTTPField.Name("X-Forwarded-User")!: unknown]), "PLP0029",
+                          authErrorCode: "pre_auth_remote_user_missing",
+                          message: "Authentication with username \(unknown) failed: preauthenticated remote user is missing.",
+                          data: ["user": .string(unknown)])
+            }
+            // Another header name means nothing.
+            expect401(try await api.call(.get, "repositories/", headers: [HTTPField.Name("X-Remote-User")!: "admin"]), "PLP0025",
+                      authErrorCode: "authentication_failed")
+        }
+        try await rig.serve(authentication: .init(mode: .required, trustedProxies: [AddressRange("10.0.0.0/8")!],
+                                                  proxyUserHeader: "X-Forwarded-User")) { api in
+            expect401(try await api.call(.get, "repositories/", headers: proxied), "PLP0025", authErrorCode: "authentication_failed")
+            var both = proxied
+            both[.authorization] = basic("admin", "wrong")[.authorization]
+            expect401(try await api.call(.get, "repositories/", headers: both), "PLP0030", authErrorCode: "invalid_username_or_password")
+        }
+    }
+}
+
 @Suite("login certificates")
 struct LoginCertificateTests {
     /// The PEM's DER.

@@ -19,6 +19,8 @@ struct ServeAuthTests {
         let plain = try CLI.run(["serve", "--store", db, "--bind", "0.0.0.0:0"])
         #expect(plain.status == 64 && plain.stderr.contains("--insecure-http"), "\(plain)")
         #expect(try CLI.run(["serve", "--store", db, "--auth", "maybe"]).status == 64)
+        let proxy = try CLI.run(["serve", "--store", db, "--trusted-proxy", "10.0.0.0/33"])
+        #expect(proxy.status == 64 && proxy.stderr.contains("is not an IP address or a CIDR network"), "\(proxy)")
     }
 
     @Test("curl with a CLI-made user; a user made while serving logs in within seconds; 1,000 wrong passwords from one address are throttled, other addresses unaffected; no password in the log")
@@ -28,11 +30,17 @@ struct ServeAuthTests {
         let made = try CLI.run(["user", "create", "admin", "--super-user", "--generate-password", "--store", db])
         let password = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(made.status == 0 && password.count == 24)
-        let server = try ServeProcess(store: db, authenticated: true)
+        let server = try ServeProcess(store: db, extra: ["--trusted-proxy", "127.0.0.3"], authenticated: true)
         let api = server.base
 
         let status = try runTool(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", api + "status/"])
         #expect(status.out == "200")
+        // The trusted proxy (127.0.0.3) names the user; the same header from another address counts for nothing.
+        let viaProxy = try runTool(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--interface", "127.0.0.3",
+                                    "-H", "X-Remote-User: admin", api + "repositories/"])
+        #expect(viaProxy.out == "200", "\(viaProxy)")
+        let forged = try runTool(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "X-Remote-User: admin", api + "repositories/"])
+        #expect(forged.out == "401", "\(forged)")
         let none = try runTool(["curl", "-s", "-i", api + "repositories/"])
         #expect(none.out.hasPrefix("HTTP/1.1 401"), "\(none.out)")
         #expect(none.out.lowercased().contains("www-authenticate: basic realm=\"pulp\", charset=\"utf-8\""), "\(none.out)")

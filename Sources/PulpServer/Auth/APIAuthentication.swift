@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 public import PulpAuth
@@ -24,12 +25,19 @@ public struct APIAuthentication: Sendable {
         public var clientCertificates: Bool
         /// Signs the certificates `POST /actions/login/` returns (nil: that route answers 501).
         public var loginAuthority: LoginCertificateAuthority?
+        /// Reverse proxies that authenticate users themselves: from these peers only, `proxyUserHeader` names the
+        /// user (off when empty).
+        public var trustedProxies: [AddressRange]
+        public var proxyUserHeader: String
 
-        public init(mode: Mode, tls: Bool = false, clientCertificates: Bool = false, loginAuthority: LoginCertificateAuthority? = nil) {
+        public init(mode: Mode, tls: Bool = false, clientCertificates: Bool = false, loginAuthority: LoginCertificateAuthority? = nil,
+                    trustedProxies: [AddressRange] = [], proxyUserHeader: String = "X-Remote-User") {
             self.mode = mode
             self.tls = tls
             self.clientCertificates = clientCertificates
             self.loginAuthority = loginAuthority
+            self.trustedProxies = trustedProxies
+            self.proxyUserHeader = proxyUserHeader
         }
     }
 
@@ -39,6 +47,8 @@ public struct APIAuthentication: Sendable {
         case basic
         /// A login certificate, at the TLS handshake.
         case certificate
+        /// A trusted reverse proxy's user header.
+        case proxy
     }
 
     public var settings: Settings
@@ -65,6 +75,13 @@ public struct APIAuthentication: Sendable {
     /// issued and still honours.
     func identify(_ request: Request, _ context: PulpRequestContext) async throws -> (principal: Principal, credential: Credential?) {
         if mode == .none { return (.system, nil) }
+        if let login = proxyUser(request, context) {
+            guard pulp.canLogIn(login) else {
+                context.logger.notice("login failed: proxy user", metadata: ["login": .string(login), "peer": .string(context.peer), "code": "PLP0029"])
+                throw PulpError.preauthenticatedUserMissing(user: login)
+            }
+            return (.user(login), .proxy)
+        }
         switch Authorization.parse(request.headers[.authorization]) {
         case .basic(let login, let password):
             switch await pulp.login(login, password: password, address: context.peer) {
@@ -103,6 +120,15 @@ public struct APIAuthentication: Sendable {
             }
         }
         throw PulpError.authenticationFailed()
+    }
+
+    /// The user a trusted proxy names: only when the peer is one of `trustedProxies` and the header is there. From
+    /// any other peer the header is ignored (a client could send it).
+    func proxyUser(_ request: Request, _ context: PulpRequestContext) -> String? {
+        guard !settings.trustedProxies.isEmpty, let name = HTTPField.Name(settings.proxyUserHeader),
+              let value = request.headers[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty,
+              let peer = context.remoteAddress?.ipAddress, settings.trustedProxies.contains(where: { $0.contains(peer) }) else { return nil }
+        return value
     }
 
     /// Whether `principal` may do `operation` on the request's path (Pulp 2's rule: a grant on the path or on one

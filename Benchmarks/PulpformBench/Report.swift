@@ -62,6 +62,14 @@ struct Report: Codable {
                 out.append(Check(target: "GET details, \(t.tier): ≥ 5,000 requests/s with \(server.clients) clients",
                                  measured: String(format: "%.0f requests/s", server.getDetailsRequestsPerSecond),
                                  ok: server.getDetailsRequestsPerSecond >= 5_000 && server.getDetailsFailures == 0))
+                if let a = server.auth {
+                    out.append(Check(target: "GET details with Basic on a warm cache, \(t.tier): ≥ 90% of no authentication",
+                                     measured: String(format: "%.0f%% (%.0f vs %.0f requests/s)", a.basicRatio * 100, a.basicRequestsPerSecond, a.plainRequestsPerSecond),
+                                     ok: a.basicRatio >= 0.9 && a.failures == 0))
+                    out.append(Check(target: "GET details with Basic over TLS, \(t.tier): ≥ 70% of no authentication",
+                                     measured: String(format: "%.0f%% (%.0f vs %.0f requests/s)", a.tlsRatio * 100, a.tlsBasicRequestsPerSecond, a.plainRequestsPerSecond),
+                                     ok: a.tlsRatio >= 0.7 && a.failures == 0))
+                }
                 if server.searchPageRepositories >= 2_000 {
                     out.append(Check(target: "search page of 2,000 with details, \(t.tier): ≤ 150 ms",
                                      measured: String(format: "%.0f ms median", server.searchPageMedianMs),
@@ -193,6 +201,11 @@ extension TierResult {
                                 s.getDetailsRequestsPerSecond, s.clients, s.getDetailsFailures)
                 + String(format: " search page of %d with importers and distributors %.0f ms median, %.0f ms max (%.1f MB)",
                          s.searchPageRepositories, s.searchPageMedianMs, s.searchPageMaxMs, Double(s.searchPageBytes) / 1e6))
+        }
+        if let a = server?.auth {
+            lines.append(String(format: "  authentication (wrk, %d clients): no auth %.0f requests/s; Basic %.0f (%.2f×); Basic over TLS %.0f (%.2f×)",
+                                a.clients, a.plainRequestsPerSecond, a.basicRequestsPerSecond, a.basicRatio,
+                                a.tlsBasicRequestsPerSecond, a.tlsRatio))
         }
         for s in scenarios where s.remoteRequests != nil {
             let list = (s.remoteRequests ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")

@@ -23,12 +23,12 @@ final class ServeChild {
         var env = environment
         env["PULPFORM_STATS"] = statsPath
         pid = try Spawn.launch(arguments, environment: env, stdout: "\(dir)/\(name).stdout", stderr: stderrPath)
-        // The bound port is printed on stderr: "... on http://127.0.0.1:PORT/...".
+        // The bound port is printed on stderr: "... on http(s)://127.0.0.1:PORT/...".
         let deadline = Date().addingTimeInterval(30)
         var found: Int?
         while found == nil, Date() < deadline {
             let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-            if let r = text.range(of: "http://127.0.0.1:") {
+            if let r = text.range(of: "://127.0.0.1:") {
                 found = Int(text[r.upperBound...].prefix { $0.isNumber })
             } else {
                 var status: Int32 = 0

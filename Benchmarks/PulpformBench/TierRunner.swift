@@ -32,6 +32,8 @@ struct Throughput: Codable {
     var searchPageBytes: Int
     var searchPageMedianMs: Double
     var searchPageMaxMs: Double
+    /// What authentication costs the same GETs (nil when wrk is not installed).
+    var auth: AuthCost?
 }
 
 struct Floors: Codable {
@@ -131,8 +133,10 @@ struct TierRunner {
         scenarios.append(remoteApply)
 
         server = try ServeChild(binary: binary, store: store, dir: dir, name: "serve-load", environment: environment)
-        defer { _ = server.stop() }
-        let throughput = try measureServer(server, workload: workload)
+        let measured = Result { try measureServer(server, workload: workload) }
+        _ = server.stop()
+        var throughput = try measured.get()
+        throughput.auth = try measureAuthCost(workload: workload)
         return TierResult(tier: tier.name, repositories: tier.repositories, manifestBytes: bytes, floor: floor,
                           scenarios: scenarios, server: throughput)
     }

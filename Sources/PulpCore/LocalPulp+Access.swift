@@ -50,20 +50,43 @@ extension LocalPulp {
         return !account.disabled
     }
 
+    /// The login, when the password is a valid API token of it or a credential verified lately: the common case,
+    /// answered without suspending (no hop off the caller's executor). nil: `login` must decide.
+    public func knownLogin(_ login: String, password: String) -> String? {
+        let now = clock.now().epoch
+        if password.hasPrefix(Self.tokenPrefix), let token = access.token(digest: Self.tokenDigest(password), now: now), token.login == login {
+            return login
+        }
+        return access.cached(access.cacheKey(login: login, password: password), now: now)
+    }
+
     /// Checks a Basic login and password from `address`. The password may be an API token of that login. A
     /// password verified within the last five minutes is not hashed again; a refused address is not hashed for at
     /// all. A user without a password, or disabled, never logs in; an unknown login costs the same hashing as a known
     /// one.
     public func login(_ login: String, password: String, address: String) async -> LoginOutcome {
+        if let known = knownLogin(login, password: password) { return .user(known) }
         let now = clock.now().epoch
-        if password.hasPrefix(Self.tokenPrefix), let token = access.token(digest: Self.tokenDigest(password), now: now), token.login == login {
-            return .user(login)
-        }
         let key = access.cacheKey(login: login, password: password)
-        if let cached = access.cached(key, now: now) { return .user(cached) }
         if let wait = access.retryAfter(address: address, login: login, now: now) {
             return .throttled(login: login, retryAfter: max(1, Int(wait.rounded(.up))))
         }
+        // One check per credential at a time: requests that arrive with the same credentials while it runs (a
+        // client opening many connections at once) wait for its verdict instead of hashing again.
+        let verified = await access.verifyOnce(key) { [self] in
+            await self.verify(login: login, password: password, key: key, now: now)
+        }
+        guard verified else {
+            let alarming = access.failed(address: address, login: login, now: now)
+            return .invalid(login: login, alarming: alarming)
+        }
+        access.succeeded(address: address, login: login)
+        return .user(login)
+    }
+
+    /// Hashes the password against the user's (or a dummy, for an unknown or disabled user), replaces a weaker
+    /// hash, and caches the credential. True when it matches.
+    private func verify(login: String, password: String, key: [UInt8], now: Double) async -> Bool {
         let account = access.account(login)
         let iterations = access.passwordIterations
         let verdict = (try? await HashingPool.run { () -> PasswordHash.Verdict in
@@ -73,11 +96,7 @@ extension LocalPulp {
             }
             return PasswordHash.verify(password, against: account.passwordHash, iterations: iterations)
         }) ?? .mismatch
-        guard case .match(let needsRehash) = verdict, let account else {
-            let alarming = access.failed(address: address, login: login, now: now)
-            return .invalid(login: login, alarming: alarming)
-        }
-        access.succeeded(address: address, login: login)
+        guard case .match(let needsRehash) = verdict, let account else { return false }
         var generation = account.generation
         if needsRehash, let stronger = try? await hash(password) {
             // A Pulp 2 or weaker hash is replaced by a current one, unless the password changed meanwhile.
@@ -92,6 +111,6 @@ extension LocalPulp {
             }
         }
         access.remember(key, login: login, generation: generation, now: now)
-        return .user(login)
+        return true
     }
 }

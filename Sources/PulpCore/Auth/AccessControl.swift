@@ -56,8 +56,11 @@ public final class AccessControl: Sendable {
     private let snapshot = Mutex(Snapshot())
     private let cache = Mutex([[UInt8]: CachedCredential]())
     private let throttle = Mutex(LoginThrottle())
-    /// The per-process key of the cache: an entry's key reveals nothing of the password it stands for.
-    private let cacheSecret = RandomSecret.bytes(32)
+    /// Checks under way, by credential key.
+    private let inFlight = Mutex([[UInt8]: Task<Bool, Never>]())
+    /// HMAC-SHA256 keyed with a per-process random key, its key schedule done once (each use copies it): a cache
+    /// entry's key reveals nothing of the password it stands for.
+    private let cacheHMAC = PreparedHMAC(key: RandomSecret.bytes(32))
     /// PBKDF2 rounds for new hashes (the default; tests may lower it).
     let passwordIterations: Int
 
@@ -105,6 +108,15 @@ public final class AccessControl: Sendable {
         }
     }
 
+    /// `allows` for a request's URI path: a super-user is answered before the path is worked out.
+    public func allows(_ login: String, _ operation: PulpOperation, onURI path: String) -> Bool {
+        let verdict = snapshot.withLock { s -> Bool? in
+            guard let account = s.users[login], !account.disabled else { return false }
+            return s.grants.isSuperUser(login) ? true : nil
+        }
+        return verdict ?? allows(login, operation, on: ResourcePath.of(uri: path))
+    }
+
     public func isSuperUser(_ login: String) -> Bool { snapshot.withLock { $0.grants.isSuperUser(login) } }
 
     func account(_ login: String) -> Account? { snapshot.withLock { $0.users[login] } }
@@ -134,7 +146,9 @@ public final class AccessControl: Sendable {
         var message = Array(login.utf8)
         message.append(0)
         message += password.utf8
-        return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: cacheSecret)))
+        var mac = cacheHMAC.hmac
+        mac.update(data: message)
+        return Array(mac.finalize())
     }
 
     /// The login a cached credential stands for, when it is still good.
@@ -164,6 +178,21 @@ public final class AccessControl: Sendable {
 
     var cachedCredentials: Int { cache.withLock { $0.count } }
 
+    /// Runs `check` for this credential key, or waits for the run already under way.
+    func verifyOnce(_ key: [UInt8], _ check: @escaping @Sendable () async -> Bool) async -> Bool {
+        let task = inFlight.withLock { running -> Task<Bool, Never> in
+            if let t = running[key] { return t }
+            let t = Task { await check() }
+            running[key] = t
+            return t
+        }
+        let verdict = await task.value
+        inFlight.withLock { running in
+            if running[key] == task { running.removeValue(forKey: key) }
+        }
+        return verdict
+    }
+
     // MARK: Throttle
 
     func retryAfter(address: String, login: String, now: Double) -> Double? {
@@ -177,5 +206,14 @@ public final class AccessControl: Sendable {
 
     func succeeded(address: String, login: String) {
         throttle.withLock { $0.succeeded(address: address, login: login) }
+    }
+}
+
+/// An HMAC-SHA256 after its key schedule. `HMAC` is a value: each use works on a copy.
+private struct PreparedHMAC: @unchecked Sendable {
+    let hmac: HMAC<SHA256>
+
+    init(key: [UInt8]) {
+        hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 }

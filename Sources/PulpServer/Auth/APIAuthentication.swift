@@ -84,6 +84,7 @@ public struct APIAuthentication: Sendable {
         }
         switch Authorization.parse(request.headers[.authorization]) {
         case .basic(let login, let password):
+            if let known = pulp.knownLogin(login, password: password) { return (.user(known), .basic) }
             switch await pulp.login(login, password: password, address: context.peer) {
             case .user(let login):
                 return (.user(login), .basic)
@@ -135,7 +136,7 @@ public struct APIAuthentication: Sendable {
     /// of its ancestors); PLP0026 when not.
     func authorize(_ principal: Principal, _ operation: PulpOperation, _ request: Request) throws {
         guard case .user(let login) = principal else { return }
-        guard pulp.access.allows(login, operation, on: ResourcePath.of(uri: request.uri.path)) else {
+        guard pulp.access.allows(login, operation, onURI: request.uri.path) else {
             throw PulpError.permissionDenied(user: login, operation: operation.name)
         }
     }

@@ -136,7 +136,10 @@ reports=json,junit
 [[ -n ${FUZZ_REPORT_DIR:-} ]] && reports=json,junit,ndjson
 args=(run "$schema" --url "$api" --auth "$login:$password" --checks "$CHECKS" --max-time "$seconds" --workers "$workers"
       --continue-on-failure --request-timeout 30 --generation-database none --no-color
-      --report "$reports" --report-dir "$tmp/report")
+      --report "$reports" --report-dir "$tmp/report"
+      # POST /actions/login/ answers 501 (PLP0014) by design on a server without a client CA key, which this
+      # plain-HTTP server has none of; AuthTests and ServeTLSTests cover it.
+      --exclude-operation-id login)
 [[ $seed != random ]] && args+=(--seed "$seed")
 # shellcheck disable=SC2206
 [[ -n ${FUZZ_ARGS:-} ]] && args+=($FUZZ_ARGS)

@@ -19,6 +19,13 @@ extension PulpError {
                   data: ["user": user.map(JSONValue.string) ?? .null], extra: ["auth_error_code": "invalid_ssl_certificate"])
     }
 
+    /// PLP0028: an OAuth signature that does not hold, or a `pulp-user` pulpform does not know.
+    public static func invalidOAuthCredentials(user: String?) -> PulpError {
+        PulpError(code: "PLP0028", httpStatus: 401,
+                  message: "Authentication with username \(user ?? "None") failed: invalid oauth credentials.",
+                  data: ["user": user.map(JSONValue.string) ?? .null], extra: ["auth_error_code": "invalid_oauth_credentials"])
+    }
+
     /// PLP0029: a trusted proxy named a user pulpform does not know.
     public static func preauthenticatedUserMissing(user: String) -> PulpError {
         PulpError(code: "PLP0029", httpStatus: 401,

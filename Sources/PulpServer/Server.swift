@@ -100,6 +100,8 @@ public struct PulpServerRunner: Sendable {
     /// Reverse proxies whose user header names the user, and that header.
     public var trustedProxies: [AddressRange] = []
     public var proxyUserHeader = "X-Remote-User"
+    /// OAuth 1.0, when configured.
+    public var oauth: OAuthCheck?
     /// How often users, roles, grants and tokens changed by another process (the CLI) are looked for.
     public var accessRefresh: Duration = .seconds(1)
 
@@ -128,7 +130,8 @@ public struct PulpServerRunner: Sendable {
         let app = Application(
             router: PulpAPI(pulp: pulp, counters: counters, authentication: .init(
                 mode: auth, tls: tls != nil, clientCertificates: tls?.clientCertificates ?? false,
-                loginAuthority: tls?.loginAuthority, trustedProxies: trustedProxies, proxyUserHeader: proxyUserHeader)).router(),
+                loginAuthority: tls?.loginAuthority, trustedProxies: trustedProxies, proxyUserHeader: proxyUserHeader,
+                oauth: oauth)).router(),
             server: try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http,
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
             services: (scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [])

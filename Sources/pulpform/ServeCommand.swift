@@ -85,6 +85,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The header in which a --trusted-proxy names the user.", valueName: "name"))
     var proxyUserHeader = "X-Remote-User"
 
+    @Option(name: .long, help: ArgumentHelp("Accept OAuth 1.0 (HMAC-SHA1, two-legged, with a pulp-user header; Katello's runcible) with the key and secret of this JSON file {\"key\", \"secret\"}: key ≥ 16, secret ≥ 32 characters.",
+                                            valueName: "path"))
+    var oauthKeyFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("The scheme and host OAuth clients sign, when a proxy in front of the server changes them (e.g. https://pulp.example.com).",
+                                            valueName: "url"))
+    var oauthUrl: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -109,6 +117,10 @@ struct ServeCommand: AsyncParsableCommand {
         if clientCaKey != nil, clientCa == nil { throw ValidationError("--client-ca-key needs --client-ca") }
         for p in trustedProxy where AddressRange(p) == nil {
             throw ValidationError("--trusted-proxy \(p) is not an IP address or a CIDR network such as 10.0.0.0/8")
+        }
+        if oauthUrl != nil, oauthKeyFile == nil { throw ValidationError("--oauth-url needs --oauth-key-file") }
+        if let oauthUrl, !(oauthUrl.hasPrefix("http://") || oauthUrl.hasPrefix("https://")) {
+            throw ValidationError("--oauth-url must be the scheme and host clients use, such as https://pulp.example.com")
         }
         guard proxyUserHeader.range(of: "^[A-Za-z0-9-]+$", options: .regularExpression) != nil else {
             throw ValidationError("--proxy-user-header must be a header name such as X-Remote-User")
@@ -145,6 +157,18 @@ struct ServeCommand: AsyncParsableCommand {
         runner.auth = mode
         runner.trustedProxies = trustedProxy.compactMap(AddressRange.init)
         runner.proxyUserHeader = proxyUserHeader
+        if let oauthKeyFile {
+            do {
+                let consumer = try OAuthConsumer(json: try Data(contentsOf: URL(fileURLWithPath: oauthKeyFile)))
+                runner.oauth = OAuthCheck(consumer: consumer, publicURL: oauthUrl)
+            } catch let e as OAuthConsumer.Failure {
+                printError("error: \(oauthKeyFile) \(e.description)")
+                throw ExitCode(1)
+            } catch {
+                printError("error: cannot read \(oauthKeyFile): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
         if let tlsCert, let tlsKey {
             do {
                 runner.tls = try ServerTLS(certificate: tlsCert, key: tlsKey, clientCA: clientCa, clientCAKey: clientCaKey)

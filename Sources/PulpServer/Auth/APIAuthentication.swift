@@ -29,15 +29,18 @@ public struct APIAuthentication: Sendable {
         /// user (off when empty).
         public var trustedProxies: [AddressRange]
         public var proxyUserHeader: String
+        /// OAuth 1.0 (runcible, old pulp-admin): off unless configured.
+        public var oauth: OAuthCheck?
 
         public init(mode: Mode, tls: Bool = false, clientCertificates: Bool = false, loginAuthority: LoginCertificateAuthority? = nil,
-                    trustedProxies: [AddressRange] = [], proxyUserHeader: String = "X-Remote-User") {
+                    trustedProxies: [AddressRange] = [], proxyUserHeader: String = "X-Remote-User", oauth: OAuthCheck? = nil) {
             self.mode = mode
             self.tls = tls
             self.clientCertificates = clientCertificates
             self.loginAuthority = loginAuthority
             self.trustedProxies = trustedProxies
             self.proxyUserHeader = proxyUserHeader
+            self.oauth = oauth
         }
     }
 
@@ -49,6 +52,8 @@ public struct APIAuthentication: Sendable {
         case certificate
         /// A trusted reverse proxy's user header.
         case proxy
+        /// An OAuth 1.0 signature with a `pulp-user` header.
+        case oauth
     }
 
     public var settings: Settings
@@ -119,6 +124,19 @@ public struct APIAuthentication: Sendable {
                 ])
                 throw PulpError.invalidCertificate(user: commonName)
             }
+        }
+        if let oauth = settings.oauth, let parameters = OAuthConsumer.parameters(request.headers[.authorization]) {
+            let user = HTTPField.Name("pulp-user").flatMap { request.headers[$0] }
+            let verdict = oauth.verify(request, oauth: parameters, tls: settings.tls, now: pulp.clock.now().epoch)
+            guard verdict == .valid, let user, pulp.canLogIn(user) else {
+                var reason = "unknown or disabled user"
+                if case .invalid(let why) = verdict { reason = why } else if user == nil { reason = "no pulp-user header" }
+                context.logger.notice("login failed: OAuth", metadata: [
+                    "login": .string(user ?? "none"), "peer": .string(context.peer), "reason": .string(reason), "code": "PLP0028",
+                ])
+                throw PulpError.invalidOAuthCredentials(user: user)
+            }
+            return (.user(user), .oauth)
         }
         throw PulpError.authenticationFailed()
     }

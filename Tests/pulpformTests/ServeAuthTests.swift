@@ -291,6 +291,14 @@ struct ServeTLSTests {
                                    tmp.path("login.crt"), tmp.path("login.key")])
         #expect(pulplib.status == 0 && pulplib.out.contains("pulplib cert ok"), "\(pulplib.out)\n\(pulplib.err.suffix(2000))")
 
+        // The reconciler's --target with the login certificate as its client certificate, and no password.
+        let target = ["--target", "https://127.0.0.1:\(server.port)/", "--ca-bundle", pki.ca, "--client-cert", tmp.path("login.crt"),
+                      "--client-key", tmp.path("login.key"), "--state", tmp.path("state.json")]
+        let apply = try CLI.run(["apply", "--auto-approve"] + target + ["examples/quickstart"], cwd: CLI.packageRoot)
+        #expect(apply.status == 0, "\(apply.stderr.suffix(1500))")
+        let plan = try CLI.run(["plan", "--detailed-exitcode"] + target + ["examples/quickstart"], cwd: CLI.packageRoot)
+        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))\n\(plan.stderr.suffix(800))")
+
         // A new password, set from the CLI (another process), revokes the certificate in the running server.
         let passwd = try CLI.run(["user", "passwd", "admin", "--generate-password", "--store", db])
         #expect(passwd.status == 0, "\(passwd)")

@@ -26,7 +26,11 @@ public struct LoginCertificateAuthority: Sendable {
     /// RSA or ECDSA). The key must be the certificate's.
     public init(certificatePEM: String, keyPEM: String) throws {
         do {
-            certificate = try Certificate(pemEncoded: Self.firstPEM(certificatePEM, "CERTIFICATE"))
+            // The first certificate of the file: a CA file may hold a chain.
+            guard let first = try PEMDocument.parseMultiple(pemString: certificatePEM).first(where: { $0.discriminator == "CERTIFICATE" }) else {
+                throw Failure(description: "no CERTIFICATE block")
+            }
+            certificate = try Certificate(pemDocument: first)
         } catch {
             throw Failure(description: "holds no PEM certificate that reads: \(error)")
         }
@@ -78,15 +82,6 @@ public struct LoginCertificateAuthority: Sendable {
         public let certificatePEM: String
         public let keyPEM: String
     }
-
-    /// The first PEM block of `type` in `text` (a CA file may hold a chain).
-    static func firstPEM(_ text: String, _ type: String) throws -> String {
-        guard let begin = text.range(of: "-----BEGIN \(type)-----"),
-              let end = text.range(of: "-----END \(type)-----", range: begin.upperBound..<text.endIndex) else {
-            throw Failure(description: "no \(type) block")
-        }
-        return String(text[begin.lowerBound..<end.upperBound])
-    }
 }
 
 /// Who a login certificate presented by a client names (pulp2-auth.md §1.5, §5.1).
@@ -101,7 +96,7 @@ public struct LoginCertificate: Sendable, Equatable {
         var found: String?
         for rdn in certificate.subject {
             for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
-                found = Self.text(attribute.value)
+                found = String(attribute.value)
             }
         }
         guard let found else { return nil }
@@ -121,10 +116,5 @@ public struct LoginCertificate: Sendable, Equatable {
 
     static func hex(_ serial: Certificate.SerialNumber) -> String {
         serial.bytes.map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// The text of a name attribute (UTF8String, PrintableString, IA5String …); nil for another kind.
-    private static func text(_ value: RelativeDistinguishedName.Attribute.Value) -> String? {
-        String(value)
     }
 }

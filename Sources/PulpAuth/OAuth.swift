@@ -71,7 +71,7 @@ public struct OAuthConsumer: Sendable {
                        nonces: inout NonceLedger) -> Verdict {
         guard oauth["oauth_signature_method"] == "HMAC-SHA1" else { return .invalid("signature method is not HMAC-SHA1") }
         guard let version = oauth["oauth_version"] ?? Optional("1.0"), version == "1.0" else { return .invalid("version is not 1.0") }
-        guard let consumer = oauth["oauth_consumer_key"], Self.equal(Array(consumer.utf8), Array(key.utf8)) else {
+        guard let consumer = oauth["oauth_consumer_key"], PasswordHash.equal(Array(consumer.utf8), Array(key.utf8)) else {
             return .invalid("unknown consumer key")
         }
         guard let stamp = oauth["oauth_timestamp"].flatMap(Double.init), abs(stamp - now) <= Self.timestampWindow else {
@@ -80,7 +80,7 @@ public struct OAuthConsumer: Sendable {
         guard let nonce = oauth["oauth_nonce"], !nonce.isEmpty else { return .invalid("no nonce") }
         guard let signature = oauth["oauth_signature"], let given = Data(base64Encoded: signature) else { return .invalid("no signature") }
         let expected = sign(method: method, url: url, query: query, oauth: oauth)
-        guard Self.equal(Array(given), expected) else { return .invalid("bad signature") }
+        guard PasswordHash.equal(Array(given), expected) else { return .invalid("bad signature") }
         // Remembered only once the signature holds: nobody fills the ledger with unsigned requests.
         guard nonces.accept(nonce, at: now) else { return .invalid("nonce already used") }
         return .valid
@@ -116,13 +116,6 @@ public struct OAuthConsumer: Sendable {
             }
         }
         return out
-    }
-
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in a.indices { diff |= a[i] ^ b[i] }
-        return diff == 0
     }
 }
 

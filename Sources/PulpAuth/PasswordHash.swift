@@ -108,7 +108,8 @@ public enum PasswordHash {
         return (salt, digest)
     }
 
-    /// Equal lengths and bytes, looking at every byte whatever the first difference.
+    /// Equal lengths and bytes, looking at every byte whatever the first difference (empty never matches): the
+    /// comparison of hashes, OAuth keys and signatures.
     static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count, !a.isEmpty else { return false }
         var diff: UInt8 = 0

@@ -50,24 +50,18 @@ extension LocalPulp {
         return !account.disabled
     }
 
-    /// The login, when the password is a valid API token of it or a credential verified lately: the common case,
-    /// answered without suspending (no hop off the caller's executor). nil: `login` must decide.
-    public func knownLogin(_ login: String, password: String) -> String? {
-        let now = clock.now().epoch
-        if password.hasPrefix(Self.tokenPrefix), let token = access.token(digest: Self.tokenDigest(password), now: now), token.login == login {
-            return login
-        }
-        return access.cached(access.cacheKey(login: login, password: password), now: now)
-    }
-
     /// Checks a Basic login and password from `address`. The password may be an API token of that login. A
     /// password verified within the last five minutes is not hashed again; a refused address is not hashed for at
     /// all. A user without a password, or disabled, never logs in; an unknown login costs the same hashing as a known
     /// one.
     public func login(_ login: String, password: String, address: String) async -> LoginOutcome {
-        if let known = knownLogin(login, password: password) { return .user(known) }
+        // The common case, a valid token or a credential verified lately, returns before anything suspends.
         let now = clock.now().epoch
+        if password.hasPrefix(Self.tokenPrefix), let token = access.token(digest: Self.tokenDigest(password), now: now), token.login == login {
+            return .user(login)
+        }
         let key = access.cacheKey(login: login, password: password)
+        if let cached = access.cached(key, now: now) { return .user(cached) }
         if let wait = access.retryAfter(address: address, login: login, now: now) {
             return .throttled(login: login, retryAfter: max(1, Int(wait.rounded(.up))))
         }

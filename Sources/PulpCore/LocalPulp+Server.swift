@@ -11,13 +11,14 @@ extension LocalPulp {
     /// The key file of the store's importer secrets.
     public var secretKeyFile: String { store.secrets.keyring.path }
 
-    /// The ids of keys that sealed secrets name and the key file does not hold: `serve` refuses to start.
-    public func missingSecretKeys() async throws -> [String] { try await store.missingSecretKeys() }
-
-    /// Seals secrets a store from before sealing holds in clear; returns how many (0 when none).
-    public func sealClearSecrets() async throws -> Int {
-        guard try await store.secretCensus().clear > 0 else { return 0 }
-        return try await store.resealSecrets()
+    /// The importer secrets at `serve`'s start, from one pass over the importers: the ids of keys that sealed
+    /// secrets name and the key file does not hold (`serve` refuses to start), else how many secrets a store from
+    /// before sealing held in clear and are now sealed.
+    public func prepareSecrets() async throws -> (missingKeys: [String], sealed: Int) {
+        let census = try await store.secretCensus()
+        let missing = try store.missingSecretKeys(census)
+        guard missing.isEmpty, census.clear > 0 else { return (missing, 0) }
+        return ([], try await store.resealSecrets())
     }
 
     /// A page of repository ids, sorted by id (or in creation order when `ascending` is nil).

@@ -117,10 +117,8 @@ public struct PulpServerRunner: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         try await pulp.reloadAccess()
         if auth == .required, try await !pulp.hasSuperUser() { throw ServeRefusal.noSuperUser }
-        let missing = try await pulp.missingSecretKeys()
+        let (missing, sealed) = try await pulp.prepareSecrets()
         guard missing.isEmpty else { throw ServeRefusal.missingSecretKeys(ids: missing, keyFile: pulp.secretKeyFile) }
-        // A store from before secrets were sealed: seal them now.
-        let sealed = try await pulp.sealClearSecrets()
         if sealed > 0 { logger.notice("encrypted importer secrets stored in clear", metadata: ["count": .stringConvertible(sealed)]) }
         let resumed = try await pulp.resumeTasks()
         if resumed > 0 { logger.info("resumed waiting tasks", metadata: ["count": .stringConvertible(resumed)]) }

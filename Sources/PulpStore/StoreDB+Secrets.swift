@@ -19,9 +19,7 @@ extension PulpStore {
         return try await read { db in
             var census = SecretCensus()
             for i in try db.importersByRepository().values {
-                for k in secrets.secretKeys(i.typeId) where i.config[k] != nil && i.config[k] != .null && !StoreSecrets.isSealed(i.config[k] ?? .null) {
-                    census.clear += 1
-                }
+                census.clear += secrets.clearKeys(i).count
                 for v in i.config.values where StoreSecrets.isSealed(v) {
                     census.byKey[StoreSecrets.keyId(v) ?? "?", default: 0] += 1
                 }
@@ -30,12 +28,9 @@ extension PulpStore {
         }
     }
 
-    /// The ids of keys that sealed secrets name and the key file does not hold.
-    public func missingSecretKeys() async throws -> [String] {
-        let census = try await secretCensus()
-        var missing: [String] = []
-        for id in census.byKey.keys.sorted() where try secrets.keyring.key(id: id) == nil { missing.append(id) }
-        return missing
+    /// The ids of keys that the census's sealed secrets name and the key file does not hold.
+    public func missingSecretKeys(_ census: SecretCensus) throws -> [String] {
+        try census.byKey.keys.sorted().filter { try secrets.keyring.key(id: $0) == nil }
     }
 
     /// Seals every importer secret under the key file's first key, in one transaction: clear ones and ones sealed
@@ -49,10 +44,7 @@ extension PulpStore {
         return try await write(alone: true) { db in
             var count = 0
             for (repoId, importer) in try db.importersByRepository() {
-                let keys = secrets.secretKeys(importer.typeId)
-                let stale = importer.config.filter { k, v in
-                    (StoreSecrets.isSealed(v) && StoreSecrets.keyId(v) != first) || (keys.contains(k) && !v.isNull && !StoreSecrets.isSealed(v))
-                }
+                let stale = secrets.staleKeys(importer, first: first)
                 guard !stale.isEmpty else { continue }
                 let hash = try db.contentHash(repoId)
                 try db.saveImporter(try secrets.reseal(importer))
@@ -80,7 +72,7 @@ extension PulpStore {
     /// nothing, when a secret names a key the file does not hold. A crash in between leaves the new key on line 1
     /// and the secrets under the old ones, which still decrypt: running it again converges.
     public func rotateSecretKeys(removeOld: Bool) async throws -> Rotation {
-        let missing = try await missingSecretKeys()
+        let missing = try missingSecretKeys(try await secretCensus())
         guard missing.isEmpty else {
             throw StoreError.secrets("secrets of this store were encrypted with key\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")), "
                                      + "which the key file \(secrets.keyring.path) does not hold: restore it before rotating")

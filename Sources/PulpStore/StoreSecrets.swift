@@ -37,12 +37,22 @@ public struct StoreSecrets: Sendable {
 
     static func aad(_ repoId: String, _ key: String) -> Data { Data("importer/\(repoId)/\(key)".utf8) }
 
+    /// The importer's secret keys whose values are in clear.
+    func clearKeys(_ importer: Importer) -> [String] {
+        secretKeys(importer.typeId).filter { k in importer.config[k].map { !$0.isNull && !Self.isSealed($0) } ?? false }
+    }
+
+    /// The keys a rotation to the key `first` seals again: clear secrets, and values sealed under another key
+    /// (also under a key no longer secret, after a catalog change: a sealed value is never written clear).
+    func staleKeys(_ importer: Importer, first: String) -> [String] {
+        clearKeys(importer) + importer.config.filter { Self.isSealed($0.value) && Self.keyId($0.value) != first }.map(\.key)
+    }
+
     /// The importer with every clear secret sealed under the first key; values sealed already stay as they are.
     func seal(_ importer: Importer) throws(StoreError) -> Importer {
         var out = importer
-        for k in secretKeys(importer.typeId) {
-            guard let v = importer.config[k], !v.isNull, !Self.isSealed(v) else { continue }
-            out.config[k] = try seal(v, repoId: importer.repoId, key: k, with: try keyring.sealingKey())
+        for k in clearKeys(importer) {
+            out.config[k] = try seal(importer.config[k] ?? .null, repoId: importer.repoId, key: k, with: try keyring.sealingKey())
         }
         return out
     }
@@ -92,18 +102,10 @@ public struct StoreSecrets: Sendable {
     /// The importer with every secret (clear, or sealed under any key) sealed under the first key: rotation.
     func reseal(_ importer: Importer) throws(StoreError) -> Importer {
         let first = try keyring.sealingKey()
-        var out = try reveal(importer)
-        for k in secretKeys(importer.typeId) {
-            guard let v = out.config[k], !v.isNull else { continue }
-            if let sealed = importer.config[k], Self.keyId(sealed) == first.id {
-                out.config[k] = sealed
-            } else {
-                out.config[k] = try seal(v, repoId: importer.repoId, key: k, with: first)
-            }
-        }
-        // A sealed value under a key that is no longer secret (a catalog change) stays sealed: never written clear.
-        for (k, v) in importer.config where Self.isSealed(v) && !secretKeys(importer.typeId).contains(k) {
-            out.config[k] = Self.keyId(v) == first.id ? v : try seal(out.config[k] ?? .null, repoId: importer.repoId, key: k, with: first)
+        var out = importer
+        for k in staleKeys(importer, first: first.id) {
+            let clear = try reveal(importer.config[k] ?? .null, repoId: importer.repoId, key: k)
+            out.config[k] = try seal(clear, repoId: importer.repoId, key: k, with: first)
         }
         return out
     }

@@ -75,9 +75,9 @@ public struct APIAuthentication: Sendable {
     }
 
     /// Who `request` comes from and how they proved it (nil for the system), or the 401 (or 429) that answers it.
-    /// In Pulp 2.8's order: Basic credentials are checked against the users and tokens, and a wrong one is final
-    /// (no other method is tried); then a client certificate, which must be a login certificate this server
-    /// issued and still honours.
+    /// In Pulp 2.8's order: a trusted proxy's user header; Basic credentials, checked against the users and tokens,
+    /// a wrong one final (no other method is tried); a client certificate, which must be a login certificate this
+    /// server issued and still honours; an OAuth signature.
     func identify(_ request: Request, _ context: PulpRequestContext) async throws -> (principal: Principal, credential: Credential?) {
         if mode == .none { return (.system, nil) }
         if let login = proxyUser(request, context) {
@@ -89,7 +89,6 @@ public struct APIAuthentication: Sendable {
         }
         switch Authorization.parse(request.headers[.authorization]) {
         case .basic(let login, let password):
-            if let known = pulp.knownLogin(login, password: password) { return (.user(known), .basic) }
             switch await pulp.login(login, password: password, address: context.peer) {
             case .user(let login):
                 return (.user(login), .basic)

@@ -49,7 +49,7 @@ public struct RepositoryDetails: Sendable, Hashable {
 ///
 /// Synchronous Pulp calls (create a repository, add a distributor, schedules, consumers) return the
 /// resource. Asynchronous ones return a `CallReport` whose `spawnedTasks` the caller can wait for.
-public protocol PulpService: PulpReads, PulpWrites, PulpTasks, PulpContentOperations, ReconcilerFastPath {
+public protocol PulpService: PulpReads, PulpWrites, PulpTasks, PulpContentOperations, ReconcilerFastPath, PulpAccessControl {
     /// The same service, putting the tasks it dispatches into a task group where the target supports it.
     func grouped(_ groupId: String) -> any PulpService
 }
@@ -113,6 +113,24 @@ public protocol PulpWrites: Sendable {
     func registerConsumer(_ request: ConsumerRegister) async throws -> Consumer
     func updateConsumer(_ id: String, delta: JSONObject) async throws -> Consumer
     func unregisterConsumer(_ id: String) async throws
+}
+
+/// Users, roles and the roles' permissions (pulp2-auth.md §2.3): what the reconciler's `users:` and `roles:` read
+/// and write. Passwords go one way: they are sent, never read back.
+public protocol PulpAccessControl: Sendable {
+    func accessUsers() async throws -> [PulpUser]
+    func accessRoles() async throws -> [PulpRole]
+    func createUser(_ request: UserCreate) async throws
+    func updateUser(_ login: String, _ update: UserUpdate) async throws
+    func deleteUser(_ login: String) async throws
+    func createRole(_ request: RoleCreate) async throws
+    /// `displayName` nil leaves it; `description` nil leaves it, `.some(nil)` clears it.
+    func updateRole(_ id: String, displayName: String?, description: String??) async throws
+    func deleteRole(_ id: String) async throws
+    func addRoleMember(_ roleId: String, login: String) async throws
+    func removeRoleMember(_ roleId: String, login: String) async throws
+    /// Grants (or revokes) operations on a resource to a role: `POST /permissions/actions/{grant_to,revoke_from}_role/`.
+    func changeRolePermission(_ roleId: String, resource: String, operations: [String], grant: Bool) async throws
 }
 
 /// Content: unit searches, copy, remove, orphans and uploads (pulp2-content.md §4). Criteria are Pulp's unit

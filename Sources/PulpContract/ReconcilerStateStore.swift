@@ -9,6 +9,33 @@ public protocol ReconcilerStateStore: Sendable {
     func secretFingerprintRecords() async throws -> [SecretFingerprintRecord]
     /// Records fingerprints; a record without one forgets its key. A repository that is gone records nothing.
     func recordSecretFingerprints(_ records: [SecretFingerprintRecord]) async throws
+    func accessRecords() async throws -> [AccessRecord]
+    /// Records what was applied to users and roles; a record without `applied` forgets its user or role.
+    func recordAccess(_ records: [AccessRecord]) async throws
+}
+
+/// What the reconciler applied to a user or role it manages: the canonical fingerprint (users and roles have no
+/// notes to keep it in), and for a user the fingerprint of the password it set (passwords cannot be read back).
+public struct AccessRecord: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        case user, role
+    }
+
+    public var kind: Kind
+    public var name: String
+    /// Nil forgets the record.
+    public var applied: String?
+    public var passwordFingerprint: String?
+
+    public init(kind: Kind, name: String, applied: String?, passwordFingerprint: String? = nil) {
+        self.kind = kind
+        self.name = name
+        self.applied = applied
+        self.passwordFingerprint = passwordFingerprint
+    }
+
+    /// `user:<login>` or `role:<id>`: the plan's unit for the object.
+    public var unit: String { "\(kind.rawValue):\(name)" }
 }
 
 /// The fingerprint of a secret config value that the reconciler applied, by repository, plugin and key.

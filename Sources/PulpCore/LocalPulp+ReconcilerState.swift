@@ -30,4 +30,20 @@ extension LocalPulp: ReconcilerStateStore {
             for r in records { try db.setSecretFingerprint(repoId: r.repoId, plugin: r.plugin, key: r.key, fingerprint: r.fingerprint) }
         }
     }
+
+    public func accessRecords() async throws -> [AccessRecord] {
+        try await store.read { db in
+            try db.accessRecords().compactMap { r in
+                AccessRecord.Kind(rawValue: r.kind).map { AccessRecord(kind: $0, name: r.name, applied: r.applied, passwordFingerprint: r.password) }
+            }
+        }
+    }
+
+    public func recordAccess(_ records: [AccessRecord]) async throws {
+        try await store.write { db in
+            for r in records {
+                try db.setAccessRecord(kind: r.kind.rawValue, name: r.name, applied: r.applied, password: r.passwordFingerprint)
+            }
+        }
+    }
 }

@@ -8,12 +8,6 @@ import PulpStore
 /// closed: changing anyone's roles takes a super-user, a user who is not one may change only their own name and
 /// password, and role grants are computed when checked, not copied into the members' grants.
 extension LocalPulp {
-    /// Pulp's role id rule (no dot, unlike logins).
-    public static func validRoleId(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 255
-            && id.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_".unicodeScalars.contains($0)) }
-    }
-
     // MARK: Users, through the API
 
     /// `PUT /users/<login>/`: `delta` may hold `name`, `password` and `roles` (which replaces the memberships).
@@ -102,7 +96,7 @@ extension LocalPulp {
     public func createRole(_ body: JSONObject) async throws -> JSONObject {
         try Self.onlyKeys(body, ["role_id", "display_name", "description"])
         let id = try Self.requiredString(body, "role_id")
-        guard Self.validRoleId(id) else { throw PulpError.invalidValue(["role_id"]) }
+        guard AccessRules.isValidRoleId(id) else { throw PulpError.invalidValue(["role_id"]) }
         let display = try Self.optionalString(body, "display_name") ?? id
         let description = try Self.optionalString(body, "description")
         let role = StoredRole(roleId: id, oid: PulpIDs.objectId(), displayName: display, description: description)
@@ -167,7 +161,7 @@ extension LocalPulp {
     /// `GET /permissions/[?resource=]`: one document per resource, its users' operations with their roles' included.
     public func permissions(resource: String?) -> [JSONObject] {
         let grants = access.grants
-        let resources = resource.map { [Self.grantResource($0)] } ?? grants.resources
+        let resources = resource.map { [AccessRules.grantResource($0)] } ?? grants.resources
         return resources.compactMap { r in
             let users = grants.operations(on: r)
             guard !users.isEmpty else { return nil }
@@ -199,7 +193,7 @@ extension LocalPulp {
             let own = toRole ? access.grants.isMember(caller, of: name) : name == caller
             if own { throw PulpError.permissionDenied(user: caller, operation: PulpOperation.execute.name) }
         }
-        let resource = Self.grantResource(rawResource)
+        let resource = AccessRules.grantResource(rawResource)
         let operations = ops.rawValue
         try await authWrite { db in
             if toRole {
@@ -210,14 +204,6 @@ extension LocalPulp {
             guard operations != 0 else { return }
             try db.changeGrant(resource: resource, grantee: toRole ? .role(name) : .user(name), operations: operations, add: grant)
         }
-    }
-
-    /// A grant's resource as given, without `/pulp/api` and with a trailing `/` (pulp2-auth.md §5.8).
-    static func grantResource(_ raw: String) -> String {
-        var r = raw
-        if r.hasPrefix("/pulp/api/") { r = String(r.dropFirst("/pulp/api".count)) }
-        if !r.hasSuffix("/") { r += "/" }
-        return r
     }
 
     // MARK: Helpers

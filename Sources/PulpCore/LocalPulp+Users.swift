@@ -8,16 +8,10 @@ public import PulpStore
 /// cooperative pool and never leave this file but as a hash; a token is shown once, when it is made, and kept as
 /// its SHA-256.
 extension LocalPulp {
-    /// Pulp's login rule.
-    public static func validLogin(_ login: String) -> Bool {
-        !login.isEmpty && login.utf8.count <= 255
-            && login.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".-_".unicodeScalars.contains($0)) }
-    }
-
     /// Creates a user; `superUser` makes them a member of `super-users`. 400 for a bad login or password, 409 for a
     /// login that exists.
     public func createUser(login: String, name: String? = nil, password: String?, superUser: Bool = false) async throws -> JSONObject {
-        guard Self.validLogin(login) else { throw PulpError.invalidValue(["login"]) }
+        guard AccessRules.isValidLogin(login) else { throw PulpError.invalidValue(["login"]) }
         let hash = try await hash(password)
         let now = clock.now().epoch
         let user = StoredUser(login: login, oid: PulpIDs.objectId(), name: name ?? login, passwordHash: hash, created: now)

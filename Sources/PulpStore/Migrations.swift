@@ -400,6 +400,19 @@ extension PulpStore {
                 BEGIN UPDATE auth_version SET version = version + 1; END;
                 """)
         }
+        // The users and roles the reconciler manages (their `users:`/`roles:` manifests): what it applied, and the
+        // fingerprint of the password it set. Users and roles carry no notes, so this is their `pulpform_applied`.
+        m.registerMigration("v12-reconciler-access") { db in
+            try db.execute(sql: """
+                CREATE TABLE reconciler_access (
+                    kind TEXT NOT NULL CHECK (kind IN ('user', 'role')),
+                    name TEXT NOT NULL,
+                    applied TEXT NOT NULL,
+                    password_fingerprint TEXT,
+                    PRIMARY KEY (kind, name)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }()
 }

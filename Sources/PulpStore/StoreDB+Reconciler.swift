@@ -34,4 +34,24 @@ extension StoreDB {
                            arguments: [repoId, plugin, key])
         }
     }
+
+    /// The users and roles the reconciler manages: `(kind, name, applied, password fingerprint)`.
+    public func accessRecords() throws -> [(kind: String, name: String, applied: String, password: String?)] {
+        try Row.fetchAll(db, cached: "SELECT kind, name, applied, password_fingerprint FROM reconciler_access").compactMap { row in
+            guard let k = row["kind"] as String?, let n = row["name"] as String?, let a = row["applied"] as String? else { return nil }
+            return (k, n, a, row["password_fingerprint"] as String?)
+        }
+    }
+
+    /// Records what the reconciler applied to a user or role, or forgets it when `applied` is nil.
+    public func setAccessRecord(kind: String, name: String, applied: String?, password: String?) throws {
+        if let applied {
+            try db.execute(cached: """
+                INSERT INTO reconciler_access (kind, name, applied, password_fingerprint) VALUES (?, ?, ?, ?)
+                ON CONFLICT(kind, name) DO UPDATE SET applied = excluded.applied, password_fingerprint = excluded.password_fingerprint
+                """, arguments: [kind, name, applied, password])
+        } else {
+            try db.execute(cached: "DELETE FROM reconciler_access WHERE kind = ? AND name = ?", arguments: [kind, name])
+        }
+    }
 }

@@ -9,7 +9,8 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Write manifests from the target's current state.",
         discussion: """
-            Writes every repository (or those given with --id) and every consumer as a manifest. Secrets become \
+            Writes every repository (or those given with --id), every consumer, user and role as a manifest \
+            (users without their passwords, which stay as they are). Secrets become \
             {env: NAME} references; the names to set are listed on stderr, never the values. Planning the \
             written manifests right away shows no changes.
 
@@ -23,14 +24,21 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only this repository (repeatable). Consumers are left out then.", valueName: "id"))
+    @Option(name: .long, help: ArgumentHelp("Only this repository (repeatable). Consumers, users and roles are left out then.", valueName: "id"))
     var id: [String] = []
 
     func run() async throws {
         let target = try targetOptions.open(readOnly: true, manifests: [out.map { ($0 as NSString).deletingLastPathComponent } ?? "."])
-        let state: ActualState
+        var state: ActualState
         do {
             state = try await ActualState.read(from: target.pulp)
+            if id.isEmpty {
+                do {
+                    try await state.readAccess(from: target.pulp, records: [])
+                } catch let e as PulpError where e.httpStatus == 403 {
+                    printError("note: users and roles are left out: \(e.message)")
+                }
+            }
         } catch {
             await target.close()
             printError("error: \(error)")

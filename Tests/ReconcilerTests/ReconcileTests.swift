@@ -38,6 +38,8 @@ final class Rig: @unchecked Sendable {
         // The fast path (content hashes) must plan the same changes as a full read.
         let fast = reconciliation.plan
         var read = try await ActualState.read(from: pulp)
+        let records = await state.accessRecords()
+        if m.declaresAccess || !records.isEmpty { try await read.readAccess(from: pulp, records: records) }
         let full = planner.plan(m, read)
         read.hashes = planner.actualHashes(read)
         let hashed = planner.plan(m, read)

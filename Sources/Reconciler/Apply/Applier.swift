@@ -69,6 +69,37 @@ public struct Applier: Sendable {
         }
         let byUnit = Dictionary(grouping: plan.steps, by: \.unit)
         let units = plan.units
+        var resultsByUnit: [String: [StepResult]] = [:]
+        // Users and roles run first, in waves: users made or changed, then roles (whose members they are), then
+        // users deleted (after the roles that named them let go). Everything else runs after them.
+        let waves = Dictionary(grouping: units) { Self.wave(byUnit[$0] ?? []) }
+        for wave in waves.keys.sorted() {
+            for (unit, results) in await run(units: waves[wave] ?? [], byUnit: byUnit, on: grouped, fingerprinter: fingerprinter,
+                                             progress: progress) {
+                resultsByUnit[unit] = results
+            }
+        }
+        // In plan order; each unit's results are let go as they are copied, so the two are never held whole at once.
+        var results: [StepResult] = []
+        results.reserveCapacity(plan.steps.count)
+        for unit in units { results += resultsByUnit.removeValue(forKey: unit) ?? [] }
+        return ApplyReport(groupId: groupId, results: results,
+                           summary: TaskGroupSummary(states: results.flatMap { $0.tasks.map(\.state) }))
+    }
+
+    /// The wave a unit runs in: 0 users made or changed, 1 roles, 2 users deleted, 3 the rest.
+    static func wave(_ steps: [PlanStep]) -> Int {
+        guard let first = steps.first else { return 3 }
+        if first.unit.hasPrefix("user:") {
+            return steps.contains { if case .deleteUser = $0.operation { return true } else { return false } } ? 2 : 0
+        }
+        return first.unit.hasPrefix("role:") ? 1 : 3
+    }
+
+    /// Runs units in parallel, as many as `parallelism` at once (immediate ones in batches where the target takes them).
+    func run(units: [String], byUnit: [String: [PlanStep]], on grouped: any PulpService, fingerprinter: Fingerprinter,
+             progress: @escaping @Sendable (ApplyEvent) -> Void) async -> [String: [StepResult]]
+    {
         // On a target that batches, units made only of immediate calls go in batches; the rest one by one.
         var batched: [(unit: String, steps: [PlanStep])] = []
         var single: [String] = []
@@ -99,12 +130,7 @@ public struct Applier: Sendable {
                 if !done.batches, next < single.count { launch() }
             }
         }
-        // In plan order; each unit's results are let go as they are copied, so the two are never held whole at once.
-        var results: [StepResult] = []
-        results.reserveCapacity(plan.steps.count)
-        for unit in units { results += resultsByUnit.removeValue(forKey: unit) ?? [] }
-        return ApplyReport(groupId: groupId, results: results,
-                           summary: TaskGroupSummary(states: results.flatMap { $0.tasks.map(\.state) }))
+        return resultsByUnit
     }
 
     /// About this many calls go in one batch (one transaction on the embedded store).
@@ -295,6 +321,10 @@ public struct Applier: Sendable {
 
     func run(_ step: PlanStep, on pulp: any PulpService, fingerprinter: Fingerprinter) async -> StepResult {
         do {
+            if case .recordAccess(let spec) = step.operation {
+                try await record(spec, fingerprinter)
+                return StepResult(step: step, state: .finished, tasks: [])
+            }
             let tasks = try await execute(step.operation, on: pulp)
             if let bad = tasks.first(where: { $0.state != .finished }) {
                 let why = bad.error["description"]?.stringValue ?? bad.state.rawValue
@@ -307,6 +337,42 @@ public struct Applier: Sendable {
         } catch {
             return StepResult(step: step, state: .error, tasks: [], message: Self.message(error))
         }
+    }
+
+    /// Writes a user's or role's record; a password's fingerprint is taken from its value now.
+    func record(_ spec: AccessRecordSpec, _ fingerprinter: Fingerprinter) async throws {
+        var fp: String?
+        if let source = spec.password {
+            switch secrets.resolve(source) {
+            case .success(let value): fp = fingerprinter.fingerprint(value)
+            case .failure(let f): throw StepFailure(message: f.message)
+            }
+        }
+        try await state.recordAccess([AccessRecord(kind: spec.kind, name: spec.name, applied: spec.applied, passwordFingerprint: fp)])
+    }
+
+    func resolve(_ password: SecretSource?) throws -> String? {
+        try password.map { source in
+            switch secrets.resolve(source) {
+            case .success(let value): return value
+            case .failure(let f): throw StepFailure(message: f.message)
+            }
+        }
+    }
+
+    /// A role's calls: its fields, then grants and revokes, then members added and removed.
+    func apply(_ change: RoleChange, to id: String, on pulp: any PulpService) async throws {
+        if change.displayName != nil || change.description != nil {
+            try await pulp.updateRole(id, displayName: change.displayName, description: change.description)
+        }
+        for (resource, ops) in change.grant.sorted(by: { $0.key < $1.key }) {
+            try await pulp.changeRolePermission(id, resource: resource, operations: ops, grant: true)
+        }
+        for (resource, ops) in change.revoke.sorted(by: { $0.key < $1.key }) {
+            try await pulp.changeRolePermission(id, resource: resource, operations: ops, grant: false)
+        }
+        for login in change.addMembers { try await pulp.addRoleMember(id, login: login) }
+        for login in change.removeMembers { try await pulp.removeRoleMember(id, login: login) }
     }
 
     /// Secret references become values here, and only here.
@@ -336,7 +402,8 @@ public struct Applier: Sendable {
     /// Whether Pulp answers the operation at once, spawning no task.
     static func isImmediate(_ op: StepOperation) -> Bool {
         switch op {
-        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor, .syncRepository:
+        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor, .syncRepository,
+             .createUser, .updateUser, .deleteUser, .createRole, .updateRole, .deleteRole, .recordAccess:
             return false
         default: return true
         }
@@ -363,7 +430,8 @@ public struct Applier: Sendable {
         case .registerConsumer(let request): return .registerConsumer(request)
         case .updateConsumer(let id, let delta): return .updateConsumer(id: id, delta: delta)
         case .unregisterConsumer(let id): return .unregisterConsumer(id: id)
-        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor, .syncRepository:
+        case .deleteRepository, .setImporter, .updateImporter, .removeImporter, .updateDistributor, .removeDistributor, .syncRepository,
+             .createUser, .updateUser, .deleteUser, .createRole, .updateRole, .deleteRole, .recordAccess:
             return nil
         }
     }
@@ -394,6 +462,27 @@ public struct Applier: Sendable {
             return try await wait(try await pulp.removeDistributor(repoId: r, distributorId: d))
         case .syncRepository(let r):
             return try await wait(try await pulp.sync(repoId: r, overrides: [:]))
+        case .createUser(let u):
+            try await pulp.createUser(UserCreate(login: u.login, name: u.name, password: try resolve(u.password)))
+            return []
+        case .updateUser(let login, let name, let password):
+            try await pulp.updateUser(login, UserUpdate(name: name, password: try resolve(password).map(UserUpdate.Password.set)))
+            return []
+        case .deleteUser(let login):
+            try await pulp.deleteUser(login)
+            return []
+        case .createRole(let r):
+            try await pulp.createRole(RoleCreate(id: r.id, displayName: r.displayName, description: r.description))
+            try await apply(RoleChange(grant: r.permissions, addMembers: r.members), to: r.id, on: pulp)
+            return []
+        case .updateRole(let id, let change):
+            try await apply(change, to: id, on: pulp)
+            return []
+        case .deleteRole(let id):
+            try await pulp.deleteRole(id)
+            return []
+        case .recordAccess:
+            return []  // bookkeeping: written by run(_:on:fingerprinter:)
         case .createRepository, .updateRepository, .addDistributor, .createSchedule, .updateSchedule, .deleteSchedule,
              .registerConsumer, .updateConsumer, .unregisterConsumer:
             return []  // immediate: made above

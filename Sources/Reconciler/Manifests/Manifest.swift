@@ -113,10 +113,36 @@ public struct DesiredConsumer: Sendable, Hashable {
     public var mark: SourceMark
 }
 
+/// A user as declared: never a password, only where to read one.
+public struct DesiredUser: Sendable, Hashable {
+    public var login: String
+    public var name: String?
+    /// Nil: the user has no password (an API token or a login certificate logs them in).
+    public var password: SecretSource?
+    public var mark: SourceMark
+}
+
+/// A role as declared: its grants (resource as stored → operation names in Pulp's order) and its members.
+/// `super-users` may be declared with members only: it is built in, with every operation.
+public struct DesiredRole: Sendable, Hashable {
+    public var id: String
+    public var displayName: String?
+    public var description: String?
+    public var permissions: [String: [String]]
+    public var members: [String]
+    /// Where each member is named, for the plan's check that they exist.
+    public var memberMarks: [String: SourceMark]
+    public var mark: SourceMark
+
+    public var isBuiltIn: Bool { id == AccessRules.superUsersRole }
+}
+
 /// Everything the manifests declare.
 public struct Manifest: Sendable {
     public var repositories: [DesiredRepository]
     public var consumers: [DesiredConsumer]
+    public var users: [DesiredUser] = []
+    public var roles: [DesiredRole] = []
     /// The files read, in order.
     public var files: [String]
     /// Canonical fingerprints of the repositories without secrets, computed on another core while the files were
@@ -138,8 +164,13 @@ public struct Manifest: Sendable {
             for case .secret(let s) in r.importer?.config.values.map({ $0 }) ?? [] { out.append((s, r.importer?.mark ?? r.mark)) }
             for d in r.distributors { for case .secret(let s) in d.config.values.map({ $0 }) { out.append((s, d.mark)) } }
         }
+        for u in users { if let p = u.password { out.append((p, u.mark)) } }
         return out
     }
+
+    /// Whether the manifests manage access control at all: only then are users and roles read from the target
+    /// (which takes the right to read them).
+    public var declaresAccess: Bool { !users.isEmpty || !roles.isEmpty }
 }
 
 /// The notes pulpform keeps on the repositories and consumers it manages: the reconciler's bookkeeping.

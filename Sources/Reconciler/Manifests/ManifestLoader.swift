@@ -3,7 +3,7 @@ public import PulpModel
 
 /// Reads manifests: a file or a directory tree of `*.yaml`/`*.yml`, several documents per file.
 ///
-/// Each document is a mapping with any of `defaults`, `repositories`, `matrix` and `consumers`.
+/// Each document is a mapping with any of `defaults`, `repositories`, `matrix`, `consumers`, `users` and `roles`.
 /// `defaults` is a partial repository merged under every repository of its document (mappings merge key
 /// by key; the repository's own scalars and lists win). A `matrix` entry expands a repository template
 /// over the cartesian product of its `vars`, substituting `${name}` in strings.
@@ -89,6 +89,8 @@ public struct ManifestLoader: Sendable {
             background?.add(decoded.repositories[decoded.handedOff...])
             manifest.repositories += decoded.repositories
             manifest.consumers += decoded.consumers
+            manifest.users += decoded.users
+            manifest.roles += decoded.roles
             return
         }
         let documents: [YAMLNode]
@@ -107,7 +109,7 @@ public struct ManifestLoader: Sendable {
 
     // MARK: - Documents
 
-    static let documentKeys = ["defaults", "repositories", "matrix", "consumers", "sync_after_create"]
+    static let documentKeys = ["defaults", "repositories", "matrix", "consumers", "users", "roles", "sync_after_create"]
     static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules"]
     static let importerKeys = ["type", "config", "sync_after_create"]
     static let distributorKeys = ["id", "type", "auto_publish", "config", "publish_schedules"]
@@ -155,6 +157,16 @@ public struct ManifestLoader: Sendable {
         if let list = top["consumers"], let items = reader.sequence(list, what: "consumers") {
             for item in items {
                 if let c = decodeConsumer(item, reader: &reader) { manifest.consumers.append(c) }
+            }
+        }
+        if let list = top["users"], let items = reader.sequence(list, what: "users") {
+            for item in items {
+                if let u = decodeUser(item, reader: &reader) { manifest.users.append(u) }
+            }
+        }
+        if let list = top["roles"], let items = reader.sequence(list, what: "roles") {
+            for item in items {
+                if let r = decodeRole(item, reader: &reader) { manifest.roles.append(r) }
             }
         }
     }
@@ -232,6 +244,22 @@ public struct ManifestLoader: Sendable {
                 reader.error(c.mark, "consumer \(c.id) is declared twice: here and at \(first)")
             } else {
                 consumers[c.id] = c.mark
+            }
+        }
+        var users: [String: SourceMark] = [:]
+        for u in manifest.users {
+            if let first = users[u.login] {
+                reader.error(u.mark, "user \(u.login) is declared twice: here and at \(first)")
+            } else {
+                users[u.login] = u.mark
+            }
+        }
+        var roles: [String: SourceMark] = [:]
+        for r in manifest.roles {
+            if let first = roles[r.id] {
+                reader.error(r.mark, "role \(r.id) is declared twice: here and at \(first)")
+            } else {
+                roles[r.id] = r.mark
             }
         }
     }

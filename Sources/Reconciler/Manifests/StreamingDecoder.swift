@@ -23,6 +23,8 @@ struct StreamingDecoder {
 
     var repositories: [DesiredRepository] = []
     var consumers: [DesiredConsumer] = []
+    var users: [DesiredUser] = []
+    var roles: [DesiredRole] = []
     /// Schedules already checked with the server's parser: an estate repeats a few intervals many times.
     let checkedSchedules = ScheduleCache()
 
@@ -100,6 +102,19 @@ struct StreamingDecoder {
                         if let c = loader.decodeConsumer(item, reader: &reader) { consumers.append(c) }
                     }
                     guard reader.diagnostics.isEmpty else { throw Bail("a consumer has problems") }
+                case "users", "roles":
+                    // Few and small, like consumers.
+                    let node = try events.subtree(file: file)
+                    var reader = NodeReader()
+                    guard let items = node.sequence else { throw Bail("\(key) is not a list") }
+                    for item in items {
+                        if key == "users" {
+                            if let u = loader.decodeUser(item, reader: &reader) { users.append(u) }
+                        } else if let r = loader.decodeRole(item, reader: &reader) {
+                            roles.append(r)
+                        }
+                    }
+                    guard reader.diagnostics.isEmpty else { throw Bail("a user or role has problems") }
                 default:
                     throw Bail("document key \(key)")
                 }

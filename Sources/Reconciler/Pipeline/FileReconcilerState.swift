@@ -1,4 +1,5 @@
 import Foundation
+public import PulpContract
 import PulpModel
 
 #if canImport(Glibc)
@@ -89,6 +90,28 @@ public struct FileReconcilerState: ReconcilerState {
             var fps = t["secret_fingerprints"]?.objectValue ?? [:]
             for (k, v) in changes { fps["\(k.repoId)/\(k.plugin)/\(k.key)"] = v.map(JSONValue.string) }
             t["secret_fingerprints"] = .object(fps.filter { !$0.value.isNull })
+        }
+    }
+
+    /// Under `access`: `"user:<login>"` or `"role:<id>"` → `{"applied", "password"}`.
+    public func accessRecords() async throws -> [AccessRecord] {
+        var out: [AccessRecord] = []
+        for (unit, v) in try mine()["access"]?.objectValue ?? [:] {
+            let parts = unit.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let kind = AccessRecord.Kind(rawValue: parts[0]), let applied = v["applied"]?.stringValue else { continue }
+            out.append(AccessRecord(kind: kind, name: parts[1], applied: applied, passwordFingerprint: v["password"]?.stringValue))
+        }
+        return out.sorted { $0.unit < $1.unit }
+    }
+
+    public func recordAccess(_ records: [AccessRecord]) async throws {
+        guard !readOnly else { return }
+        try update { t in
+            var access = t["access"]?.objectValue ?? [:]
+            for r in records {
+                access[r.unit] = r.applied.map { ["applied": .string($0), "password": .from(r.passwordFingerprint)] }
+            }
+            t["access"] = .object(access)
         }
     }
 }

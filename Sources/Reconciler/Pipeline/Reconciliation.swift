@@ -34,6 +34,14 @@ public struct Reconciliation: Sendable {
         // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
         let hashes = Trace.phase("fingerprint manifests") { planner.desiredHashes(manifest) }
         var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
+        // Users and roles only when the manifests name some, or pulpform manages some: reading them takes a right
+        // that a user who manages only repositories need not have.
+        let records = try await state.accessRecords()
+        if manifest.declaresAccess || !records.isEmpty {
+            try await Trace.phase("read users and roles") { try await actual.readAccess(from: pulp, records: records) }
+            let problems = planner.accessProblems(manifest, actual)
+            if !problems.isEmpty { throw ManifestErrors(diagnostics: problems.sorted()) }
+        }
         actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes) }
         let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
         let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])

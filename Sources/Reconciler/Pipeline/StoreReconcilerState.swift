@@ -33,6 +33,10 @@ public struct StoreReconcilerState: ReconcilerState {
         })
     }
 
+    public func accessRecords() async throws -> [AccessRecord] { try await store.accessRecords() }
+
+    public func recordAccess(_ records: [AccessRecord]) async throws { try await store.recordAccess(records) }
+
     /// Marks an apply's task group as in progress; a later apply that finds it still marked knows the
     /// process died (it holds the lock) and cancels the group's leftover tasks.
     public func beginApply(_ groupId: String) async throws {

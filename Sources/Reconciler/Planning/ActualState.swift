@@ -16,6 +16,13 @@ public struct ActualState: Sendable {
     public var tracksContentHashes = false
     /// Canonical fingerprints of the repositories read, by id (`Planner.actualHashes`), when computed.
     public var hashes: [String: String] = [:]
+    /// Users and roles, read only when the manifests declare some or pulpform manages some (`readAccess`).
+    public var users: [PulpUser] = []
+    public var roles: [PulpRole] = []
+    /// Whether `users` and `roles` were read.
+    public var accessRead = false
+    /// What pulpform applied to the users and roles it manages, by unit (`user:<login>`, `role:<id>`).
+    public var accessRecords: [String: AccessRecord] = [:]
 
     public init(repositories: [RepositoryDetails] = [], syncSchedules: [String: [Schedule]] = [:],
                 publishSchedules: [String: [String: [Schedule]]] = [:], consumers: [Consumer] = [],
@@ -61,6 +68,16 @@ public struct ActualState: Sendable {
         for s in try await consumerSchedules { state.add(s) }
         state.consumers = try await consumers
         return state
+    }
+
+    /// Reads users and roles, and the records of those pulpform manages.
+    public mutating func readAccess(from pulp: any PulpService, records: [AccessRecord]) async throws {
+        async let users = pulp.accessUsers()
+        async let roles = pulp.accessRoles()
+        self.users = try await users
+        self.roles = try await roles
+        accessRead = true
+        accessRecords = Dictionary(records.map { ($0.unit, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     mutating func add(_ s: Schedule) {

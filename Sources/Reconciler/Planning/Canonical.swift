@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import PulpContract
+public import PulpContract
 public import PulpModel
 
 /// Salted fingerprints of secret values: equal values give equal fingerprints under one salt, and a
@@ -66,6 +66,10 @@ public protocol ReconcilerState: Sendable {
     func secretFingerprints() async throws -> [SecretKey: String]
     /// Records fingerprints; a nil value forgets the key.
     func recordSecretFingerprints(_ changes: [SecretKey: String?]) async throws
+    /// The users and roles pulpform manages, with what it applied to each.
+    func accessRecords() async throws -> [AccessRecord]
+    /// Records what was applied; a record without `applied` forgets its user or role.
+    func recordAccess(_ records: [AccessRecord]) async throws
 }
 
 /// A state held in memory (tests, and targets that keep none).
@@ -79,6 +83,12 @@ public actor MemoryReconcilerState: ReconcilerState {
     public func secretFingerprints() -> [SecretKey: String] { fingerprints }
     public func recordSecretFingerprints(_ changes: [SecretKey: String?]) {
         for (k, v) in changes { fingerprints[k] = v }
+    }
+
+    private var access: [String: AccessRecord] = [:]
+    public func accessRecords() -> [AccessRecord] { access.values.sorted { $0.unit < $1.unit } }
+    public func recordAccess(_ records: [AccessRecord]) {
+        for r in records { access[r.unit] = r.applied == nil ? nil : r }
     }
 }
 

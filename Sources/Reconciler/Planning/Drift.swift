@@ -73,6 +73,7 @@ extension Planner {
         }, uniquingKeysWith: { a, _ in a })
         section("consumer", desired: manifest.consumers.map { d in (d.id, { canonical(d).hash }) }, actual: consumers,
                 missing: "declared but not registered", into: &report)
+        accessDrift(manifest, actual, into: &report)
         return report
     }
 

@@ -1,4 +1,4 @@
-import PulpContract
+public import PulpContract
 public import PulpModel
 
 /// Terraform's vocabulary.
@@ -52,6 +52,16 @@ public enum StepOperation: Sendable, Hashable {
     case unregisterConsumer(id: String)
     /// `POST …/actions/sync/`, after a create that asked for it.
     case syncRepository(repoId: String)
+    case createUser(UserSpec)
+    /// Nil leaves a field alone: a password is only ever set, never read or removed.
+    case updateUser(login: String, name: String?, password: SecretSource?)
+    case deleteUser(login: String)
+    case createRole(RoleSpec)
+    case updateRole(id: String, RoleChange)
+    case deleteRole(id: String)
+    /// Bookkeeping: what was applied to a user or role (`applied` nil forgets it), kept in the reconciler's state
+    /// because users and roles have no notes.
+    case recordAccess(AccessRecordSpec)
 
     /// The Pulp API call this step runs, as `METHOD path`.
     public var pulpOperation: String {
@@ -73,7 +83,91 @@ public enum StepOperation: Sendable, Hashable {
         case .updateConsumer(let id, _): return "PUT \(PulpPaths.consumer(id))"
         case .unregisterConsumer(let id): return "DELETE \(PulpPaths.consumer(id))"
         case .syncRepository(let id): return "POST \(PulpPaths.repository(id))actions/sync/"
+        case .createUser: return "POST \(root)users/"
+        case .updateUser(let login, _, _): return "PUT \(PulpPaths.user(login))"
+        case .deleteUser(let login): return "DELETE \(PulpPaths.user(login))"
+        case .createRole: return "POST \(root)roles/"
+        case .updateRole(let id, let change):
+            if change.displayName != nil || change.description != nil { return "PUT \(PulpPaths.role(id))" }
+            if !change.grant.isEmpty { return "POST \(root)permissions/actions/grant_to_role/" }
+            if !change.revoke.isEmpty { return "POST \(root)permissions/actions/revoke_from_role/" }
+            if !change.addMembers.isEmpty { return "POST \(PulpPaths.role(id))users/" }
+            return "DELETE \(PulpPaths.role(id))users/"
+        case .deleteRole(let id): return "DELETE \(PulpPaths.role(id))"
+        case .recordAccess(let r): return "RECORD \(r.kind.rawValue) \(r.name)"
         }
+    }
+}
+
+/// A user to create. The password stays a reference until the step runs.
+public struct UserSpec: Sendable, Hashable {
+    public var login: String
+    public var name: String?
+    public var password: SecretSource?
+
+    public init(login: String, name: String?, password: SecretSource?) {
+        self.login = login
+        self.name = name
+        self.password = password
+    }
+}
+
+/// A role to create, with its grants and members (one call each after the role itself).
+public struct RoleSpec: Sendable, Hashable {
+    public var id: String
+    public var displayName: String?
+    public var description: String?
+    public var permissions: [String: [String]]
+    public var members: [String]
+
+    public init(id: String, displayName: String?, description: String?, permissions: [String: [String]], members: [String]) {
+        self.id = id
+        self.displayName = displayName
+        self.description = description
+        self.permissions = permissions
+        self.members = members
+    }
+}
+
+/// What changes on a role: its fields, operations to grant and revoke by resource, and members.
+public struct RoleChange: Sendable, Hashable {
+    public var displayName: String?
+    /// `.some(nil)` clears it.
+    public var description: String??
+    public var grant: [String: [String]] = [:]
+    public var revoke: [String: [String]] = [:]
+    public var addMembers: [String] = []
+    public var removeMembers: [String] = []
+
+    public init(displayName: String? = nil, description: String?? = nil, grant: [String: [String]] = [:],
+                revoke: [String: [String]] = [:], addMembers: [String] = [], removeMembers: [String] = [])
+    {
+        self.displayName = displayName
+        self.description = description
+        self.grant = grant
+        self.revoke = revoke
+        self.addMembers = addMembers
+        self.removeMembers = removeMembers
+    }
+
+    public var isEmpty: Bool {
+        displayName == nil && description == nil && grant.isEmpty && revoke.isEmpty && addMembers.isEmpty && removeMembers.isEmpty
+    }
+}
+
+/// The record a bookkeeping step writes: the applied fingerprint (nil forgets the user or role), and the password
+/// whose fingerprint is kept (read when the step runs).
+public struct AccessRecordSpec: Sendable, Hashable {
+    public var kind: AccessRecord.Kind
+    public var name: String
+    public var applied: String?
+    public var password: SecretSource?
+
+    public init(kind: AccessRecord.Kind, name: String, applied: String?, password: SecretSource? = nil) {
+        self.kind = kind
+        self.name = name
+        self.applied = applied
+        self.password = password
     }
 }
 

@@ -55,6 +55,8 @@ extension Planner {
                 value = ["canonical": canonical(a, actual).json, "notes": .object(notes)]
             } else if parts.count == 2, parts[0] == "consumer", let c = consumers[parts[1]] {
                 value = ["canonical": canonical(c, actual).json, "notes": .object(c.notes)]
+            } else if parts.count == 2, parts[0] == "user" || parts[0] == "role" {
+                value = accessGuard(unit, in: actual)
             }
             out[unit] = value.map { Fingerprinter.digest($0.serialized()) } ?? SavedPlan.absent
         }
@@ -63,9 +65,13 @@ extension Planner {
 }
 
 extension ActualState {
-    /// Reads only the given units (`repository:<id>`, `consumer:<id>`).
-    public static func read(units: [String], from pulp: any PulpService) async throws -> ActualState {
+    /// Reads only the given units (`repository:<id>`, `consumer:<id>`, `user:<login>`, `role:<id>`); users and
+    /// roles with the reconciler's `records` of them.
+    public static func read(units: [String], from pulp: any PulpService, records: [AccessRecord] = []) async throws -> ActualState {
         var state = ActualState()
+        if units.contains(where: { $0.hasPrefix("user:") || $0.hasPrefix("role:") }) {
+            try await state.readAccess(from: pulp, records: records)
+        }
         for unit in units {
             let parts = unit.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
@@ -231,7 +237,45 @@ public enum PlanFile {
         case .updateConsumer(let id, let delta): return ["op": "update_consumer", "id": .string(id), "delta": .object(delta)]
         case .unregisterConsumer(let id): return ["op": "unregister_consumer", "id": .string(id)]
         case .syncRepository(let id): return ["op": "sync_repository", "repo_id": .string(id)]
+        case .createUser(let u):
+            return ["op": "create_user", "login": .string(u.login), "name": .from(u.name), "password": encode(u.password)]
+        case .updateUser(let login, let name, let password):
+            return ["op": "update_user", "login": .string(login), "name": .from(name), "password": encode(password)]
+        case .deleteUser(let login): return ["op": "delete_user", "login": .string(login)]
+        case .createRole(let r):
+            return ["op": "create_role", "id": .string(r.id), "display_name": .from(r.displayName), "description": .from(r.description),
+                    "permissions": encode(r.permissions), "members": .array(r.members.map(JSONValue.string))]
+        case .updateRole(let id, let c):
+            var o: JSONObject = ["op": "update_role", "id": .string(id), "grant": encode(c.grant), "revoke": encode(c.revoke),
+                                 "add_members": .array(c.addMembers.map(JSONValue.string)),
+                                 "remove_members": .array(c.removeMembers.map(JSONValue.string))]
+            if let d = c.displayName { o["display_name"] = .string(d) }
+            if let d = c.description { o["description"] = ["value": .from(d)] }
+            return .object(o)
+        case .deleteRole(let id): return ["op": "delete_role", "id": .string(id)]
+        case .recordAccess(let r):
+            return ["op": "record_access", "kind": .string(r.kind.rawValue), "name": .string(r.name), "applied": .from(r.applied),
+                    "password": encode(r.password)]
         }
+    }
+
+    /// A password reference (never a value), or null.
+    static func encode(_ password: SecretSource?) -> JSONValue {
+        password.map { encode(.secret($0))["secret"] ?? .null } ?? .null
+    }
+
+    static func decodePassword(_ v: JSONValue?) throws(PlanFileError) -> SecretSource? {
+        guard let v, !v.isNull else { return nil }
+        guard case .secret(let s) = try decodeConfigValue(["secret": v]) else { throw PlanFileError(message: "bad password reference") }
+        return s
+    }
+
+    static func encode(_ permissions: [String: [String]]) -> JSONValue {
+        .object(permissions.mapValues { .array($0.map(JSONValue.string)) })
+    }
+
+    static func decodePermissions(_ v: JSONValue?) -> [String: [String]] {
+        (v?.objectValue ?? [:]).mapValues { ($0.arrayValue ?? []).compactMap(\.stringValue) }
     }
 
     static func decodeOperation(_ v: JSONValue?) throws(PlanFileError) -> StepOperation {
@@ -270,6 +314,27 @@ public enum PlanFile {
             case "update_consumer": return .updateConsumer(id: try str("id"), delta: v["delta"]?.objectValue ?? [:])
             case "unregister_consumer": return .unregisterConsumer(id: try str("id"))
             case "sync_repository": return .syncRepository(repoId: try str("repo_id"))
+            case "create_user":
+                return .createUser(UserSpec(login: try str("login"), name: v["name"]?.stringValue, password: try decodePassword(v["password"])))
+            case "update_user":
+                return .updateUser(login: try str("login"), name: v["name"]?.stringValue, password: try decodePassword(v["password"]))
+            case "delete_user": return .deleteUser(login: try str("login"))
+            case "create_role":
+                return .createRole(RoleSpec(id: try str("id"), displayName: v["display_name"]?.stringValue,
+                                            description: v["description"]?.stringValue, permissions: decodePermissions(v["permissions"]),
+                                            members: (v["members"]?.arrayValue ?? []).compactMap(\.stringValue)))
+            case "update_role":
+                var c = RoleChange(displayName: v["display_name"]?.stringValue, grant: decodePermissions(v["grant"]),
+                                   revoke: decodePermissions(v["revoke"]),
+                                   addMembers: (v["add_members"]?.arrayValue ?? []).compactMap(\.stringValue),
+                                   removeMembers: (v["remove_members"]?.arrayValue ?? []).compactMap(\.stringValue))
+                if let d = v["description"]?.objectValue { c.description = .some(d["value"]?.stringValue) }
+                return .updateRole(id: try str("id"), c)
+            case "delete_role": return .deleteRole(id: try str("id"))
+            case "record_access":
+                guard let kind = AccessRecord.Kind(rawValue: try str("kind")) else { throw PlanFileError(message: "record_access: bad kind") }
+                return .recordAccess(AccessRecordSpec(kind: kind, name: try str("name"), applied: v["applied"]?.stringValue,
+                                                      password: try decodePassword(v["password"])))
             default: throw PlanFileError(message: "unknown operation \(op)")
             }
         } catch let e as PulpError {
@@ -290,8 +355,9 @@ public enum PlanFile {
         guard let path = v["path"]?.stringValue, let kind = v["kind"]?.stringValue.flatMap(FieldChange.Kind.init(rawValue:)) else {
             return nil
         }
-        let before = v["before"].flatMap { $0.isNull ? nil : $0 }
-        let after = v["after"].flatMap { $0.isNull ? nil : $0 }
+        // `nil` would be JSON's null here (JSONValue is ExpressibleByNilLiteral): absent is `.none`.
+        let before: JSONValue? = v["before"].flatMap { $0.isNull ? .none : $0 }
+        let after: JSONValue? = v["after"].flatMap { $0.isNull ? .none : $0 }
         return FieldChange(path: path, before: before, after: after, sensitive: v["sensitive"]?.boolValue ?? false,
                            hadValue: kind != .add, willHaveValue: kind != .remove)
     }

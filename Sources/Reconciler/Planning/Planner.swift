@@ -61,6 +61,8 @@ public struct Planner: Sendable {
     /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).
     public func plan(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> Plan {
         var plan = Plan()
+        // Users and roles first: the applier runs them before anything else, in their own order.
+        planAccess(manifest, actual, into: &plan)
         let actualRepos = Dictionary(actual.repositories.map { ($0.repository.id, $0) }, uniquingKeysWith: { a, _ in a })
         let hashes = hashes ?? (actual.inSync.isEmpty ? [:] : desiredHashes(manifest))
         // Each repository is planned on its own, on every core; the steps keep the manifests' order.

@@ -87,7 +87,39 @@ public struct ManifestWriter: Sendable {
                 }
             }
         }
+        if ids == nil, state.accessRead { writeAccess(state, into: &y) }
         return Output(yaml: y.text, environment: env)
+    }
+
+    /// Users (never a password: the written users keep theirs) and roles; `super-users` with its members alone.
+    func writeAccess(_ state: ActualState, into y: inout YAMLWriter) {
+        if !state.users.isEmpty {
+            y.line("users:")
+            for u in state.users.sorted(by: { $0.login < $1.login }) {
+                y.item(1, "login", .string(u.login))
+                if u.name != u.login { y.field(2, "name", .string(u.name)) }
+            }
+        }
+        // An empty super-users (an embedded store nobody serves) is the default, not a declaration.
+        let roles = state.roles.filter { $0.id != AccessRules.superUsersRole || !$0.users.isEmpty }
+        if !roles.isEmpty {
+            y.line("roles:")
+            for r in roles.sorted(by: { $0.id < $1.id }) {
+                y.item(1, "id", .string(r.id))
+                if r.id != AccessRules.superUsersRole {
+                    if r.displayName != r.id { y.field(2, "display_name", .string(r.displayName)) }
+                    if let d = r.description { y.field(2, "description", .string(d)) }
+                    let granted = r.permissions.filter { !$0.value.isEmpty }
+                    if !granted.isEmpty {
+                        y.key(2, "permissions")
+                        for (resource, ops) in granted.sorted(by: { $0.key < $1.key }) {
+                            y.field(3, resource, .array(AccessRules.sortedOperations(ops).map { .string($0.lowercased()) }))
+                        }
+                    }
+                }
+                y.field(2, "members", .array(r.users.sorted().map(JSONValue.string)))
+            }
+        }
     }
 
     /// Replaces secret values with `{env: NAME}` (a marker object the writer recognises).

@@ -312,4 +312,70 @@ struct ServeTLSTests {
         #expect(server.stop() == 0)
         #expect(!server.output.contains(password) && !server.output.contains("PRIVATE KEY"))
     }
+
+    @Test("users and roles from manifests over --target https: the declared user logs in with the manifest's password and has the role's grants; drift and import see them; the password is nowhere")
+    func accessOverTarget() async throws {
+        let tmp = try TempDir("pulpform-access-target")
+        let pki = try TestPKI(tmp)
+        let db = tmp.path("p.db")
+        let admin = try CLI.run(["user", "create", "admin", "--super-user", "--generate-password", "--store", db]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try ServeProcess(store: db, extra: ["--tls-cert", pki.cert, "--tls-key", pki.key], authenticated: true)
+        let password = "alice's long manifest password"
+        try """
+            users:
+              - login: alice
+                name: Alice Example
+                password: {env: ALICE_PASSWORD}
+              - login: ci-bot
+            roles:
+              - id: readers
+                permissions:
+                  /v2/repositories/: [read]
+                members: [alice, ci-bot]
+              - id: super-users
+                members: [admin]
+            """.write(toFile: tmp.path("access.yaml"), atomically: true, encoding: .utf8)
+        let target = ["--target", "https://127.0.0.1:\(server.port)/", "--ca-bundle", pki.ca, "--state", tmp.path("state.json")]
+        let env = ["PULPFORM_USERNAME": "admin", "PULPFORM_PASSWORD": admin, "ALICE_PASSWORD": password]
+        let apply = try CLI.run(["apply", "--auto-approve"] + target + [tmp.path("access.yaml")], environment: env)
+        #expect(apply.status == 0 && apply.stdout.contains("+ user.alice") && apply.stdout.contains("password = (sensitive value)"),
+                "\(apply.stdout.suffix(1500))\n\(apply.stderr.suffix(1500))")
+
+        func get(_ user: String, _ secret: String, _ path: String) throws -> String {
+            try runTool(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", pki.ca, "-u", "\(user):\(secret)",
+                         server.base + path]).out
+        }
+        #expect(try get("alice", password, "repositories/") == "200", "the role's READ on /v2/repositories/")
+        let users = try runTool(["curl", "-s", "--cacert", pki.ca, "-u", "alice:\(password)", server.base + "users/"]).out
+        #expect(users.contains("\"auth_error_code\": \"permission_denied\"") || users.contains("\"auth_error_code\":\"permission_denied\""),
+                "no grant on /v2/users/ (Pulp answers 401 permission_denied): \(users)")
+        #expect(try get("alice", "wrong", "repositories/") == "401")
+
+        let plan = try CLI.run(["plan", "--detailed-exitcode"] + target + [tmp.path("access.yaml")], environment: env)
+        #expect(plan.status == 0, "\(plan.stdout.suffix(1500))")
+        #expect(try CLI.run(["drift"] + target + [tmp.path("access.yaml")], environment: env).status == 0)
+
+        // A change made through the API is drift outside pulpform.
+        let removed = try runTool(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", pki.ca, "-u", "admin:\(admin)",
+                                   "-X", "DELETE", server.base + "roles/readers/users/ci-bot/"])
+        #expect(removed.out == "200")
+        let drift = try CLI.run(["drift"] + target + [tmp.path("access.yaml")], environment: env)
+        #expect(drift.status == 3 && drift.stdout.contains("outside: role.readers"), "\(drift.stdout)")
+
+        // import writes the users (without passwords) and roles.
+        let imported = try CLI.run(["import"] + target, environment: env)
+        #expect(imported.status == 0 && imported.stdout.contains("- login: \"alice\"") && imported.stdout.contains("\"/v2/repositories/\": [\"read\"]"),
+                "\(imported.stdout.suffix(1200))\n\(imported.stderr)")
+
+        let state = try String(contentsOfFile: tmp.path("state.json"), encoding: .utf8)
+        #expect(state.contains("\"user:alice\"") && state.contains("hmac-sha256:"))
+        for o in [apply.stdout, apply.stderr, plan.stdout, drift.stdout, imported.stdout, imported.stderr, state] {
+            #expect(!o.contains(password))
+        }
+        #expect(server.stop() == 0)
+        #expect(!server.output.contains(password))
+        let storeBytes = try Data(contentsOf: URL(fileURLWithPath: db))
+        #expect(storeBytes.range(of: Data(password.utf8)) == nil, "the store keeps a hash only")
+    }
 }

@@ -65,10 +65,12 @@ struct SchemaTests {
             ["repositories": [["id": "a", "importer": ["type": "yum_importer", "config": ["ssl_validaton": true]]]]],
             ["repositories": [["id": "a", "importer": ["type": "yum_importer", "config": ["max_downloads": "five"]]]]],
             ["repositories": [["id": "a", "importer": ["type": "yum_importer", "config": ["proxy_password": "inline"]]]]],
+            ["users": [["login": "alice", "password": "inline"]]],
+            ["roles": [["id": "ops", "permissions": ["/v2/": ["raed"]]]]],
         ]
         let (status, output) = try checkSchema("schemas/manifest.schema.json", bad)
         #expect(status == 1)
-        #expect(output.split(separator: "\n").count >= 4, "\(output)")
+        #expect(output.split(separator: "\n").count >= 6, "\(output)")
         let good: JSONValue = ["repositories": [["id": "a", "importer": ["type": "yum_importer",
                                                                           "config": ["proxy_password": ["env": "P"], "max_downloads": 3]]]]]
         #expect(try checkSchema("schemas/manifest.schema.json", [good]).0 == 0)

@@ -72,6 +72,8 @@ public enum ManifestSchema {
                 "repositories": ["type": "array", "items": ["$ref": "#/definitions/repository"]],
                 "matrix": ["type": "array", "items": ["$ref": "#/definitions/matrix"]],
                 "consumers": ["type": "array", "items": ["$ref": "#/definitions/consumer"]],
+                "users": ["type": "array", "items": ["$ref": "#/definitions/user"]],
+                "roles": ["type": "array", "items": ["$ref": "#/definitions/role"]],
                 "sync_after_create": ["type": "boolean",
                                       "description": "the default for this document's importers: sync once after a create"],
             ],
@@ -124,6 +126,33 @@ public enum ManifestSchema {
                                            "update": ["$ref": "#/definitions/consumerSchedules"],
                                            "uninstall": ["$ref": "#/definitions/consumerSchedules"]],
                         ],
+                    ],
+                ],
+                "user": [
+                    "type": "object", "additionalProperties": false, "required": ["login"],
+                    "properties": [
+                        "login": ["type": "string", "pattern": "^[A-Za-z0-9._-]{1,255}$"],
+                        "name": ["type": "string", "description": "defaults to the login"],
+                        "password": ["$ref": "#/definitions/secret",
+                                     "description": "managed only when given; left out, the user keeps the password they have"],
+                    ],
+                ],
+                "role": [
+                    "type": "object", "additionalProperties": false, "required": ["id"],
+                    "properties": [
+                        "id": ["type": "string", "pattern": "^[A-Za-z0-9_-]{1,255}$",
+                               "description": "super-users is built in: declare only its members"],
+                        "display_name": ["type": "string", "description": "defaults to the id"],
+                        "description": ["type": ["string", "null"]],
+                        "permissions": [
+                            "type": "object", "description": "API path (and everything under it) → operations",
+                            "propertyNames": ["pattern": "^/"],
+                            "additionalProperties": [
+                                "type": "array", "minItems": 1,
+                                "items": ["enum": .array((AccessRules.operationNames.map { $0.lowercased() } + AccessRules.operationNames).map(JSONValue.string))],
+                            ],
+                        ],
+                        "members": ["type": "array", "items": ["type": "string"], "uniqueItems": true],
                     ],
                 ],
                 "consumerSchedules": [

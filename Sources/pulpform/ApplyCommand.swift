@@ -95,7 +95,7 @@ struct ApplyCommand: AsyncParsableCommand {
             throw e
         } catch {
             await target.close()
-            printError("error: \(error)")
+            printFailure(error)
             throw ExitCode(1)
         }
         // Not needed past the plan: freed on another core, and its memory reused by the apply.

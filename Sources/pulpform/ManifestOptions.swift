@@ -34,8 +34,7 @@ struct ManifestOptions: ParsableArguments {
             if Trace.enabled { Trace.report("load manifests", since: t0) }
             return manifest
         } catch {
-            for d in error.diagnostics { printError("\(d)") }
-            printError("\(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s") in the manifests")
+            printFailure(error)
             throw ExitCode(1)
         }
     }

@@ -142,7 +142,7 @@ struct ReconcileTarget {
             return r
         } catch {
             await close()
-            printError("error: \(error)")
+            printFailure(error)
             throw ExitCode(1)
         }
     }

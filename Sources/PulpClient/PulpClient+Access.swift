@@ -18,21 +18,11 @@ extension PulpClient {
     }
 
     public func createUser(_ request: UserCreate) async throws {
-        var body: JSONObject = ["login": .string(request.login)]
-        if let name = request.name { body["name"] = .string(name) }
-        if let password = request.password { body["password"] = .string(password) }
-        _ = try await send(.POST, "users/", .object(body), idempotent: false)
+        _ = try await send(.POST, "users/", .object(request.body), idempotent: false)
     }
 
     public func updateUser(_ login: String, _ update: UserUpdate) async throws {
-        var delta = JSONObject()
-        if let name = update.name { delta["name"] = .string(name) }
-        switch update.password {
-        case .set(let p)?: delta["password"] = .string(p)
-        case .remove?: delta["password"] = .null
-        case nil: break
-        }
-        _ = try await send(.PUT, PulpPaths.user(login), ["delta": .object(delta)], idempotent: false)
+        _ = try await send(.PUT, PulpPaths.user(login), ["delta": .object(update.delta)], idempotent: false)
     }
 
     public func deleteUser(_ login: String) async throws {
@@ -40,17 +30,12 @@ extension PulpClient {
     }
 
     public func createRole(_ request: RoleCreate) async throws {
-        var body: JSONObject = ["role_id": .string(request.id)]
-        if let d = request.displayName { body["display_name"] = .string(d) }
-        if let d = request.description { body["description"] = .string(d) }
-        _ = try await send(.POST, "roles/", .object(body), idempotent: false)
+        _ = try await send(.POST, "roles/", .object(request.body), idempotent: false)
     }
 
     public func updateRole(_ id: String, displayName: String?, description: String??) async throws {
-        var delta = JSONObject()
-        if let displayName { delta["display_name"] = .string(displayName) }
-        if let description { delta["description"] = .from(description) }
-        _ = try await send(.PUT, PulpPaths.role(id), ["delta": .object(delta)], idempotent: false)
+        _ = try await send(.PUT, PulpPaths.role(id), ["delta": .object(RoleCreate.delta(displayName: displayName, description: description))],
+                           idempotent: false)
     }
 
     public func deleteRole(_ id: String) async throws {

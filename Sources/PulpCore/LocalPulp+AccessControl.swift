@@ -17,28 +17,15 @@ extension LocalPulp {
     }
 
     public func updateUser(_ login: String, _ update: UserUpdate) async throws {
-        var delta = JSONObject()
-        if let name = update.name { delta["name"] = .string(name) }
-        switch update.password {
-        case .set(let p)?: delta["password"] = .string(p)
-        case .remove?: delta["password"] = .null
-        case nil: break
-        }
-        _ = try await updateUser(login, delta: delta, caller: nil)
+        _ = try await updateUser(login, delta: update.delta, caller: nil)
     }
 
     public func createRole(_ request: RoleCreate) async throws {
-        var body: JSONObject = ["role_id": .string(request.id)]
-        if let d = request.displayName { body["display_name"] = .string(d) }
-        if let d = request.description { body["description"] = .string(d) }
-        _ = try await createRole(body)
+        _ = try await createRole(request.body)
     }
 
     public func updateRole(_ id: String, displayName: String?, description: String??) async throws {
-        var delta = JSONObject()
-        if let displayName { delta["display_name"] = .string(displayName) }
-        if let description { delta["description"] = .from(description) }
-        _ = try await updateRole(id, delta: delta)
+        _ = try await updateRole(id, delta: RoleCreate.delta(displayName: displayName, description: description))
     }
 
     public func addRoleMember(_ roleId: String, login: String) async throws {

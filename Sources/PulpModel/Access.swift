@@ -107,6 +107,14 @@ public struct UserCreate: Sendable {
         self.name = name
         self.password = password
     }
+
+    /// The request body.
+    public var body: JSONObject {
+        var body: JSONObject = ["login": .string(login)]
+        if let name { body["name"] = .string(name) }
+        if let password { body["password"] = .string(password) }
+        return body
+    }
 }
 
 /// `PUT /users/<login>/`: what changes; nil leaves a field alone.
@@ -123,6 +131,18 @@ public struct UserUpdate: Sendable {
         self.name = name
         self.password = password
     }
+
+    /// The `delta` to send: a removed password is null.
+    public var delta: JSONObject {
+        var delta = JSONObject()
+        if let name { delta["name"] = .string(name) }
+        switch password {
+        case .set(let p)?: delta["password"] = .string(p)
+        case .remove?: delta["password"] = .null
+        case nil: break
+        }
+        return delta
+    }
 }
 
 /// `POST /roles/`.
@@ -135,5 +155,20 @@ public struct RoleCreate: Sendable, Hashable {
         self.id = id
         self.displayName = displayName
         self.description = description
+    }
+
+    public var body: JSONObject {
+        var body: JSONObject = ["role_id": .string(id)]
+        if let displayName { body["display_name"] = .string(displayName) }
+        if let description { body["description"] = .string(description) }
+        return body
+    }
+
+    /// A role update's `delta`: `displayName` nil leaves it; `description` nil leaves it, `.some(nil)` clears it.
+    public static func delta(displayName: String?, description: String??) -> JSONObject {
+        var delta = JSONObject()
+        if let displayName { delta["display_name"] = .string(displayName) }
+        if let description { delta["description"] = .from(description) }
+        return delta
     }
 }

@@ -230,36 +230,20 @@ public struct ManifestLoader: Sendable {
     // MARK: - Cross checks
 
     func checkUnique(_ manifest: Manifest, reader: inout NodeReader) {
-        var repos: [String: SourceMark] = [:]
-        for r in manifest.repositories {
-            if let first = repos[r.id] {
-                reader.error(r.mark, "repository \(r.id) is declared twice: here and at \(first)")
+        Self.unique(manifest.repositories.map { ($0.id, $0.mark) }, "repository", &reader)
+        Self.unique(manifest.consumers.map { ($0.id, $0.mark) }, "consumer", &reader)
+        Self.unique(manifest.users.map { ($0.login, $0.mark) }, "user", &reader)
+        Self.unique(manifest.roles.map { ($0.id, $0.mark) }, "role", &reader)
+    }
+
+    /// Reports every declaration of a name after its first.
+    static func unique(_ declared: [(name: String, mark: SourceMark)], _ kind: String, _ reader: inout NodeReader) {
+        var first: [String: SourceMark] = Dictionary(minimumCapacity: declared.count)
+        for (name, mark) in declared {
+            if let earlier = first[name] {
+                reader.error(mark, "\(kind) \(name) is declared twice: here and at \(earlier)")
             } else {
-                repos[r.id] = r.mark
-            }
-        }
-        var consumers: [String: SourceMark] = [:]
-        for c in manifest.consumers {
-            if let first = consumers[c.id] {
-                reader.error(c.mark, "consumer \(c.id) is declared twice: here and at \(first)")
-            } else {
-                consumers[c.id] = c.mark
-            }
-        }
-        var users: [String: SourceMark] = [:]
-        for u in manifest.users {
-            if let first = users[u.login] {
-                reader.error(u.mark, "user \(u.login) is declared twice: here and at \(first)")
-            } else {
-                users[u.login] = u.mark
-            }
-        }
-        var roles: [String: SourceMark] = [:]
-        for r in manifest.roles {
-            if let first = roles[r.id] {
-                reader.error(r.mark, "role \(r.id) is declared twice: here and at \(first)")
-            } else {
-                roles[r.id] = r.mark
+                first[name] = mark
             }
         }
     }

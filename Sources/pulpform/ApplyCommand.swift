@@ -35,6 +35,10 @@ struct ApplyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also delete managed repositories and consumers that are gone from the manifests.")
     var prune = false
 
+    @Option(name: .long, help: ArgumentHelp("Lift the deletion guard of protect: true for this run, for a repository or consumer id (repeatable; * and ? globs).",
+                                            valueName: "id"))
+    var allowDestroy: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("How many repositories to work on at once.",
                                             discussion: "Default: 32 on the embedded store (their writes share transactions), 4 against a live server."))
     var parallelism: Int?
@@ -88,7 +92,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 plan = saved.plan
             } else {
                 plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune,
-                                                     drift: false).plan
+                                                     drift: false, allowDestroy: allowDestroy).guarded().plan
             }
         } catch let e as ExitCode {
             await target.close()

@@ -32,6 +32,10 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also delete managed repositories and consumers that are gone from the manifests.")
     var prune = false
 
+    @Option(name: .long, help: ArgumentHelp("Lift the deletion guard of protect: true for this run, for a repository or consumer id (repeatable; * and ? globs).",
+                                            valueName: "id"))
+    var allowDestroy: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Save the plan to this file, for `pulpform apply FILE`. It holds no secret.",
                                             valueName: "file"))
     var out: String?
@@ -42,7 +46,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
-        let r = try await target.reconcile(manifest, prune: prune)
+        let r = try await target.reconcile(manifest, prune: prune, allowDestroy: allowDestroy, guarded: true)
         AtExit.keep(manifest, r)
         Trace.phase("render") {
             switch format {

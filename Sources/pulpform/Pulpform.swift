@@ -105,6 +105,7 @@ func printError(_ message: String) {
 /// A failure to plan: problems in the manifests (some only the target shows, such as a role member who is no
 /// user) as `file:line:column: message` with their count, anything else as `error: …`.
 func printFailure(_ error: any Error) {
+    if let refused = error as? DestroyRefused { return printError("\(refused)") }
     guard let e = error as? ManifestErrors else { return printError("error: \(error)") }
     for d in e.diagnostics { printError("\(d)") }
     printError("\(e.diagnostics.count) error\(e.diagnostics.count == 1 ? "" : "s") in the manifests")

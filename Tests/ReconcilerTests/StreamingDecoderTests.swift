@@ -28,6 +28,7 @@ struct StreamingDecoderTests {
         case (.success(let a), .success(let b)):
             #expect(a.repositories == b.repositories, sourceLocation: sourceLocation)
             #expect(a.consumers == b.consumers, sourceLocation: sourceLocation)
+            #expect(a.users == b.users && a.roles == b.roles, sourceLocation: sourceLocation)
             #expect(a.files == b.files, sourceLocation: sourceLocation)
         case (.failure(let a), .failure(let b)):
             #expect(a.diagnostics == b.diagnostics, sourceLocation: sourceLocation)
@@ -86,6 +87,7 @@ struct StreamingDecoderTests {
                 type: iso_distributor
           - id: "7"
             display_name: ~
+            protect: true
           - {id: flow, importer: {type: iso_importer, config: {feed: "http://x/"}}}
         consumers:
           - id: c1
@@ -93,6 +95,13 @@ struct StreamingDecoderTests {
               install:
                 - schedule: PT1H
                   units: [{type_id: rpm, unit_key: {name: zsh}}]
+        users:
+          - login: alice
+            password: {file: token.txt}
+        roles:
+          - id: readers
+            permissions: {/v2/repositories/: [read]}
+            members: [alice]
         ---
         ---
         repositories:
@@ -106,6 +115,8 @@ struct StreamingDecoderTests {
         expectSame(dir)
         let m = try #require(try? both(dir).fast.get())
         #expect(m.repositories.map(\.id) == ["zoo", "7", "flow", "second-document"])
+        #expect(m.repositories.map(\.protect) == [false, true, false, false] && m.repositories[1].protectMark?.line != nil)
+        #expect(m.users.map(\.login) == ["alice"] && m.roles.first?.permissions == ["/v2/repositories/": ["READ"]])
         #expect(m.repositories[0].importer?.config["proxy_password"] == .secret(.env("PROXY_PW")))
         #expect(m.repositories[0].importer?.config["query_auth_token"] == .secret(.file(dir.path("token.txt"))))
         #expect(m.repositories[0].importer?.config["max_speed"] == .plain(1.5))

@@ -91,6 +91,10 @@ public struct DesiredRepository: Sendable, Hashable {
     public var distributors: [DesiredDistributor]
     public var syncSchedules: [DesiredSchedule]
     public var mark: SourceMark
+    /// `protect: true`: never deleted or replaced by a plan (see `DestroyGuard`); recorded on the target.
+    public var protect = false
+    /// Where `protect: true` is written (the repository's own line, or its document's `defaults`).
+    public var protectMark: SourceMark?
 }
 
 /// A consumer content schedule as declared.
@@ -111,6 +115,8 @@ public struct DesiredConsumer: Sendable, Hashable {
     public var notes: JSONObject
     public var schedules: [DesiredConsumerSchedule]
     public var mark: SourceMark
+    public var protect = false
+    public var protectMark: SourceMark?
 }
 
 /// A user as declared: never a password, only where to read one.
@@ -181,6 +187,9 @@ public enum OwnershipNotes {
     public static let applied = "pulpform_applied"
     /// Leases on live servers (`LeaseOptions`): notes that come and go while an apply holds a repository.
     public static let leasePrefix = "pulpform_lease_"
+    /// `"true"` on a repository or consumer that no plan may delete or replace (`protect: true`), kept on the
+    /// object so that it holds after the object leaves the manifests.
+    public static let protect = "pulpform_protect"
 
     public static let all: Set<String> = [managed, applied]
 

@@ -12,6 +12,13 @@ extension ManifestLoader {
         var c = DesiredConsumer(id: id, displayName: reader.string(m["display_name"], what: "display_name"),
                                 description: reader.string(m["description"], what: "description"),
                                 notes: reader.object(m["notes"], what: "notes") ?? [:], schedules: [], mark: node.mark)
+        if let p = m["protect"], reader.bool(p, what: "protect") == true {
+            c.protect = true
+            c.protectMark = p.mark
+        }
+        for key in c.notes.keys where key.hasPrefix("pulpform_") {
+            reader.error(m["notes"]?.mark ?? node.mark, "note \(key) is reserved for pulpform")
+        }
         if let s = m["schedules"], let byAction = reader.mapping(s, allowed: ["install", "update", "uninstall"], what: "consumer schedules") {
             for action in [ScheduleKind.install, .update, .uninstall] {
                 guard let list = byAction[action.rawValue], let items = reader.sequence(list, what: action.rawValue) else { continue }

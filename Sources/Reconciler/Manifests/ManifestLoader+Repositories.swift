@@ -17,6 +17,10 @@ extension ManifestLoader {
             description: reader.string(m["description"], what: "description"),
             notes: reader.object(m["notes"], what: "notes") ?? [:], importer: nil, distributors: [], syncSchedules: [],
             mark: node.mark)
+        if let p = m["protect"], reader.bool(p, what: "protect") == true {
+            repo.protect = true
+            repo.protectMark = p.mark
+        }
         for key in repo.notes.keys where OwnershipNotes.all.contains(key) || key.hasPrefix("pulpform_") {
             reader.error(m["notes"]?.mark ?? node.mark, "note \(key) is reserved for pulpform")
         }

@@ -110,11 +110,11 @@ public struct ManifestLoader: Sendable {
     // MARK: - Documents
 
     static let documentKeys = ["defaults", "repositories", "matrix", "consumers", "users", "roles", "sync_after_create"]
-    static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules"]
+    static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules", "protect"]
     static let importerKeys = ["type", "config", "sync_after_create"]
     static let distributorKeys = ["id", "type", "auto_publish", "config", "publish_schedules"]
     static let scheduleKeys = ["schedule", "enabled", "failure_threshold", "override_config"]
-    static let consumerKeys = ["id", "display_name", "description", "notes", "schedules"]
+    static let consumerKeys = ["id", "display_name", "description", "notes", "schedules", "protect"]
     static let consumerScheduleKeys = ["schedule", "enabled", "failure_threshold", "units", "options"]
     static let matrixKeys = ["vars", "exclude", "include", "repository"]
 

@@ -58,6 +58,8 @@ public enum ManifestSchema {
             "importer": ["$ref": "#/definitions/importer"],
             "distributors": ["type": "array", "items": ["$ref": "#/definitions/distributor"]],
             "sync_schedules": ["type": "array", "items": ["$ref": "#/definitions/schedule"]],
+            "protect": ["type": "boolean", "default": false,
+                        "description": "no plan deletes or replaces it, even once it is gone from the manifests (--allow-destroy lifts this)"],
         ]
         return [
             "$schema": "http://json-schema.org/draft-07/schema#",
@@ -120,6 +122,7 @@ public enum ManifestSchema {
                         "display_name": ["type": "string"],
                         "description": ["type": ["string", "null"]],
                         "notes": ["type": "object"],
+                        "protect": ["type": "boolean", "default": false],
                         "schedules": [
                             "type": "object", "additionalProperties": false,
                             "properties": ["install": ["$ref": "#/definitions/consumerSchedules"],

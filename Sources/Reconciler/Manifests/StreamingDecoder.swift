@@ -166,7 +166,7 @@ struct StreamingDecoder {
 
     // The keys each mapping may hold, in the order the decoders below switch over them.
     static let repositoryKeys: [StaticString] = ["id", "display_name", "description", "notes", "importer", "distributors",
-                                                 "sync_schedules"]
+                                                 "sync_schedules", "protect"]
     static let importerKeys: [StaticString] = ["type", "config", "sync_after_create"]
     static let distributorKeys: [StaticString] = ["id", "type", "auto_publish", "config", "publish_schedules"]
     static let scheduleKeys: [StaticString] = ["schedule", "enabled", "failure_threshold", "override_config"]
@@ -181,6 +181,7 @@ struct StreamingDecoder {
         var importer: DesiredImporter?
         var distributors: [DesiredDistributor] = []
         var syncSchedules: [DesiredSchedule]?
+        var protectMark: SourceMark?
         var seen: UInt32 = 0
         while let key = try events.nextKey(of: Self.repositoryKeys, seen: &seen) {
             switch key {
@@ -190,14 +191,16 @@ struct StreamingDecoder {
             case 3: notes = try events.optionalObject() ?? [:]
             case 4: importer = try self.importer(&events)
             case 5: distributors = try self.distributors(&events)
-            default: syncSchedules = try schedules(&events)
+            case 6: syncSchedules = try schedules(&events)
+            default: if try events.bool() { protectMark = events.mark(file) }
             }
         }
         guard let id, IDRules.isValidRepositoryId(id) else { throw Bail("repository id") }
         for key in notes.keys where OwnershipNotes.all.contains(key) || key.hasPrefix("pulpform_") { throw Bail("reserved note") }
         if syncSchedules != nil, importer == nil { throw Bail("sync schedules without an importer") }
         return DesiredRepository(id: id, displayName: displayName, description: description, notes: notes, importer: importer,
-                                 distributors: distributors, syncSchedules: syncSchedules ?? [], mark: mark)
+                                 distributors: distributors, syncSchedules: syncSchedules ?? [], mark: mark, protect: protectMark != nil,
+                                 protectMark: protectMark)
     }
 
     func importer(_ events: inout EventStream) throws(Bail) -> DesiredImporter {

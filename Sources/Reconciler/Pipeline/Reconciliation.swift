@@ -9,6 +9,8 @@ public struct Reconciliation: Sendable {
     public let planner: Planner
     public let actual: ActualState
     public let drift: DriftReport
+    /// Steps that would destroy protected objects (`protect: true`) and that `--allow-destroy` did not lift.
+    public var violations: [GuardViolation] = []
 
     /// `--detailed-exitcode` and `drift`: 0 in sync, 2 pending, 3 changed outside pulpform, 5 both.
     public var detailedExitCode: Int32 {
@@ -16,11 +18,17 @@ public struct Reconciliation: Sendable {
         return code == 0 && plan.hasChanges ? 2 : code
     }
 
+    /// Throws when the plan would destroy protected objects: what `plan` and `apply` refuse (`drift` reports).
+    public func guarded() throws(DestroyRefused) -> Reconciliation {
+        if !violations.isEmpty { throw DestroyRefused(violations: violations) }
+        return self
+    }
+
     /// `drift`: whether to classify the differences too (`apply` only needs the plan).
     /// Read manifests → read target → plan (→ drift): the pipeline `plan`, `apply` and `drift` run, and the tests.
     public static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
                             catalog: PluginCatalog = .builtin, drift withDrift: Bool = true,
-                            secrets resolver: SecretResolver = SecretResolver()) async throws -> Reconciliation
+                            secrets resolver: SecretResolver = SecretResolver(), allowDestroy: [String] = []) async throws -> Reconciliation
     {
         var values: [SecretSource: String] = [:]
         for (source, _) in manifest.secretReferences {
@@ -45,7 +53,9 @@ public struct Reconciliation: Sendable {
         actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes) }
         let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
         let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])
-        return Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
+        var r = Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
+        r.violations = planner.destroyGuard(plan, manifest, actual, allow: allowDestroy)
+        return r
     }
 
     /// A planner for checking a saved plan's guards: the same canonical form, without manifests.

@@ -107,25 +107,37 @@ struct CanonRepository: Sendable {
     var importerConfig: JSONObject
     var distributors: [String: CanonDistributor]
     var syncSchedules: [CanonSchedule]
+    /// Only written when true, so that the fingerprints of unprotected repositories are what they always were.
+    var protect = false
 
     var json: JSONValue {
-        [
+        var o: JSONObject = [
             "id": .string(id), "display_name": .string(displayName), "description": .from(description),
             "notes": .object(notes),
             "importer": importerType.map { ["type": .string($0), "config": .object(importerConfig)] } ?? .null,
             "distributors": .object(distributors.mapValues(\.json)),
             "sync_schedules": .array(CanonSchedule.sorted(syncSchedules).map(\.json)),
         ]
+        if protect { o["protect"] = true }
+        return .object(o)
     }
 
     /// `json`, serialised without building it.
     func write(into out: inout [UInt8]) {
-        CanonMember.write([
-            "description": .value(.from(description)), "display_name": .value(.string(displayName)),
-            "distributors": .distributors(distributors), "id": .value(.string(id)),
-            "importer": importerType.map { .importer(type: $0, config: importerConfig) } ?? .value(.null),
-            "notes": .object(notes), "sync_schedules": .schedules(syncSchedules),
-        ], into: &out)
+        let importer: CanonMember = importerType.map { .importer(type: $0, config: importerConfig) } ?? .value(.null)
+        if protect {
+            CanonMember.write([
+                "description": .value(.from(description)), "display_name": .value(.string(displayName)),
+                "distributors": .distributors(distributors), "id": .value(.string(id)), "importer": importer,
+                "notes": .object(notes), "protect": .value(true), "sync_schedules": .schedules(syncSchedules),
+            ], into: &out)
+        } else {
+            CanonMember.write([
+                "description": .value(.from(description)), "display_name": .value(.string(displayName)),
+                "distributors": .distributors(distributors), "id": .value(.string(id)), "importer": importer,
+                "notes": .object(notes), "sync_schedules": .schedules(syncSchedules),
+            ], into: &out)
+        }
     }
 
     var hash: String {
@@ -142,12 +154,15 @@ struct CanonConsumer: Sendable {
     var description: String?
     var notes: JSONObject
     var schedules: [ScheduleKind: [CanonSchedule]]
+    var protect = false
 
     var json: JSONValue {
         var s = JSONObject()
         for (k, v) in schedules where !v.isEmpty { s[k.rawValue] = .array(CanonSchedule.sorted(v).map(\.json)) }
-        return ["id": .string(id), "display_name": .string(displayName), "description": .from(description),
-                "notes": .object(notes), "schedules": .object(s)]
+        var o: JSONObject = ["id": .string(id), "display_name": .string(displayName), "description": .from(description),
+                             "notes": .object(notes), "schedules": .object(s)]
+        if protect { o["protect"] = true }
+        return .object(o)
     }
 
     var hash: String { Fingerprinter.digest(json.serializedBytes()) }

@@ -5,6 +5,8 @@ import PulpModel
 
 /// Desired and actual repositories and consumers in one canonical form.
 extension Planner {
+    static func isProtected(_ notes: JSONObject) -> Bool { notes[OwnershipNotes.protect] == .string("true") }
+
     static func userNotes(_ notes: JSONObject) -> JSONObject {
         notes.filter { !$0.key.hasPrefix("pulpform_") }
     }
@@ -19,7 +21,7 @@ extension Planner {
                                            config: canon.desired(dist.config, typeId: dist.type, kind: .distributor),
                                            schedules: dist.schedules.map(Self.canonical)))
             }, uniquingKeysWith: { a, _ in a }),
-            syncSchedules: d.syncSchedules.map(Self.canonical))
+            syncSchedules: d.syncSchedules.map(Self.canonical), protect: d.protect)
     }
 
     static func canonical(_ s: DesiredSchedule) -> CanonSchedule {
@@ -52,7 +54,8 @@ extension Planner {
             importerType: importer?.typeId,
             importerConfig: importer.map { canon.actual($0.config, typeId: $0.typeId, kind: .importer, repoId: r.id, scope: "importer") } ?? [:],
             distributors: dists,
-            syncSchedules: importer == nil ? [] : (actual.syncSchedules[r.id] ?? []).map(Self.canonical))
+            syncSchedules: importer == nil ? [] : (actual.syncSchedules[r.id] ?? []).map(Self.canonical),
+            protect: Self.isProtected(r.notes))
     }
 
     func canonical(_ d: DesiredConsumer) -> CanonConsumer {
@@ -63,13 +66,13 @@ extension Planner {
                 payload: ["units": .array(s.units), "options": .object(s.options)]))
         }
         return CanonConsumer(id: d.id, displayName: d.displayName ?? d.id, description: d.description, notes: d.notes,
-                             schedules: byKind)
+                             schedules: byKind, protect: d.protect)
     }
 
     func canonical(_ c: Consumer, _ actual: ActualState) -> CanonConsumer {
         var byKind: [ScheduleKind: [CanonSchedule]] = [:]
         for s in actual.consumerSchedules[c.id] ?? [] { byKind[s.kind, default: []].append(Self.canonical(s)) }
         return CanonConsumer(id: c.id, displayName: c.displayName, description: c.description, notes: Self.userNotes(c.notes),
-                             schedules: byKind)
+                             schedules: byKind, protect: Self.isProtected(c.notes))
     }
 }

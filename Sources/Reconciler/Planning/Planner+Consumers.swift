@@ -19,6 +19,10 @@ extension Planner {
             for (k, v) in d.notes.sorted(by: { $0.key < $1.key }) {
                 changes.append(FieldChange(path: Self.paths.join("notes", k), before: nil, after: v))
             }
+            if d.protect {
+                notes[OwnershipNotes.protect] = "true"
+                changes.append(FieldChange(path: "protect", before: nil, after: true))
+            }
             steps.append(PlanStep(address: address, unit: unit, action: .create,
                                   operation: .registerConsumer(ConsumerRegister(id: d.id, displayName: d.displayName,
                                                                                 description: d.description, notes: notes)),
@@ -38,6 +42,10 @@ extension Planner {
             for k in Set(want.notes.keys).union(have.notes.keys).sorted() where want.notes[k] != have.notes[k] {
                 notesDelta[k] = want.notes[k] ?? .null
                 changes.append(FieldChange(path: "notes.\(k)", before: have.notes[k], after: want.notes[k]))
+            }
+            if want.protect != have.protect {
+                notesDelta[OwnershipNotes.protect] = want.protect ? "true" : .null
+                changes.append(FieldChange(path: "protect", before: .bool(have.protect), after: .bool(want.protect)))
             }
             if !notesDelta.isEmpty { delta["notes"] = .object(notesDelta) }
             if !delta.isEmpty {

@@ -40,6 +40,10 @@ extension Planner {
             }
             var notes = d.notes
             notes[OwnershipNotes.managed] = "true"
+            if d.protect {
+                notes[OwnershipNotes.protect] = "true"
+                changes.append(FieldChange(path: "protect", before: nil, after: true))
+            }
             let spec = RepositorySpec(
                 id: id, displayName: d.displayName, description: d.description, notes: notes, importerType: d.importer?.type,
                 importerConfig: d.importer?.config ?? [:],
@@ -88,6 +92,10 @@ extension Planner {
         for k in Set(want.notes.keys).union(have.notes.keys).sorted() where want.notes[k] != have.notes[k] {
             notesDelta[k] = want.notes[k] ?? .null
             metaChanges.append(FieldChange(path: "notes.\(k)", before: have.notes[k], after: want.notes[k]))
+        }
+        if want.protect != have.protect {
+            notesDelta[OwnershipNotes.protect] = want.protect ? "true" : .null
+            metaChanges.append(FieldChange(path: "protect", before: .bool(have.protect), after: .bool(want.protect)))
         }
         // Adopting an unmanaged repository is bookkeeping (the record step marks it managed); it is only
         // called out when something else about the repository changes too.

@@ -179,7 +179,7 @@ struct ApplyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let units = saved.guards.keys.sorted()
-        let now = try await ActualState.read(units: units, from: target.pulp, records: try await target.state.accessRecords())
+        let now = try await ActualState.read(units: units, from: target.pulp, reconciler: target.state)
         let current = try await Reconciliation.guardPlanner(state: target.state).guards(for: Plan(steps: saved.plan.steps), in: now)
         let stale = units.filter { current[$0] != saved.guards[$0] }
         guard stale.isEmpty else {

@@ -58,12 +58,9 @@ struct RoleListCommand: AsyncParsableCommand {
                 print(JSONValue.array(roles.map(JSONValue.object)).serialized())
                 return
             }
-            for role in roles {
-                let members = role["users"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                let grants = (role["permissions"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { resource, ops in
-                    "\(resource)=" + (ops.arrayValue?.compactMap(\.stringValue).joined(separator: ",") ?? "")
-                }
-                print("\(role["id"]?.stringValue ?? "")\t\(members.isEmpty ? "-" : members.joined(separator: ","))\t"
+            for role in try roles.map(PulpRole.parse) {
+                let grants = role.permissions.sorted { $0.key < $1.key }.map { "\($0.key)=" + $0.value.joined(separator: ",") }
+                print("\(role.id)\t\(role.users.isEmpty ? "-" : role.users.joined(separator: ","))\t"
                       + (grants.isEmpty ? "-" : grants.joined(separator: " ")))
             }
         }

@@ -124,9 +124,8 @@ struct UserListCommand: AsyncParsableCommand {
                 print(JSONValue.array(users.map(JSONValue.object)).serialized())
                 return
             }
-            for u in users {
-                let roles = (u["roles"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                print("\(u["login"]?.stringValue ?? "")\t\(u["name"]?.stringValue ?? "")\t\(roles.isEmpty ? "-" : roles)")
+            for u in try users.map(PulpUser.parse) {
+                print("\(u.login)\t\(u.name)\t\(u.roles.isEmpty ? "-" : u.roles.joined(separator: ","))")
             }
         }
     }

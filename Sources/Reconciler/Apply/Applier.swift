@@ -341,23 +341,8 @@ public struct Applier: Sendable {
 
     /// Writes a user's or role's record; a password's fingerprint is taken from its value now.
     func record(_ spec: AccessRecordSpec, _ fingerprinter: Fingerprinter) async throws {
-        var fp: String?
-        if let source = spec.password {
-            switch secrets.resolve(source) {
-            case .success(let value): fp = fingerprinter.fingerprint(value)
-            case .failure(let f): throw StepFailure(message: f.message)
-            }
-        }
+        let fp = try spec.password.map { fingerprinter.fingerprint(try resolve($0)) }
         try await state.recordAccess([AccessRecord(kind: spec.kind, name: spec.name, applied: spec.applied, passwordFingerprint: fp)])
-    }
-
-    func resolve(_ password: SecretSource?) throws -> String? {
-        try password.map { source in
-            switch secrets.resolve(source) {
-            case .success(let value): return value
-            case .failure(let f): throw StepFailure(message: f.message)
-            }
-        }
     }
 
     /// A role's calls: its fields, then grants and revokes, then members added and removed.
@@ -385,11 +370,14 @@ public struct Applier: Sendable {
     func resolve(_ v: ConfigValue) throws -> JSONValue {
         switch v {
         case .plain(let p): return p
-        case .secret(let source):
-            switch secrets.resolve(source) {
-            case .success(let s): return .string(s)
-            case .failure(let f): throw StepFailure(message: f.message)
-            }
+        case .secret(let source): return .string(try resolve(source))
+        }
+    }
+
+    func resolve(_ source: SecretSource) throws -> String {
+        switch secrets.resolve(source) {
+        case .success(let s): return s
+        case .failure(let f): throw StepFailure(message: f.message)
         }
     }
 
@@ -463,10 +451,10 @@ public struct Applier: Sendable {
         case .syncRepository(let r):
             return try await wait(try await pulp.sync(repoId: r, overrides: [:]))
         case .createUser(let u):
-            try await pulp.createUser(UserCreate(login: u.login, name: u.name, password: try resolve(u.password)))
+            try await pulp.createUser(UserCreate(login: u.login, name: u.name, password: try u.password.map(resolve)))
             return []
         case .updateUser(let login, let name, let password):
-            try await pulp.updateUser(login, UserUpdate(name: name, password: try resolve(password).map(UserUpdate.Password.set)))
+            try await pulp.updateUser(login, UserUpdate(name: name, password: try password.map(resolve).map(UserUpdate.Password.set)))
             return []
         case .deleteUser(let login):
             try await pulp.deleteUser(login)

@@ -93,28 +93,19 @@ struct StreamingDecoder {
                     try events.next()
                     guard events.type == YAML_SEQUENCE_START_EVENT else { throw Bail("repositories is not a list") }
                     try repositoryItems(&events)
-                case "consumers":
+                case "consumers", "users", "roles":
                     // Few and small: built as a tree and read by the tree decoder.
-                    let node = try events.subtree(file: file)
-                    var reader = NodeReader()
-                    guard let items = node.sequence else { throw Bail("consumers is not a list") }
-                    for item in items {
-                        if let c = loader.decodeConsumer(item, reader: &reader) { consumers.append(c) }
-                    }
-                    guard reader.diagnostics.isEmpty else { throw Bail("a consumer has problems") }
-                case "users", "roles":
-                    // Few and small, like consumers.
                     let node = try events.subtree(file: file)
                     var reader = NodeReader()
                     guard let items = node.sequence else { throw Bail("\(key) is not a list") }
                     for item in items {
-                        if key == "users" {
-                            if let u = loader.decodeUser(item, reader: &reader) { users.append(u) }
-                        } else if let r = loader.decodeRole(item, reader: &reader) {
-                            roles.append(r)
+                        switch key {
+                        case "consumers": if let c = loader.decodeConsumer(item, reader: &reader) { consumers.append(c) }
+                        case "users": if let u = loader.decodeUser(item, reader: &reader) { users.append(u) }
+                        default: if let r = loader.decodeRole(item, reader: &reader) { roles.append(r) }
                         }
                     }
-                    guard reader.diagnostics.isEmpty else { throw Bail("a user or role has problems") }
+                    guard reader.diagnostics.isEmpty else { throw Bail("\(key) have problems") }
                 default:
                     throw Bail("document key \(key)")
                 }

@@ -66,11 +66,11 @@ extension Planner {
 
 extension ActualState {
     /// Reads only the given units (`repository:<id>`, `consumer:<id>`, `user:<login>`, `role:<id>`); users and
-    /// roles with the reconciler's `records` of them.
-    public static func read(units: [String], from pulp: any PulpService, records: [AccessRecord] = []) async throws -> ActualState {
+    /// roles with the records that `reconciler` keeps of them.
+    public static func read(units: [String], from pulp: any PulpService, reconciler: (any ReconcilerState)? = nil) async throws -> ActualState {
         var state = ActualState()
         if units.contains(where: { $0.hasPrefix("user:") || $0.hasPrefix("role:") }) {
-            try await state.readAccess(from: pulp, records: records)
+            try await state.readAccess(from: pulp, records: try await reconciler?.accessRecords() ?? [])
         }
         for unit in units {
             let parts = unit.split(separator: ":", maxSplits: 1).map(String.init)
@@ -259,14 +259,14 @@ public enum PlanFile {
         }
     }
 
-    /// A password reference (never a value), or null.
-    static func encode(_ password: SecretSource?) -> JSONValue {
-        password.map { encode(.secret($0))["secret"] ?? .null } ?? .null
+    /// A secret's reference (never its value), or null.
+    static func encode(_ source: SecretSource?) -> JSONValue {
+        source.map { encode(.secret($0))["secret"] ?? .null } ?? .null
     }
 
-    static func decodePassword(_ v: JSONValue?) throws(PlanFileError) -> SecretSource? {
+    static func decodeSecretSource(_ v: JSONValue?) throws(PlanFileError) -> SecretSource? {
         guard let v, !v.isNull else { return nil }
-        guard case .secret(let s) = try decodeConfigValue(["secret": v]) else { throw PlanFileError(message: "bad password reference") }
+        guard case .secret(let s) = try decodeConfigValue(["secret": v]) else { throw PlanFileError(message: "bad secret reference") }
         return s
     }
 
@@ -315,9 +315,9 @@ public enum PlanFile {
             case "unregister_consumer": return .unregisterConsumer(id: try str("id"))
             case "sync_repository": return .syncRepository(repoId: try str("repo_id"))
             case "create_user":
-                return .createUser(UserSpec(login: try str("login"), name: v["name"]?.stringValue, password: try decodePassword(v["password"])))
+                return .createUser(UserSpec(login: try str("login"), name: v["name"]?.stringValue, password: try decodeSecretSource(v["password"])))
             case "update_user":
-                return .updateUser(login: try str("login"), name: v["name"]?.stringValue, password: try decodePassword(v["password"]))
+                return .updateUser(login: try str("login"), name: v["name"]?.stringValue, password: try decodeSecretSource(v["password"]))
             case "delete_user": return .deleteUser(login: try str("login"))
             case "create_role":
                 return .createRole(RoleSpec(id: try str("id"), displayName: v["display_name"]?.stringValue,
@@ -334,7 +334,7 @@ public enum PlanFile {
             case "record_access":
                 guard let kind = AccessRecord.Kind(rawValue: try str("kind")) else { throw PlanFileError(message: "record_access: bad kind") }
                 return .recordAccess(AccessRecordSpec(kind: kind, name: try str("name"), applied: v["applied"]?.stringValue,
-                                                      password: try decodePassword(v["password"])))
+                                                      password: try decodeSecretSource(v["password"])))
             default: throw PlanFileError(message: "unknown operation \(op)")
             }
         } catch let e as PulpError {
@@ -366,7 +366,7 @@ public enum PlanFile {
         var secrets: [JSONValue] = []
         for (k, src) in s.secrets.sorted(by: { $0.key < $1.key }) {
             secrets.append(["repo_id": .string(k.repoId), "plugin": .string(k.plugin), "key": .string(k.key),
-                            "source": src.map { encode(.secret($0))["secret"] ?? .null } ?? .null])
+                            "source": encode(src)])
         }
         return [
             "address": .string(s.address), "unit": .string(s.unit), "action": s.action.map { .string($0.rawValue) } ?? .null,
@@ -389,13 +389,7 @@ public enum PlanFile {
             guard let r = s["repo_id"]?.stringValue, let p = s["plugin"]?.stringValue, let k = s["key"]?.stringValue else {
                 throw PlanFileError(message: "bad secret reference")
             }
-            let source: SecretSource?
-            if let src = s["source"], !src.isNull, case .secret(let decoded) = try decodeConfigValue(["secret": src]) {
-                source = decoded
-            } else {
-                source = nil
-            }
-            secrets.updateValue(source, forKey: SecretKey(repoId: r, plugin: p, key: k))
+            secrets.updateValue(try decodeSecretSource(s["source"]), forKey: SecretKey(repoId: r, plugin: p, key: k))
         }
         return PlanStep(address: address, unit: unit, action: action, operation: try decodeOperation(v["operation"]),
                         changes: (v["changes"]?.arrayValue ?? []).compactMap(decodeChange), reason: v["reason"]?.stringValue,

@@ -65,7 +65,7 @@ extension Planner {
 
     func canonical(_ r: PulpRole) -> CanonRole {
         CanonRole(id: r.id, displayName: r.displayName, description: r.description,
-                  permissions: r.permissions.filter { !$0.value.isEmpty }.mapValues(AccessRules.sortedOperations),
+                  permissions: r.permissions.filter { !$0.value.isEmpty },  // operations in Pulp's order (PulpRole.parse)
                   members: r.users.sorted(), builtIn: r.id == AccessRules.superUsersRole)
     }
 
@@ -103,22 +103,20 @@ extension Planner {
         for d in manifest.roles { plan.steps += planRole(d, roles[d.id], actual) }
         let declaredUsers = Set(manifest.users.map(\.login))
         let declaredRoles = Set(manifest.roles.map(\.id))
-        var deletions: [PlanStep] = []
+        // The bookkeeping that forgets a user or role once pulpform no longer manages it.
+        func forget(_ kind: AccessRecord.Kind, _ name: String) -> PlanStep {
+            PlanStep(address: "\(kind.rawValue).\(name)", unit: "\(kind.rawValue):\(name)", action: nil,
+                     operation: .recordAccess(AccessRecordSpec(kind: kind, name: name, applied: nil)))
+        }
         for r in actual.roles.sorted(by: { $0.id < $1.id }) where !declaredRoles.contains(r.id) {
             let managed = actual.accessRecords["role:\(r.id)"] != nil
             if !managed || r.id == AccessRules.superUsersRole {
                 plan.unmanaged.append("role.\(r.id)")
                 // super-users cannot be deleted: once the manifests leave it out, its members are no longer managed.
-                if managed {
-                    plan.steps.append(PlanStep(address: "role.\(r.id)", unit: "role:\(r.id)", action: nil,
-                                               operation: .recordAccess(AccessRecordSpec(kind: .role, name: r.id, applied: nil))))
-                }
+                if managed { plan.steps.append(forget(.role, r.id)) }
             } else if prune {
-                plan.steps += [
-                    PlanStep(address: "role.\(r.id)", unit: "role:\(r.id)", action: .delete, operation: .deleteRole(id: r.id)),
-                    PlanStep(address: "role.\(r.id)", unit: "role:\(r.id)", action: nil,
-                             operation: .recordAccess(AccessRecordSpec(kind: .role, name: r.id, applied: nil))),
-                ]
+                plan.steps += [PlanStep(address: "role.\(r.id)", unit: "role:\(r.id)", action: .delete, operation: .deleteRole(id: r.id)),
+                               forget(.role, r.id)]
             } else {
                 plan.notPruned.append("role.\(r.id)")
             }
@@ -127,16 +125,13 @@ extension Planner {
             if actual.accessRecords["user:\(u.login)"] == nil {
                 plan.unmanaged.append("user.\(u.login)")
             } else if prune {
-                deletions += [
-                    PlanStep(address: "user.\(u.login)", unit: "user:\(u.login)", action: .delete, operation: .deleteUser(login: u.login)),
-                    PlanStep(address: "user.\(u.login)", unit: "user:\(u.login)", action: nil,
-                             operation: .recordAccess(AccessRecordSpec(kind: .user, name: u.login, applied: nil))),
-                ]
+                plan.steps += [PlanStep(address: "user.\(u.login)", unit: "user:\(u.login)", action: .delete,
+                                        operation: .deleteUser(login: u.login)),
+                               forget(.user, u.login)]
             } else {
                 plan.notPruned.append("user.\(u.login)")
             }
         }
-        plan.steps += deletions
     }
 
     func planUser(_ d: DesiredUser, _ a: PulpUser?, _ actual: ActualState) -> [PlanStep] {

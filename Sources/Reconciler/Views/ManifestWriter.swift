@@ -113,7 +113,7 @@ public struct ManifestWriter: Sendable {
                     if !granted.isEmpty {
                         y.key(2, "permissions")
                         for (resource, ops) in granted.sorted(by: { $0.key < $1.key }) {
-                            y.field(3, resource, .array(AccessRules.sortedOperations(ops).map { .string($0.lowercased()) }))
+                            y.field(3, resource, .array(ops.map { .string($0.lowercased()) }))
                         }
                     }
                 }

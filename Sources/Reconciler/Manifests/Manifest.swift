@@ -95,6 +95,11 @@ public struct DesiredRepository: Sendable, Hashable {
     public var protect = false
     /// Where `protect: true` is written (the repository's own line, or its document's `defaults`).
     public var protectMark: SourceMark?
+    /// `ignore_changes:`: field paths as the plan prints them (`importer.config.feed`, `notes.owner`; `*` and `?`
+    /// globs), set on create and never updated or reported as drift afterwards (see `IgnoredFields`).
+    public var ignoreChanges: [String] = []
+    /// Where each of `ignoreChanges` is written.
+    public var ignoreMarks: [SourceMark] = []
 }
 
 /// A consumer content schedule as declared.
@@ -177,6 +182,13 @@ public struct Manifest: Sendable {
     /// Whether the manifests manage access control at all: only then are users and roles read from the target
     /// (which takes the right to read them).
     public var declaresAccess: Bool { !users.isEmpty || !roles.isEmpty }
+
+    /// `ignore_changes` of the repositories that have one, by id.
+    public var ignoredFields: [String: [String]] {
+        var out: [String: [String]] = [:]
+        for r in repositories where !r.ignoreChanges.isEmpty { out[r.id] = r.ignoreChanges }
+        return out
+    }
 }
 
 /// The notes pulpform keeps on the repositories and consumers it manages: the reconciler's bookkeeping.

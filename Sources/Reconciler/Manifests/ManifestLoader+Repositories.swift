@@ -24,6 +24,13 @@ extension ManifestLoader {
         for key in repo.notes.keys where OwnershipNotes.all.contains(key) || key.hasPrefix("pulpform_") {
             reader.error(m["notes"]?.mark ?? node.mark, "note \(key) is reserved for pulpform")
         }
+        if let list = m["ignore_changes"], let items = reader.sequence(list, what: "ignore_changes") {
+            for item in items {
+                guard let path = reader.string(item, required: true, what: "an ignore_changes path"), !path.isEmpty else { continue }
+                repo.ignoreChanges.append(path)
+                repo.ignoreMarks.append(item.mark)
+            }
+        }
         if let imp = m["importer"] {
             repo.importer = decodeImporter(imp, reader: &reader)
         }

@@ -110,13 +110,20 @@ public struct ManifestLoader: Sendable {
     // MARK: - Documents
 
     static let documentKeys = ["defaults", "repositories", "matrix", "consumers", "users", "roles", "sync_after_create"]
-    static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules", "protect"]
+    static let repositoryKeys = ["id", "display_name", "description", "notes", "importer", "distributors", "sync_schedules", "protect",
+                                 "ignore_changes"]
     static let importerKeys = ["type", "config", "sync_after_create"]
     static let distributorKeys = ["id", "type", "auto_publish", "config", "publish_schedules"]
     static let scheduleKeys = ["schedule", "enabled", "failure_threshold", "override_config"]
     static let consumerKeys = ["id", "display_name", "description", "notes", "schedules", "protect"]
     static let consumerScheduleKeys = ["schedule", "enabled", "failure_threshold", "units", "options"]
     static let matrixKeys = ["vars", "exclude", "include", "repository"]
+
+    func unmatchedIgnore(_ path: String, _ repo: DesiredRepository) -> String {
+        "ignore_changes path \(ManifestLimits.shown(path)) names no field of repository \(repo.id); paths are the plan's: "
+            + "display_name, description, notes.KEY, importer.config.KEY, distributor.ID.config.KEY, distributor.ID.auto_publish"
+            + NodeReader.suggestion(path, IgnoredFields.candidates(repo, catalog: catalog))
+    }
 
     /// Whether a repository node's importer sets `sync_after_create` itself.
     static func importerSaysSyncAfterCreate(_ repository: YAMLNode) -> Bool {
@@ -133,10 +140,28 @@ public struct ManifestLoader: Sendable {
         }
         // The document's default for importers that do not say (`sync_after_create` at the top level).
         let syncAfterCreate = reader.bool(top["sync_after_create"], what: "sync_after_create")
+        // `ignore_changes` under defaults add to each repository's own, and need only name a field of one repository
+        // they reach; a repository's own paths must each name one of its fields.
+        let defaultIgnores: [(path: String, mark: SourceMark)] = (defaults?.mapping?.first { $0.key.scalarText == "ignore_changes" }?
+            .value.sequence ?? []).compactMap { n in n.scalarText.map { ($0, n.mark) } }
+        var unmatchedDefaults = Set(defaultIgnores.map(\.mark))
+        var repositoriesSeen = false
         func decode(_ node: YAMLNode, reader: inout NodeReader) {
             guard var repo = decodeRepository(node, reader: &reader) else { return }
+            repositoriesSeen = true
             if let syncAfterCreate, repo.importer != nil, !Self.importerSaysSyncAfterCreate(node) {
                 repo.importer?.syncAfterCreate = syncAfterCreate
+            }
+            for (path, mark) in defaultIgnores where !repo.ignoreMarks.contains(mark) && !repo.ignoreChanges.contains(path) {
+                repo.ignoreChanges.append(path)
+                repo.ignoreMarks.append(mark)
+            }
+            for (path, mark) in zip(repo.ignoreChanges, repo.ignoreMarks) {
+                let named = IgnoredFields.namesAField(path, of: repo, catalog: catalog)
+                if named { unmatchedDefaults.remove(mark) }
+                if !named && !unmatchedDefaults.contains(mark) && !defaultIgnores.contains(where: { $0.mark == mark }) {
+                    reader.error(mark, unmatchedIgnore(path, repo))
+                }
             }
             manifest.repositories.append(repo)
         }
@@ -153,6 +178,11 @@ public struct ManifestLoader: Sendable {
                     decode(node, reader: &reader)
                 }
             }
+        }
+        for (path, mark) in defaultIgnores where repositoriesSeen && unmatchedDefaults.contains(mark) {
+            reader.error(mark, "ignore_changes path \(ManifestLimits.shown(path)) names no field of any repository in this document; "
+                + "paths are the plan's: display_name, description, notes.KEY, importer.config.KEY, distributor.ID.config.KEY, "
+                + "distributor.ID.auto_publish")
         }
         if let list = top["consumers"], let items = reader.sequence(list, what: "consumers") {
             for item in items {

@@ -60,6 +60,8 @@ public enum ManifestSchema {
             "sync_schedules": ["type": "array", "items": ["$ref": "#/definitions/schedule"]],
             "protect": ["type": "boolean", "default": false,
                         "description": "no plan deletes or replaces it, even once it is gone from the manifests (--allow-destroy lifts this)"],
+            "ignore_changes": ["type": "array", "items": ["type": "string", "minLength": 1],
+                               "description": "field paths as the plan prints them (importer.config.feed, distributor.ID.config.KEY, notes.KEY; * and ? globs): set on create, never updated or reported as drift"],
         ]
         return [
             "$schema": "http://json-schema.org/draft-07/schema#",

@@ -50,7 +50,7 @@ public struct Reconciliation: Sendable {
             let problems = planner.accessProblems(manifest, actual)
             if !problems.isEmpty { throw ManifestErrors(diagnostics: problems.sorted()) }
         }
-        actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes) }
+        actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes, ignores: manifest.ignoredFields) }
         let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
         let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])
         var r = Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)

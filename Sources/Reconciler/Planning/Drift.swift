@@ -61,8 +61,11 @@ extension Planner {
     /// `hashes`: the manifests' repository fingerprints, when already computed (`desiredHashes`).
     public func drift(_ manifest: Manifest, _ actual: ActualState, hashes: [String: String]? = nil) -> DriftReport {
         var report = DriftReport(items: [], checked: [])
+        let ignores = manifest.ignoredFields
         let repos = Dictionary(actual.repositories.map { a in
-            (a.repository.id, Observed(notes: a.repository.notes, hash: { actual.hashes[a.repository.id] ?? canonical(a, actual).hash }))
+            (a.repository.id, Observed(notes: a.repository.notes, hash: {
+                actual.hashes[a.repository.id] ?? canonical(a, actual, ignoring: ignores[a.repository.id] ?? []).hash
+            }))
         }, uniquingKeysWith: { a, _ in a })
         // Repositories the target vouches for by content hash were not read: they hold the manifests' fingerprint.
         section("repository", desired: manifest.repositories.map { d in (d.id, { hashes?[d.id] ?? canonical(d).hash }) },

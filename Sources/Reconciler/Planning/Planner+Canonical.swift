@@ -12,7 +12,7 @@ extension Planner {
     }
 
     func canonical(_ d: DesiredRepository) -> CanonRepository {
-        CanonRepository(
+        var c = CanonRepository(
             id: d.id, displayName: d.displayName ?? d.id, description: d.description, notes: d.notes,
             importerType: d.importer?.type,
             importerConfig: d.importer.map { canon.desired($0.config, typeId: $0.type, kind: .importer) } ?? [:],
@@ -22,6 +22,8 @@ extension Planner {
                                            schedules: dist.schedules.map(Self.canonical)))
             }, uniquingKeysWith: { a, _ in a }),
             syncSchedules: d.syncSchedules.map(Self.canonical), protect: d.protect)
+        c.ignore(d.ignoreChanges)
+        return c
     }
 
     static func canonical(_ s: DesiredSchedule) -> CanonSchedule {
@@ -39,7 +41,8 @@ extension Planner {
                              id: s.id)
     }
 
-    func canonical(_ a: RepositoryDetails, _ actual: ActualState) -> CanonRepository {
+    /// `ignoring`: the repository's `ignore_changes` in the manifests.
+    func canonical(_ a: RepositoryDetails, _ actual: ActualState, ignoring: [String] = []) -> CanonRepository {
         let r = a.repository
         let importer = a.importers?.first
         var dists: [String: CanonDistributor] = [:]
@@ -49,13 +52,15 @@ extension Planner {
                 config: canon.actual(d.config, typeId: d.typeId, kind: .distributor, repoId: r.id, scope: "distributor:\(d.id)"),
                 schedules: (actual.publishSchedules[r.id]?[d.id] ?? []).map(Self.canonical))
         }
-        return CanonRepository(
+        var c = CanonRepository(
             id: r.id, displayName: r.displayName, description: r.description, notes: Self.userNotes(r.notes),
             importerType: importer?.typeId,
             importerConfig: importer.map { canon.actual($0.config, typeId: $0.typeId, kind: .importer, repoId: r.id, scope: "importer") } ?? [:],
             distributors: dists,
             syncSchedules: importer == nil ? [] : (actual.syncSchedules[r.id] ?? []).map(Self.canonical),
             protect: Self.isProtected(r.notes))
+        c.ignore(ignoring)
+        return c
     }
 
     func canonical(_ d: DesiredConsumer) -> CanonConsumer {

@@ -73,7 +73,7 @@ extension Planner {
         let stale = a.repository.notes[OwnershipNotes.applied] != .string(wantHash) || !managed || actual.tracksContentHashes
         // Same fingerprint: nothing differs, so there is nothing to diff.
         if actual.hashes[id] == wantHash { return stale ? [recordStep(id: id, hash: wantHash)] : [] }
-        let have = canonical(a, actual)
+        let have = canonical(a, actual, ignoring: d.ignoreChanges)
         var deletions: [PlanStep] = []
         var forward: [PlanStep] = []
 
@@ -183,7 +183,8 @@ extension Planner {
             let diff = configDiff(prefix: "config", desired: dist.config, desiredCanon: wantDist?.config ?? [:], actualRaw: old.config,
                                   actualCanon: haveDist?.config ?? [:], type: dist.type, kind: .distributor, repoId: id, scope: scope)
             var changes = diff.changes
-            let autoChange = old.autoPublish != dist.autoPublish ? dist.autoPublish : nil
+            let autoChange = old.autoPublish != dist.autoPublish
+                && !IgnoredFields.matches(d.ignoreChanges, "distributor.\(dist.id).auto_publish") ? dist.autoPublish : nil
             if let autoChange { changes.insert(FieldChange(path: "auto_publish", before: .bool(old.autoPublish), after: .bool(autoChange)), at: 0) }
             if !diff.delta.isEmpty || autoChange != nil {
                 distributorSteps.append(PlanStep(address: distAddress, unit: unit, action: .update,

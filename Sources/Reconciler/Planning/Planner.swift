@@ -36,11 +36,14 @@ public struct Planner: Sendable {
     /// and drift use them to pass over repositories that match without diffing them field by field.
     ///
     /// `declared`: when given, only the repositories it holds are fingerprinted. Plan and drift compare no
-    /// other (one gone from the manifests is deleted or reported by its notes alone).
-    public func actualHashes(_ actual: ActualState, declared: [String: String]? = nil) -> [String: String] {
+    /// other (one gone from the manifests is deleted or reported by its notes alone). `ignores`: the manifests'
+    /// `ignore_changes` by repository id (`Manifest.ignoredFields`).
+    public func actualHashes(_ actual: ActualState, declared: [String: String]? = nil, ignores: [String: [String]] = [:]) -> [String: String] {
         let repos = declared.map { d in actual.repositories.filter { d[$0.repository.id] != nil } } ?? actual.repositories
         var hashes: [String: String] = Dictionary(minimumCapacity: repos.count)
-        for (a, h) in zip(repos, Self.parallelMap(repos) { canonical($0, actual).hash }) { hashes[a.repository.id] = h }
+        for (a, h) in zip(repos, Self.parallelMap(repos) { canonical($0, actual, ignoring: ignores[$0.repository.id] ?? []).hash }) {
+            hashes[a.repository.id] = h
+        }
         return hashes
     }
 

@@ -28,6 +28,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var targetOptions: TargetOptions
+    @OptionGroup var subsetOptions: SubsetOptions
 
     @Flag(name: .long, help: "Apply without asking for confirmation.")
     var autoApprove = false
@@ -67,6 +68,10 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let saved = try planFile.map(loadPlan)
+        if saved != nil, subsetOptions.subset != nil {
+            printError("error: a saved plan applies exactly its steps: give --only and --exclude to plan --out instead")
+            throw ExitCode(1)
+        }
         let manifest = saved == nil ? try manifests.load() : Manifest()
         let target = try targetOptions.open(readOnly: false, workers: units, manifests: manifests.paths)
         // One apply at a time per embedded store.
@@ -92,7 +97,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 plan = saved.plan
             } else {
                 plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune,
-                                                     drift: false, allowDestroy: allowDestroy).guarded().plan
+                                                     drift: false, allowDestroy: allowDestroy, subset: subsetOptions.subset).guarded().plan
             }
         } catch let e as ExitCode {
             await target.close()

@@ -24,6 +24,7 @@ struct DriftCommand: AsyncParsableCommand {
 
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var targetOptions: TargetOptions
+    @OptionGroup var subsetOptions: SubsetOptions
 
     @Option(name: .long, help: "Output format: human, json or junit.")
     var format: Format = .human
@@ -34,11 +35,12 @@ struct DriftCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: true, manifests: manifests.paths)
-        let r = try await target.reconcile(manifest, prune: prune)
+        let r = try await target.reconcile(manifest, prune: prune, subset: subsetOptions.subset)
         AtExit.keep(manifest, r)
         let report = r.drift
         switch format {
         case .human:
+            if let subset = subsetOptions.subset { print("Partial check (\(subset)): the other objects were not read.") }
             for item in report.items { print("\(item.kind.rawValue): \(item.address): \(item.detail)") }
             print(report.summary)
         case .json:
@@ -46,6 +48,7 @@ struct DriftCommand: AsyncParsableCommand {
                 "format_version": .string(PlanRenderer.formatVersion),
                 "exit_code": .int(Int(report.exitCode)),
                 "checked": .int(report.checked.count),
+                "complete": .bool(subsetOptions.subset == nil),
                 "items": .array(report.items.map { ["address": .string($0.address), "kind": .string($0.kind.rawValue),
                                                      "detail": .string($0.detail)] }),
             ]

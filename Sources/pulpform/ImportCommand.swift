@@ -17,9 +17,11 @@ struct ImportCommand: AsyncParsableCommand {
             Examples:
               pulpform import --out manifests/imported.yaml
               pulpform import --id zoo --id emu > two.yaml
+              pulpform import --only 'rhel-9-*' --exclude consumer.* > rhel9.yaml
             """)
 
     @OptionGroup var targetOptions: TargetOptions
+    @OptionGroup var subsetOptions: SubsetOptions
 
     @Option(name: .long, help: ArgumentHelp("Write to this file instead of stdout.", valueName: "file"))
     var out: String?
@@ -50,6 +52,7 @@ struct ImportCommand: AsyncParsableCommand {
             printError("error: no such repository: \(missing.joined(separator: ", "))")
             throw ExitCode(1)
         }
+        if let subset = subsetOptions.subset { state = subset.filter(state) }
         let output = ManifestWriter().write(state, repositories: id.isEmpty ? nil : Set(id))
         if let out {
             do {

@@ -39,3 +39,21 @@ struct ManifestOptions: ParsableArguments {
         }
     }
 }
+
+/// `--only` and `--exclude`: a run over a subset of the objects.
+struct SubsetOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Only objects whose id or address matches (repeatable; * and ? globs): rhel-9-*, consumer.web?.",
+                                            valueName: "pattern"))
+    var only: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Leave out objects whose id or address matches (repeatable; * and ? globs).",
+                                            valueName: "pattern"))
+    var exclude: [String] = []
+
+    func validate() throws {
+        if (only + exclude).contains(where: \.isEmpty) { throw ValidationError("--only and --exclude need a pattern") }
+    }
+
+    /// Nil for the whole run.
+    var subset: Subset? { Subset.make(only: only, exclude: exclude) }
+}

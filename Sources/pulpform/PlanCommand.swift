@@ -20,11 +20,13 @@ struct PlanCommand: AsyncParsableCommand {
               pulpform plan --format json examples/rhui > plan.json
               pulpform plan --format markdown manifests/ > comment.md
               pulpform plan --out release.plan manifests/ && pulpform apply release.plan
+              pulpform plan --only 'rhel-9-*' --exclude '*-beta' manifests/
               PULPFORM_PASSWORD=... pulpform plan --target https://pulp.example.com/ manifests/
             """)
 
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var targetOptions: TargetOptions
+    @OptionGroup var subsetOptions: SubsetOptions
 
     @Option(name: .long, help: "Output format: human, json or markdown.")
     var format: OutputFormat = .human
@@ -46,7 +48,8 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
-        let r = try await target.reconcile(manifest, prune: prune, allowDestroy: allowDestroy, guarded: true)
+        let r = try await target.reconcile(manifest, prune: prune, allowDestroy: allowDestroy, guarded: true,
+                                           subset: subsetOptions.subset)
         AtExit.keep(manifest, r)
         Trace.phase("render") {
             switch format {

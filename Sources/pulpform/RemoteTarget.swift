@@ -136,9 +136,11 @@ struct ReconcileTarget {
 
     /// Reads the target, plans, and closes it; a failure is an error message and exit 1. `guarded`: a plan that
     /// would destroy protected objects is such a failure.
-    func reconcile(_ manifest: Manifest, prune: Bool, allowDestroy: [String] = [], guarded: Bool = false) async throws -> Reconciliation {
+    func reconcile(_ manifest: Manifest, prune: Bool, allowDestroy: [String] = [], guarded: Bool = false,
+                   subset: Subset? = nil) async throws -> Reconciliation {
         do {
-            let made = try await Reconciliation.make(manifest: manifest, pulp: pulp, state: state, prune: prune, allowDestroy: allowDestroy)
+            let made = try await Reconciliation.make(manifest: manifest, pulp: pulp, state: state, prune: prune, allowDestroy: allowDestroy,
+                                                     subset: subset)
             let r = guarded ? try made.guarded() : made
             await close()
             return r

@@ -28,8 +28,13 @@ public struct Reconciliation: Sendable {
     /// Read manifests → read target → plan (→ drift): the pipeline `plan`, `apply` and `drift` run, and the tests.
     public static func make(manifest: Manifest, pulp: any PulpService, state: any ReconcilerState, prune: Bool,
                             catalog: PluginCatalog = .builtin, drift withDrift: Bool = true,
-                            secrets resolver: SecretResolver = SecretResolver(), allowDestroy: [String] = []) async throws -> Reconciliation
+                            secrets resolver: SecretResolver = SecretResolver(), allowDestroy: [String] = [],
+                            subset: Subset? = nil) async throws -> Reconciliation
     {
+        // `--only`/`--exclude`: what is outside the subset is not read, planned, pruned or checked. Users and roles
+        // are checked against the whole manifests (a role in the subset may name a user outside it).
+        let whole = manifest
+        let manifest = subset.map { $0.filter(whole) } ?? whole
         var values: [SecretSource: String] = [:]
         for (source, _) in manifest.secretReferences {
             if case .success(let v) = resolver.resolve(source) { values[source] = v }
@@ -41,17 +46,20 @@ public struct Reconciliation: Sendable {
         let planner = Planner(catalog: catalog, canon: canon, prune: prune)
         // Fingerprints first: on the embedded store, only the repositories whose content hash differs are read.
         let hashes = Trace.phase("fingerprint manifests") { planner.desiredHashes(manifest) }
-        var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes) }
+        var actual = try await Trace.phase("read target") { try await ActualState.read(from: pulp, expecting: hashes, subset: subset) }
         // Users and roles only when the manifests name some, or pulpform manages some: reading them takes a right
         // that a user who manages only repositories need not have.
         let records = try await state.accessRecords()
-        if manifest.declaresAccess || !records.isEmpty {
+        let inSubset = subset.map { s in records.filter { s.contains(unit: $0.unit) } } ?? records
+        if manifest.declaresAccess || !inSubset.isEmpty {
             try await Trace.phase("read users and roles") { try await actual.readAccess(from: pulp, records: records) }
-            let problems = planner.accessProblems(manifest, actual)
+            let problems = planner.accessProblems(whole, actual)
             if !problems.isEmpty { throw ManifestErrors(diagnostics: problems.sorted()) }
         }
+        if let subset { actual = subset.filter(actual) }
         actual.hashes = Trace.phase("fingerprint target") { planner.actualHashes(actual, declared: hashes, ignores: manifest.ignoredFields) }
-        let plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
+        var plan = Trace.phase("plan") { planner.plan(manifest, actual, hashes: hashes) }
+        plan.subset = subset
         let drift = withDrift ? Trace.phase("drift") { planner.drift(manifest, actual, hashes: hashes) } : DriftReport(items: [], checked: [])
         var r = Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
         r.violations = planner.destroyGuard(plan, manifest, actual, allow: allowDestroy)

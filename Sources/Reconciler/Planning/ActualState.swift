@@ -48,12 +48,13 @@ public struct ActualState: Sendable {
     /// Reads what planning against these fingerprints (repository id → canonical hash) needs. On a target that
     /// keeps content hashes, one query gives (id, hash) of every repository, and only the repositories whose
     /// hash differs are read in full; elsewhere everything is read.
-    public static func read(from pulp: any PulpService, expecting hashes: [String: String]) async throws -> ActualState {
+    /// `subset`: repositories outside it are not read at all.
+    public static func read(from pulp: any PulpService, expecting hashes: [String: String], subset: Subset? = nil) async throws -> ActualState {
         guard let known = try await pulp.repositoryContentHashes() else { return try await read(from: pulp) }
         var state = ActualState()
         state.tracksContentHashes = true
         var load: [String] = []
-        for r in known {
+        for r in known where subset?.contains("repository", r.id) ?? true {
             if let h = r.contentHash, hashes[r.id] == h {
                 state.inSync[r.id] = h
             } else {

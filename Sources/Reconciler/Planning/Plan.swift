@@ -249,6 +249,11 @@ public struct Plan: Sendable {
     public var unmanaged: [String]
     /// Managed objects gone from the manifests, kept because pruning is off.
     public var notPruned: [String]
+    /// `--only`/`--exclude`: the plan covers only these objects, and says so (JSON `"complete": false`).
+    public var subset: Subset?
+
+    /// Whether the plan covers every object (no `--only` or `--exclude`).
+    public var complete: Bool { subset == nil }
 
     public init(steps: [PlanStep] = [], unmanaged: [String] = [], notPruned: [String] = []) {
         self.steps = steps

@@ -118,6 +118,8 @@ public enum PlanFile {
             "guards": .object(saved.guards.mapValues(JSONValue.string)),
             "unmanaged": .array(saved.plan.unmanaged.map(JSONValue.string)),
             "not_pruned": .array(saved.plan.notPruned.map(JSONValue.string)),
+            "complete": .bool(saved.plan.complete),
+            "subset": saved.plan.subset?.json ?? .null,
             "steps": .array(saved.plan.steps.map(encode)),
         ]
     }
@@ -140,8 +142,12 @@ public enum PlanFile {
                 throw PlanFileError(message: "step \(i + 1): \(error.message)")
             }
         }
-        let plan = Plan(steps: steps, unmanaged: (v["unmanaged"]?.arrayValue ?? []).compactMap(\.stringValue),
+        var plan = Plan(steps: steps, unmanaged: (v["unmanaged"]?.arrayValue ?? []).compactMap(\.stringValue),
                         notPruned: (v["not_pruned"]?.arrayValue ?? []).compactMap(\.stringValue))
+        if let subset = v["subset"], !subset.isNull {
+            plan.subset = Subset(only: (subset["only"]?.arrayValue ?? []).compactMap(\.stringValue),
+                                 exclude: (subset["exclude"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
         return SavedPlan(plan: plan, guards: guards, target: v["target"]?.stringValue ?? "",
                          createdAt: v["created_at"]?.stringValue ?? "")
     }

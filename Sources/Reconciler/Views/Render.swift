@@ -67,8 +67,9 @@ public enum PlanRenderer {
             write(out)
             out.removeAll(keepingCapacity: true)
         }
+        if let subset = plan.subset { out += p.bold(partialHeader(subset)) + "\n\n" }
         if !plan.hasChanges {
-            out += "No changes. The target matches the manifests.\n"
+            out += plan.complete ? "No changes. The target matches the manifests.\n" : "No changes in this subset.\n"
         } else {
             out += "pulpform will perform the following actions:\n\n"
             // Pieces of steps are rendered on every core, a few at a time, and written in order.
@@ -109,6 +110,11 @@ public enum PlanRenderer {
         }
         if plan.hasChanges { out += p.bold(plan.summaryLine) + "\n" }
         if !out.isEmpty { write(out) }
+    }
+
+    /// What a partial plan says first.
+    static func partialHeader(_ subset: Subset) -> String {
+        "Partial plan (\(subset)): only these objects were read and compared; the plan says nothing about the others."
     }
 
     /// One step's lines (nothing for a bookkeeping step).
@@ -155,6 +161,8 @@ public enum PlanRenderer {
             "format_version": .string(formatVersion),
             "pulpform_version": .string(pulpformVersion),
             "target": .string(target),
+            "complete": .bool(plan.complete),
+            "subset": plan.subset?.json ?? .null,
             "has_changes": .bool(plan.hasChanges),
             "summary": .object(summary),
             "resource_changes": .array(changes),
@@ -166,8 +174,9 @@ public enum PlanRenderer {
     /// For pull-request comments.
     public static func markdown(_ plan: Plan) -> String {
         var out = "### pulpform plan\n\n"
+        if let subset = plan.subset { out += "> **\(partialHeader(subset))**\n\n" }
         guard plan.hasChanges else {
-            out += "No changes. The target matches the manifests.\n"
+            out += plan.complete ? "No changes. The target matches the manifests.\n" : "No changes in this subset.\n"
             return out
         }
         out += "**\(plan.summaryLine)**\n\n| | Address | Pulp operation |\n|---|---|---|\n"

@@ -23,6 +23,7 @@ struct ApplyCommand: AsyncParsableCommand {
             Examples:
               pulpform apply --auto-approve examples/quickstart
               pulpform apply release.plan
+              pulpform apply --accept-drift --auto-approve manifests/
               PULPFORM_PASSWORD=... pulpform apply --auto-approve --target https://pulp.example.com/ manifests/
             """)
 
@@ -39,6 +40,9 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Lift the deletion guard of protect: true for this run, for a repository or consumer id (repeatable; * and ? globs).",
                                             valueName: "id"))
     var allowDestroy: [String] = []
+
+    @Flag(name: .long, help: "Change nothing on the target: record its current state of objects changed outside pulpform as applied, so that drift and plans accept it (Terraform's -refresh-only).")
+    var acceptDrift = false
 
     @Option(name: .long, help: ArgumentHelp("How many repositories to work on at once.",
                                             discussion: "Default: 32 on the embedded store (their writes share transactions), 4 against a live server."))
@@ -96,8 +100,9 @@ struct ApplyCommand: AsyncParsableCommand {
                 try await check(saved, against: target)
                 plan = saved.plan
             } else {
-                plan = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune,
-                                                     drift: false, allowDestroy: allowDestroy, subset: subsetOptions.subset).guarded().plan
+                let r = try await Reconciliation.make(manifest: manifest, pulp: target.pulp, state: target.state, prune: prune,
+                                                      drift: acceptDrift, allowDestroy: allowDestroy, subset: subsetOptions.subset)
+                plan = acceptDrift ? r.acceptingDrift() : try r.guarded().plan
             }
         } catch let e as ExitCode {
             await target.close()
@@ -115,7 +120,7 @@ struct ApplyCommand: AsyncParsableCommand {
         var rendering: DispatchGroup?
         defer { rendering?.wait() }
         if format == .human {
-            if plan.hasChanges, autoApprove || saved != nil, Terminal.stdoutIsApartFile {
+            if plan.hasChanges, !plan.acceptsDrift, autoApprove || saved != nil, Terminal.stdoutIsApartFile {
                 let group = DispatchGroup()
                 DispatchQueue.global().async(group: group) {
                     Trace.phase("render plan (alongside)") { PlanRenderer.human(plan, cores: 1) { print($0, terminator: "") } }
@@ -125,7 +130,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 Trace.phase("render plan") { PlanRenderer.human(plan, color: Terminal.stdoutColor) { print($0, terminator: "") } }
             }
         }
-        if plan.hasChanges && !autoApprove && saved == nil {
+        if (plan.hasChanges || !plan.accepting.isEmpty) && !autoApprove && saved == nil {
             guard Terminal.stdinIsTerminal else {
                 printError("error: apply needs --auto-approve when not run on a terminal")
                 throw ExitCode(1)

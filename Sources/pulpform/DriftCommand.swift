@@ -42,6 +42,9 @@ struct DriftCommand: AsyncParsableCommand {
         case .human:
             if let subset = subsetOptions.subset { print("Partial check (\(subset)): the other objects were not read.") }
             for item in report.items { print("\(item.kind.rawValue): \(item.address): \(item.detail)") }
+            for address in report.accepted {
+                print("accepted: \(address): differs from the manifests as accepted by apply --accept-drift (import --update writes it into them)")
+            }
             print(report.summary)
         case .json:
             let o: JSONValue = [
@@ -49,6 +52,7 @@ struct DriftCommand: AsyncParsableCommand {
                 "exit_code": .int(Int(report.exitCode)),
                 "checked": .int(report.checked.count),
                 "complete": .bool(subsetOptions.subset == nil),
+                "accepted": .array(report.accepted.map(JSONValue.string)),
                 "items": .array(report.items.map { ["address": .string($0.address), "kind": .string($0.kind.rawValue),
                                                      "detail": .string($0.detail)] }),
             ]

@@ -21,6 +21,7 @@ struct PlanCommand: AsyncParsableCommand {
               pulpform plan --format markdown manifests/ > comment.md
               pulpform plan --out release.plan manifests/ && pulpform apply release.plan
               pulpform plan --only 'rhel-9-*' --exclude '*-beta' manifests/
+              pulpform plan --accept-drift manifests/
               PULPFORM_PASSWORD=... pulpform plan --target https://pulp.example.com/ manifests/
             """)
 
@@ -38,6 +39,9 @@ struct PlanCommand: AsyncParsableCommand {
                                             valueName: "id"))
     var allowDestroy: [String] = []
 
+    @Flag(name: .long, help: "Preview `apply --accept-drift`: record the target's state of objects changed outside pulpform as applied, changing nothing on the target.")
+    var acceptDrift = false
+
     @Option(name: .long, help: ArgumentHelp("Save the plan to this file, for `pulpform apply FILE`. It holds no secret.",
                                             valueName: "file"))
     var out: String?
@@ -48,9 +52,10 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
-        let r = try await target.reconcile(manifest, prune: prune, allowDestroy: allowDestroy, guarded: true,
+        var r = try await target.reconcile(manifest, prune: prune, allowDestroy: allowDestroy, guarded: !acceptDrift,
                                            subset: subsetOptions.subset)
         AtExit.keep(manifest, r)
+        if acceptDrift { r = r.replacingPlan(r.acceptingDrift()) }
         Trace.phase("render") {
             switch format {
             case .human: PlanRenderer.human(r.plan, color: Terminal.stdoutColor) { print($0, terminator: "") }

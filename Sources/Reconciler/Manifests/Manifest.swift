@@ -203,8 +203,11 @@ public enum OwnershipNotes {
     /// object so that it holds after the object leaves the manifests.
     public static let protect = "pulpform_protect"
 
-    public static let all: Set<String> = [managed, applied]
+    public static let all: Set<String> = [managed, applied, accepted]
+    /// The manifests' fingerprint when the target's state (`applied`) was accepted as the record instead of them
+    /// (`apply --accept-drift`): while neither side moves, the object is in sync and no plan reverts it.
+    public static let accepted = "pulpform_accepted"
 
     /// The bookkeeping as a target that keeps content hashes follows it (`LocalPulp(contentHashNotes:)`).
-    public static let contentHash = ContentHashNotes(recorded: applied, alongside: [managed], transientPrefix: leasePrefix)
+    public static let contentHash = ContentHashNotes(recorded: applied, alongside: [managed, accepted], transientPrefix: leasePrefix)
 }

@@ -18,6 +18,13 @@ public struct Reconciliation: Sendable {
         return code == 0 && plan.hasChanges ? 2 : code
     }
 
+    /// The same reconciliation with another plan (`acceptingDrift()`).
+    public func replacingPlan(_ plan: Plan) -> Reconciliation {
+        var r = Reconciliation(manifest: manifest, plan: plan, planner: planner, actual: actual, drift: drift)
+        r.violations = plan.acceptsDrift ? [] : violations
+        return r
+    }
+
     /// Throws when the plan would destroy protected objects: what `plan` and `apply` refuse (`drift` reports).
     public func guarded() throws(DestroyRefused) -> Reconciliation {
         if !violations.isEmpty { throw DestroyRefused(violations: violations) }

@@ -29,6 +29,9 @@ public struct DriftReport: Sendable {
     public var items: [DriftItem]
     /// Managed objects checked, in sync or not.
     public var checked: [String]
+    /// Objects in sync because their drift was accepted (`apply --accept-drift`): the target differs from the
+    /// manifests as it did then, and neither moved since.
+    public var accepted: [String] = []
 
     public init(items: [DriftItem] = [], checked: [String] = []) {
         self.items = items
@@ -101,7 +104,7 @@ extension Planner {
                 continue
             }
             classify(address: address, desired: d.hash(), actual: a.hash(), recorded: a.notes[OwnershipNotes.applied]?.stringValue,
-                     into: &report)
+                     accepted: a.notes[OwnershipNotes.accepted]?.stringValue, into: &report)
         }
         guard prune else { return }
         for (id, a) in actual.sorted(by: { $0.key < $1.key }) where !declared.contains(id) && Self.isManaged(a.notes) {
@@ -112,8 +115,13 @@ extension Planner {
 
     static func isManaged(_ notes: JSONObject) -> Bool { notes[OwnershipNotes.managed] == .string("true") }
 
-    func classify(address: String, desired: String, actual: String, recorded: String?, into report: inout DriftReport) {
+    func classify(address: String, desired: String, actual: String, recorded: String?, accepted: String? = nil,
+                  into report: inout DriftReport) {
         guard desired != actual else { return }
+        if let accepted, accepted == desired, recorded == actual {
+            report.accepted.append(address)
+            return
+        }
         guard let recorded else {
             report.items.append(DriftItem(address: address, kind: .pending, detail: "not applied by pulpform yet"))
             return

@@ -254,6 +254,14 @@ public struct Plan: Sendable {
 
     /// Whether the plan covers every object (no `--only` or `--exclude`).
     public var complete: Bool { subset == nil }
+    /// `--accept-drift`: the plan only records the target's state of `accepting` as applied.
+    public var acceptsDrift = false
+    /// The objects whose drift the plan accepts, with how the target differs from the manifests.
+    public var accepting: [AcceptedDrift] = []
+    /// Drifted objects `--accept-drift` cannot accept (users and roles).
+    public var notAccepted: [String] = []
+    /// Objects with manifest changes not applied yet, which `--accept-drift` leaves for a normal apply.
+    public var pendingLeft: [String] = []
 
     public init(steps: [PlanStep] = [], unmanaged: [String] = [], notPruned: [String] = []) {
         self.steps = steps

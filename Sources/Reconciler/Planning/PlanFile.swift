@@ -119,6 +119,10 @@ public enum PlanFile {
             "unmanaged": .array(saved.plan.unmanaged.map(JSONValue.string)),
             "not_pruned": .array(saved.plan.notPruned.map(JSONValue.string)),
             "complete": .bool(saved.plan.complete),
+            "accepts_drift": .bool(saved.plan.acceptsDrift),
+            "accepted_drift": .array(saved.plan.accepting.map { a in
+                ["address": .string(a.address), "kind": .string(a.kind.rawValue), "fields": .array(a.changes.map(encode))]
+            }),
             "subset": saved.plan.subset?.json ?? .null,
             "steps": .array(saved.plan.steps.map(encode)),
         ]
@@ -144,6 +148,14 @@ public enum PlanFile {
         }
         var plan = Plan(steps: steps, unmanaged: (v["unmanaged"]?.arrayValue ?? []).compactMap(\.stringValue),
                         notPruned: (v["not_pruned"]?.arrayValue ?? []).compactMap(\.stringValue))
+        plan.acceptsDrift = v["accepts_drift"]?.boolValue ?? false
+        for a in v["accepted_drift"]?.arrayValue ?? [] {
+            guard let address = a["address"]?.stringValue, let kind = a["kind"]?.stringValue.flatMap(DriftKind.init(rawValue:)) else {
+                throw PlanFileError(message: "bad accepted drift \(a.serialized().prefix(80))")
+            }
+            plan.accepting.append(AcceptedDrift(address: address, kind: kind,
+                                                changes: (a["fields"]?.arrayValue ?? []).compactMap(decodeChange)))
+        }
         if let subset = v["subset"], !subset.isNull {
             plan.subset = Subset(only: (subset["only"]?.arrayValue ?? []).compactMap(\.stringValue),
                                  exclude: (subset["exclude"]?.arrayValue ?? []).compactMap(\.stringValue))

@@ -12,6 +12,9 @@ extension Planner {
         var steps: [PlanStep] = []
         var deletes: [PlanStep] = []
         let have = a.map { canonical($0, actual) }
+        let accepted = a?.notes[OwnershipNotes.accepted]?.stringValue
+        // The target's state was accepted against these very manifests, and neither moved since: nothing to revert.
+        if let accepted, accepted == want.hash, let have, a?.notes[OwnershipNotes.applied] == .string(have.hash) { return [] }
         if a == nil {
             var notes = d.notes
             notes[OwnershipNotes.managed] = "true"
@@ -65,10 +68,11 @@ extension Planner {
             steps += s.creates
         }
         let all = deletes + steps
-        let stale = a?.notes[OwnershipNotes.applied] != .string(want.hash)
+        let stale = a?.notes[OwnershipNotes.applied] != .string(want.hash) || accepted != nil
         if all.isEmpty && !stale { return [] }
+        var notes: JSONObject = [OwnershipNotes.managed: "true", OwnershipNotes.applied: .string(want.hash)]
+        if accepted != nil { notes[OwnershipNotes.accepted] = .null }
         return all + [PlanStep(address: address, unit: unit, action: nil,
-                               operation: .updateConsumer(id: d.id, delta: ["notes": [OwnershipNotes.managed: "true",
-                                                                                      OwnershipNotes.applied: .string(want.hash)]]))]
+                               operation: .updateConsumer(id: d.id, delta: ["notes": .object(notes)]))]
     }
 }

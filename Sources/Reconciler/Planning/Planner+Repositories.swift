@@ -70,10 +70,16 @@ extension Planner {
         let wantHash = hash ?? want.hash
 
         let managed = a.repository.notes[OwnershipNotes.managed] == .string("true")
+        let accepted = a.repository.notes[OwnershipNotes.accepted]?.stringValue
         let stale = a.repository.notes[OwnershipNotes.applied] != .string(wantHash) || !managed || actual.tracksContentHashes
+            || accepted != nil
         // Same fingerprint: nothing differs, so there is nothing to diff.
-        if actual.hashes[id] == wantHash { return stale ? [recordStep(id: id, hash: wantHash)] : [] }
+        if actual.hashes[id] == wantHash { return stale ? [recordStep(id: id, hash: wantHash, clearAccepted: accepted != nil)] : [] }
         let have = canonical(a, actual, ignoring: d.ignoreChanges)
+        // The target's state was accepted against these very manifests, and neither moved since: nothing to revert.
+        if let accepted, accepted == wantHash, a.repository.notes[OwnershipNotes.applied] == .string(actual.hashes[id] ?? have.hash) {
+            return []
+        }
         var deletions: [PlanStep] = []
         var forward: [PlanStep] = []
 
@@ -216,7 +222,7 @@ extension Planner {
         if steps.isEmpty && !stale { return [] }
         // A new importer that asked for it: a first sync, once everything else (distributors included) is in place.
         let setsImporter = steps.contains { if case .setImporter = $0.operation { return true } else { return false } }
-        return steps + [recordStep(id: id, hash: wantHash)] + (setsImporter && d.importer?.syncAfterCreate == true ? [syncStep(id: id)] : [])
+        return steps + [recordStep(id: id, hash: wantHash, clearAccepted: accepted != nil)] + (setsImporter && d.importer?.syncAfterCreate == true ? [syncStep(id: id)] : [])
     }
 
     /// A sync after a create (`sync_after_create`), last in its repository: the repository is recorded as
@@ -226,9 +232,12 @@ extension Planner {
                  reason: "a first sync, as sync_after_create asks")
     }
 
-    /// Bookkeeping: marks the repository managed and records the fingerprint of what was applied.
-    func recordStep(id: String, hash: String) -> PlanStep {
-        PlanStep(address: "repository.\(id)", unit: "repository:\(id)", action: nil,
-                 operation: .updateRepository(id: id, delta: ["notes": [OwnershipNotes.managed: "true", OwnershipNotes.applied: .string(hash)]]))
+    /// Bookkeeping: marks the repository managed and records the fingerprint of what was applied. `clearAccepted`:
+    /// forgets an accepted drift (the manifests or the target moved since, and the plan brings them together).
+    func recordStep(id: String, hash: String, clearAccepted: Bool = false) -> PlanStep {
+        var notes: JSONObject = [OwnershipNotes.managed: "true", OwnershipNotes.applied: .string(hash)]
+        if clearAccepted { notes[OwnershipNotes.accepted] = .null }
+        return PlanStep(address: "repository.\(id)", unit: "repository:\(id)", action: nil,
+                        operation: .updateRepository(id: id, delta: ["notes": .object(notes)]))
     }
 }

@@ -76,9 +76,9 @@ public struct Planner: Sendable {
             if let a = actualRepos[d.id], let h = hashes[d.id], actual.hashes[d.id] == h {
                 let notes = a.repository.notes
                 if notes[OwnershipNotes.applied] != .string(h) || notes[OwnershipNotes.managed] != .string("true")
-                    || actual.tracksContentHashes
+                    || actual.tracksContentHashes || notes[OwnershipNotes.accepted] != nil
                 {
-                    return [recordStep(id: d.id, hash: h)]
+                    return [recordStep(id: d.id, hash: h, clearAccepted: notes[OwnershipNotes.accepted] != nil)]
                 }
                 return []
             }

@@ -68,7 +68,9 @@ public enum PlanRenderer {
             out.removeAll(keepingCapacity: true)
         }
         if let subset = plan.subset { out += p.bold(partialHeader(subset)) + "\n\n" }
-        if !plan.hasChanges {
+        if plan.acceptsDrift {
+            out += acceptance(plan, p)
+        } else if !plan.hasChanges {
             out += plan.complete ? "No changes. The target matches the manifests.\n" : "No changes in this subset.\n"
         } else {
             out += "pulpform will perform the following actions:\n\n"
@@ -110,6 +112,39 @@ public enum PlanRenderer {
         }
         if plan.hasChanges { out += p.bold(plan.summaryLine) + "\n" }
         if !out.isEmpty { write(out) }
+    }
+
+    /// What an `--accept-drift` plan says: the objects whose state on the target becomes the record, and how each
+    /// differs from the manifests (manifests -> target).
+    static func acceptance(_ plan: Plan, _ p: Palette) -> String {
+        var out = ""
+        if plan.accepting.isEmpty {
+            out += "No drift to accept: no object was changed outside pulpform since the last apply.\n"
+        } else {
+            out += "pulpform will record the target's current state of these objects as applied, without changing them:\n\n"
+            for a in plan.accepting {
+                out += "  # \(a.address) was changed outside pulpform; its state on the target is accepted (manifests -> target)\n"
+                out += "  " + p.action(.update, "~") + " " + p.bold(a.address) + "\n"
+                for c in a.changes {
+                    let (symbol, text) = fieldLine(c)
+                    out += "      \(symbol) \(text)\n"
+                }
+                out += "\n"
+            }
+        }
+        if !plan.notAccepted.isEmpty {
+            out += "Not accepted (users and roles keep no record on the target; change the manifests instead): "
+                + plan.notAccepted.joined(separator: ", ") + "\n"
+        }
+        if !plan.pendingLeft.isEmpty {
+            out += "Manifest changes not applied yet, left for an apply without --accept-drift: "
+                + plan.pendingLeft.joined(separator: ", ") + "\n"
+        }
+        if !plan.accepting.isEmpty {
+            out += p.bold("Accept: \(plan.accepting.count) object\(plan.accepting.count == 1 ? "" : "s") as \(plan.accepting.count == 1 ? "it is" : "they are") on the target.")
+                + " Write the accepted state into the manifests with: pulpform import --update PATH\n"
+        }
+        return out
     }
 
     /// What a partial plan says first.
@@ -168,6 +203,9 @@ public enum PlanRenderer {
             "resource_changes": .array(changes),
             "unmanaged": .array(plan.unmanaged.map(JSONValue.string)),
             "not_pruned": .array(plan.notPruned.map(JSONValue.string)),
+            "accepted_drift": plan.acceptsDrift ? .array(plan.accepting.map { a in
+                ["address": .string(a.address), "kind": .string(a.kind.rawValue), "fields": .array(a.changes.map(json))]
+            }) : .null,
         ]
     }
 
@@ -175,6 +213,7 @@ public enum PlanRenderer {
     public static func markdown(_ plan: Plan) -> String {
         var out = "### pulpform plan\n\n"
         if let subset = plan.subset { out += "> **\(partialHeader(subset))**\n\n" }
+        if plan.acceptsDrift { return out + "```\n" + acceptance(plan, Palette(on: false)) + "```\n" }
         guard plan.hasChanges else {
             out += plan.complete ? "No changes. The target matches the manifests.\n" : "No changes in this subset.\n"
             return out

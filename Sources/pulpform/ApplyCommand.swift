@@ -30,6 +30,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var targetOptions: TargetOptions
     @OptionGroup var subsetOptions: SubsetOptions
+    @OptionGroup var detail: DetailOptions
 
     @Flag(name: .long, help: "Apply without asking for confirmation.")
     var autoApprove = false
@@ -123,11 +124,15 @@ struct ApplyCommand: AsyncParsableCommand {
             if plan.hasChanges, !plan.acceptsDrift, autoApprove || saved != nil, Terminal.stdoutIsApartFile {
                 let group = DispatchGroup()
                 DispatchQueue.global().async(group: group) {
-                    Trace.phase("render plan (alongside)") { PlanRenderer.human(plan, cores: 1) { print($0, terminator: "") } }
+                    Trace.phase("render plan (alongside)") {
+                        PlanRenderer.human(plan, maxDetail: detail.limit, cores: 1) { print($0, terminator: "") }
+                    }
                 }
                 rendering = group
             } else {
-                Trace.phase("render plan") { PlanRenderer.human(plan, color: Terminal.stdoutColor) { print($0, terminator: "") } }
+                Trace.phase("render plan") {
+                    PlanRenderer.human(plan, color: Terminal.stdoutColor, maxDetail: detail.limit) { print($0, terminator: "") }
+                }
             }
         }
         if (plan.hasChanges || !plan.accepting.isEmpty) && !autoApprove && saved == nil {

@@ -57,3 +57,19 @@ struct SubsetOptions: ParsableArguments {
     /// Nil for the whole run.
     var subset: Subset? { Subset.make(only: only, exclude: exclude) }
 }
+
+/// `--max-detail` and `--full`: how much of a large plan to show.
+struct DetailOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Summarise, grouped by kind, a plan that touches more objects than this.", valueName: "n"))
+    var maxDetail = PlanRenderer.defaultMaxDetail
+
+    @Flag(name: .long, help: "Show every change of a plan, however large.")
+    var full = false
+
+    func validate() throws {
+        guard maxDetail >= 0 else { throw ValidationError("--max-detail must be 0 or more") }
+    }
+
+    /// What the human renderer takes: nil shows everything.
+    var limit: Int? { full ? nil : maxDetail }
+}

@@ -28,6 +28,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var targetOptions: TargetOptions
     @OptionGroup var subsetOptions: SubsetOptions
+    @OptionGroup var detail: DetailOptions
 
     @Option(name: .long, help: "Output format: human, json or markdown.")
     var format: OutputFormat = .human
@@ -58,9 +59,12 @@ struct PlanCommand: AsyncParsableCommand {
         if acceptDrift { r = r.replacingPlan(r.acceptingDrift()) }
         Trace.phase("render") {
             switch format {
-            case .human: PlanRenderer.human(r.plan, color: Terminal.stdoutColor) { print($0, terminator: "") }
+            case .human:
+                PlanRenderer.human(r.plan, color: Terminal.stdoutColor, maxDetail: detail.limit) { print($0, terminator: "") }
             case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
-            case .markdown: print(PlanRenderer.markdown(r.plan), terminator: "")
+            case .markdown:
+                print(detail.full ? PlanRenderer.markdown(r.plan)
+                          : PlanRenderer.markdown(r.plan, maxDetail: detail.maxDetail, fullPlan: out), terminator: "")
             }
         }
         if let out {

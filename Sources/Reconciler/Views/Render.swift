@@ -56,8 +56,9 @@ public enum PlanRenderer {
     /// The same text, handed to `write` in pieces of about 64 KB as it is made: a plan of thousands of
     /// repositories is never held whole in memory.
     /// `cores`: how many cores render at once.
-    public static func human(_ plan: Plan, color: Bool = false, cores: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             write: (String) -> Void)
+    /// `maxDetail`: a plan that touches more objects is summarised by kind (`summary`); nil shows every change.
+    public static func human(_ plan: Plan, color: Bool = false, maxDetail: Int? = nil,
+                             cores: Int = ProcessInfo.processInfo.activeProcessorCount, write: (String) -> Void)
     {
         let p = Palette(on: color)
         var out = ""
@@ -72,6 +73,8 @@ public enum PlanRenderer {
             out += acceptance(plan, p)
         } else if !plan.hasChanges {
             out += plan.complete ? "No changes. The target matches the manifests.\n" : "No changes in this subset.\n"
+        } else if let maxDetail, touchedObjects(plan) > maxDetail {
+            out += summary(plan, maxDetail: maxDetail, p)
         } else {
             out += "pulpform will perform the following actions:\n\n"
             // Pieces of steps are rendered on every core, a few at a time, and written in order.
@@ -224,15 +227,7 @@ public enum PlanRenderer {
             out += "| `\(action.symbol)` | `\(step.address)` | `\(step.operation.pulpOperation)` |\n"
         }
         out += "\n<details><summary>Changes</summary>\n\n```diff\n"
-        for step in plan.changes {
-            guard let action = step.action else { continue }
-            out += "\(action == .replace ? "!" : action.symbol == "~" ? "!" : action.symbol) \(step.address)\n"
-            if let reason = step.reason { out += "# \(reason)\n" }
-            for c in step.changes {
-                let (symbol, text) = fieldLine(c)
-                out += "\(symbol == "~" ? "!" : symbol)   \(text)\n"
-            }
-        }
+        for step in plan.changes { diffText(step, into: &out) }
         out += "```\n\n</details>\n"
         if !plan.unmanaged.isEmpty { out += "\nNot managed by pulpform: \(plan.unmanaged.map { "`\($0)`" }.joined(separator: ", "))\n" }
         if !plan.notPruned.isEmpty { out += "\nKept without `--prune`: \(plan.notPruned.map { "`\($0)`" }.joined(separator: ", "))\n" }

@@ -52,12 +52,12 @@ struct ApplyCommand: AsyncParsableCommand {
     /// The repositories worked on at once.
     var units: Int { parallelism ?? (targetOptions.target == nil ? 32 : 4) }
 
-    @Option(name: .long, help: "Report format: human or json (the apply report on stdout; progress goes to stderr).")
+    @Option(name: .long, help: "Report format: human, json, or jsonl (events as they happen: schemas/events.schema.json). The report goes to stdout, progress to stderr.")
     var format: OutputFormat = .human
 
     func validate() throws {
         if let parallelism, !(1...256).contains(parallelism) { throw ValidationError("--parallelism must be between 1 and 256") }
-        guard format != .markdown else { throw ValidationError("apply reports as human or json") }
+        guard format != .markdown else { throw ValidationError("apply reports as human, json or jsonl") }
     }
 
     /// A single argument holding a saved plan (JSON), rather than manifests.
@@ -72,6 +72,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if format == .jsonl { EventOutput.start() }
         let saved = try planFile.map(loadPlan)
         if saved != nil, subsetOptions.subset != nil {
             printError("error: a saved plan applies exactly its steps: give --only and --exclude to plan --out instead")
@@ -120,6 +121,10 @@ struct ApplyCommand: AsyncParsableCommand {
         // writes it: the text is the same, and no line of it can land among the progress lines on stderr.
         var rendering: DispatchGroup?
         defer { rendering?.wait() }
+        if format == .jsonl {
+            EventOutput.emit(MachineEvents.plannedChanges(plan))
+            EventOutput.emit(MachineEvents.changeSummary(plan, operation: "plan"))
+        }
         if format == .human {
             if plan.hasChanges, !plan.acceptsDrift, autoApprove || saved != nil, Terminal.stdoutIsApartFile {
                 let group = DispatchGroup()
@@ -140,6 +145,10 @@ struct ApplyCommand: AsyncParsableCommand {
                 printError("error: apply needs --auto-approve when not run on a terminal")
                 throw ExitCode(1)
             }
+            guard format != .jsonl else {
+                printError("error: apply --format jsonl needs --auto-approve (or a saved plan)")
+                throw ExitCode(1)
+            }
             print("\nDo you want to perform these actions? Only 'yes' will be accepted: ", terminator: "")
             guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
                 printError("Apply cancelled.")
@@ -148,19 +157,24 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         if plan.steps.isEmpty {
             if format == .json { print(PlanRenderer.json(ApplyReport(groupId: "", results: [], summary: .init())).serialized()) }
+            if format == .jsonl { EventOutput.emit(MachineEvents.applySummary(ApplyReport(groupId: "", results: [], summary: .init()))) }
             await target.close()
             return
         }
         let groupId = PulpIDs.uuid()
         try await target.embedded?.state.beginApply(groupId)
         let progress = ApplyProgress(total: plan.steps.count, live: Terminal.stderrIsTerminal)
+        let jsonl = format == .jsonl
+        let onEvent: @Sendable (ApplyEvent) -> Void = { event in
+            if jsonl { EventOutput.emit(MachineEvents.apply(event)) } else { progress.handle(event) }
+        }
         // On a live server several applies may run at once: each repository is leased while it is written.
         let leases = target.locker.leases(groupId: groupId)
         let report = await Trace.phase("apply") {
             await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: units, leases: leases)
-                .apply(plan, groupId: groupId, progress: progress.handle)
+                .apply(plan, groupId: groupId, progress: onEvent)
         }
-        progress.finish()
+        if !jsonl { progress.finish() }
         rendering?.wait()
         AtExit.keep(plan, report)
         try await target.embedded?.state.endApply()
@@ -169,6 +183,7 @@ struct ApplyCommand: AsyncParsableCommand {
         Trace.phase("render report") {
             switch format {
             case .json: print(PlanRenderer.json(report).serialized())
+            case .jsonl: EventOutput.emit(MachineEvents.applySummary(report))
             default: print(PlanRenderer.human(report), terminator: "")
             }
         }

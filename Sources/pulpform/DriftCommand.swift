@@ -20,19 +20,20 @@ struct DriftCommand: AsyncParsableCommand {
               pulpform drift --target https://pulp.example.com/ --credentials ci-creds.json manifests/
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case human, json, junit }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case human, json, junit, jsonl }
 
     @OptionGroup var manifests: ManifestOptions
     @OptionGroup var targetOptions: TargetOptions
     @OptionGroup var subsetOptions: SubsetOptions
 
-    @Option(name: .long, help: "Output format: human, json or junit.")
+    @Option(name: .long, help: "Output format: human, json, junit, or jsonl (an event per line: schemas/events.schema.json).")
     var format: Format = .human
 
     @Flag(name: .long, help: "Count managed objects gone from the manifests as pending deletions.")
     var prune = false
 
     func run() async throws {
+        if format == .jsonl { EventOutput.start() }
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: true, manifests: manifests.paths)
         let r = try await target.reconcile(manifest, prune: prune, subset: subsetOptions.subset)
@@ -57,6 +58,9 @@ struct DriftCommand: AsyncParsableCommand {
                                                      "detail": .string($0.detail)] }),
             ]
             print(o.serialized())
+        case .jsonl:
+            EventOutput.emit(MachineEvents.drift(report))
+            EventOutput.emit(MachineEvents.changeSummary(report, complete: subsetOptions.subset == nil))
         case .junit:
             print(JUnitRenderer.drift(report), terminator: "")
         }

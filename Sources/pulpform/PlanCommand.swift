@@ -30,7 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var subsetOptions: SubsetOptions
     @OptionGroup var detail: DetailOptions
 
-    @Option(name: .long, help: "Output format: human, json or markdown.")
+    @Option(name: .long, help: "Output format: human, json, markdown, or jsonl (an event per line: schemas/events.schema.json).")
     var format: OutputFormat = .human
 
     @Flag(name: .long, help: "Also delete managed repositories and consumers that are gone from the manifests.")
@@ -51,6 +51,7 @@ struct PlanCommand: AsyncParsableCommand {
     var detailedExitcode = false
 
     func run() async throws {
+        if format == .jsonl { EventOutput.start() }
         let manifest = try manifests.load()
         let target = try targetOptions.open(readOnly: false, manifests: manifests.paths)
         var r = try await target.reconcile(manifest, prune: prune, allowDestroy: allowDestroy, guarded: !acceptDrift,
@@ -62,6 +63,10 @@ struct PlanCommand: AsyncParsableCommand {
             case .human:
                 PlanRenderer.human(r.plan, color: Terminal.stdoutColor, maxDetail: detail.limit) { print($0, terminator: "") }
             case .json: print(PlanRenderer.json(r.plan, pulpformVersion: PulpformVersion.current, target: target.description).serialized())
+            case .jsonl:
+                EventOutput.emit(MachineEvents.drift(r.drift))
+                EventOutput.emit(MachineEvents.plannedChanges(r.plan))
+                EventOutput.emit(MachineEvents.changeSummary(r.plan, operation: "plan"))
             case .markdown:
                 print(detail.full ? PlanRenderer.markdown(r.plan)
                           : PlanRenderer.markdown(r.plan, maxDetail: detail.maxDetail, fullPlan: out), terminator: "")

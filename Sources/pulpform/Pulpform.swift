@@ -99,12 +99,17 @@ struct StoreOptions: ParsableArguments {
 
 /// Writes a line to standard error.
 func printError(_ message: String) {
+    // With --format jsonl, errors are diagnostic events on stdout; notes stay on stderr.
+    if EventOutput.isOn, message.hasPrefix("error: ") || message.hasPrefix("stale: ") {
+        return EventOutput.emit(MachineEvents.diagnostic(summary: String(message.drop { $0 != " " }.dropFirst()), detail: ""))
+    }
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
 
 /// A failure to plan: problems in the manifests (some only the target shows, such as a role member who is no
 /// user) as `file:line:column: message` with their count, anything else as `error: …`.
 func printFailure(_ error: any Error) {
+    if EventOutput.isOn { return EventOutput.emit(MachineEvents.diagnostics(error)) }
     if let refused = error as? DestroyRefused { return printError("\(refused)") }
     guard let e = error as? ManifestErrors else { return printError("error: \(error)") }
     for d in e.diagnostics { printError("\(d)") }

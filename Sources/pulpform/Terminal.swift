@@ -6,13 +6,36 @@ import PulpCore
 import PulpModel
 import PulpStore
 import Reconciler
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Output choices.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case human, json, markdown
+    case human, json, markdown, jsonl
+}
+
+/// `--format jsonl`: events on stdout, one line each, written as they happen (`MachineEvents`). Once started,
+/// failures are `diagnostic` events too.
+enum EventOutput {
+    private static let on = Mutex(false)
+
+    static var isOn: Bool { on.withLock { $0 } }
+
+    /// Turns the stream on and writes its first event.
+    static func start() {
+        on.withLock { $0 = true }
+        emit(MachineEvents.version(pulpformVersion: PulpformVersion.current))
+    }
+
+    /// Writes lines straight to stdout (unbuffered), in one write.
+    static func emit(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    static func emit(_ line: String) { emit([line]) }
 }
 
 enum Terminal {

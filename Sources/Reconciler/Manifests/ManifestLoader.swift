@@ -119,10 +119,13 @@ public struct ManifestLoader: Sendable {
     static let consumerScheduleKeys = ["schedule", "enabled", "failure_threshold", "units", "options"]
     static let matrixKeys = ["vars", "exclude", "include", "repository"]
 
-    func unmatchedIgnore(_ path: String, _ repo: DesiredRepository) -> String {
-        "ignore_changes path \(ManifestLimits.shown(path)) names no field of repository \(repo.id); paths are the plan's: "
-            + "display_name, description, notes.KEY, importer.config.KEY, distributor.ID.config.KEY, distributor.ID.auto_publish"
-            + NodeReader.suggestion(path, IgnoredFields.candidates(repo, catalog: catalog))
+    /// What an `ignore_changes` path that names no field is told. `repo`: the repository it was written for (else it
+    /// came from `defaults`).
+    func unmatchedIgnore(_ path: String, _ repo: DesiredRepository?) -> String {
+        "ignore_changes path \(ManifestLimits.shown(path)) names no field of "
+            + (repo.map { "repository \($0.id)" } ?? "any repository in this document")
+            + "; paths are the plan's: display_name, description, notes.KEY, importer.config.KEY, distributor.ID.config.KEY, "
+            + "distributor.ID.auto_publish" + (repo.map { NodeReader.suggestion(path, IgnoredFields.candidates($0, catalog: catalog)) } ?? "")
     }
 
     /// Whether a repository node's importer sets `sync_after_create` itself.
@@ -144,7 +147,8 @@ public struct ManifestLoader: Sendable {
         // they reach; a repository's own paths must each name one of its fields.
         let defaultIgnores: [(path: String, mark: SourceMark)] = (defaults?.mapping?.first { $0.key.scalarText == "ignore_changes" }?
             .value.sequence ?? []).compactMap { n in n.scalarText.map { ($0, n.mark) } }
-        var unmatchedDefaults = Set(defaultIgnores.map(\.mark))
+        let defaultMarks = Set(defaultIgnores.map(\.mark))
+        var unmatchedDefaults = defaultMarks
         var repositoriesSeen = false
         func decode(_ node: YAMLNode, reader: inout NodeReader) {
             guard var repo = decodeRepository(node, reader: &reader) else { return }
@@ -158,8 +162,9 @@ public struct ManifestLoader: Sendable {
             }
             for (path, mark) in zip(repo.ignoreChanges, repo.ignoreMarks) {
                 let named = IgnoredFields.namesAField(path, of: repo, catalog: catalog)
-                if named { unmatchedDefaults.remove(mark) }
-                if !named && !unmatchedDefaults.contains(mark) && !defaultIgnores.contains(where: { $0.mark == mark }) {
+                if named {
+                    unmatchedDefaults.remove(mark)
+                } else if !defaultMarks.contains(mark) {
                     reader.error(mark, unmatchedIgnore(path, repo))
                 }
             }
@@ -180,9 +185,7 @@ public struct ManifestLoader: Sendable {
             }
         }
         for (path, mark) in defaultIgnores where repositoriesSeen && unmatchedDefaults.contains(mark) {
-            reader.error(mark, "ignore_changes path \(ManifestLimits.shown(path)) names no field of any repository in this document; "
-                + "paths are the plan's: display_name, description, notes.KEY, importer.config.KEY, distributor.ID.config.KEY, "
-                + "distributor.ID.auto_publish")
+            reader.error(mark, unmatchedIgnore(path, nil))
         }
         if let list = top["consumers"], let items = reader.sequence(list, what: "consumers") {
             for item in items {

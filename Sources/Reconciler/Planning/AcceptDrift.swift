@@ -1,4 +1,4 @@
-import PulpModel
+public import PulpModel
 import PulpContract
 
 /// An object whose state on the target is accepted as the record (`apply --accept-drift`), and how it differs from
@@ -13,13 +13,25 @@ public struct AcceptedDrift: Sendable, Hashable {
         self.kind = kind
         self.changes = changes
     }
+
+    /// As the plan's JSON and a saved plan hold it.
+    public var json: JSONValue {
+        ["address": .string(address), "kind": .string(kind.rawValue), "fields": .array(changes.map(PlanRenderer.json))]
+    }
+
+    init?(json v: JSONValue) {
+        guard let address = v["address"]?.stringValue, let kind = v["kind"]?.stringValue.flatMap(DriftKind.init(rawValue:)) else {
+            return nil
+        }
+        self.init(address: address, kind: kind, changes: (v["fields"]?.arrayValue ?? []).compactMap(PlanFile.decodeChange))
+    }
 }
 
 extension Reconciliation {
     /// `--accept-drift`, Terraform's `-refresh-only`: a plan that changes nothing on the target and records, for
     /// every repository and consumer changed outside pulpform, its current state as the applied record, with the
     /// manifests' fingerprint it was accepted against (`pulpform_accepted`). Drift and plans then leave it alone
-    /// until the manifests or the target move again; `import --update` writes the accepted state into the manifests.
+    /// until the manifests or the target move again.
     /// Users and roles are not accepted (they have no notes to keep the record in): `notAccepted` names them.
     public func acceptingDrift() -> Plan {
         var plan = Plan()
@@ -64,12 +76,11 @@ extension Reconciliation {
     }
 
     /// A step's field path as a path of the whole object (`distributor.yum.config.relative_url`), as
-    /// `ignore_changes` and `import --update` name fields.
+    /// `ignore_changes` names fields.
     static func objectPath(_ stepAddress: String, _ objectAddress: String, _ path: String) -> String {
         guard stepAddress.hasPrefix(objectAddress + "."), stepAddress != objectAddress else { return path }
+        // An importer's changes already name `importer.…`; a distributor's are relative to it.
         let rest = String(stepAddress.dropFirst(objectAddress.count + 1))
-        if rest.hasPrefix("distributor.") { return "\(rest).\(path)" }
-        if rest.hasPrefix("importer") { return path }
-        return "\(rest).\(path)"
+        return rest.hasPrefix("importer") ? path : "\(rest).\(path)"
     }
 }

@@ -9,7 +9,7 @@ public import PulpModel
 public enum IgnoredFields {
     /// Whether `path` is ignored by any of `patterns`.
     public static func matches(_ patterns: [String], _ path: String) -> Bool {
-        patterns.contains { $0 == path || Glob.matches($0, path) }
+        patterns.contains { Glob.matches($0, path) }
     }
 
     /// The paths a pattern may name on this repository: the fixed fields, the config keys its importer and

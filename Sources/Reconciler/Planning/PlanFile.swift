@@ -120,9 +120,7 @@ public enum PlanFile {
             "not_pruned": .array(saved.plan.notPruned.map(JSONValue.string)),
             "complete": .bool(saved.plan.complete),
             "accepts_drift": .bool(saved.plan.acceptsDrift),
-            "accepted_drift": .array(saved.plan.accepting.map { a in
-                ["address": .string(a.address), "kind": .string(a.kind.rawValue), "fields": .array(a.changes.map(encode))]
-            }),
+            "accepted_drift": .array(saved.plan.accepting.map(\.json)),
             "subset": saved.plan.subset?.json ?? .null,
             "steps": .array(saved.plan.steps.map(encode)),
         ]
@@ -150,16 +148,10 @@ public enum PlanFile {
                         notPruned: (v["not_pruned"]?.arrayValue ?? []).compactMap(\.stringValue))
         plan.acceptsDrift = v["accepts_drift"]?.boolValue ?? false
         for a in v["accepted_drift"]?.arrayValue ?? [] {
-            guard let address = a["address"]?.stringValue, let kind = a["kind"]?.stringValue.flatMap(DriftKind.init(rawValue:)) else {
-                throw PlanFileError(message: "bad accepted drift \(a.serialized().prefix(80))")
-            }
-            plan.accepting.append(AcceptedDrift(address: address, kind: kind,
-                                                changes: (a["fields"]?.arrayValue ?? []).compactMap(decodeChange)))
+            guard let accepted = AcceptedDrift(json: a) else { throw PlanFileError(message: "bad accepted drift \(a.serialized().prefix(80))") }
+            plan.accepting.append(accepted)
         }
-        if let subset = v["subset"], !subset.isNull {
-            plan.subset = Subset(only: (subset["only"]?.arrayValue ?? []).compactMap(\.stringValue),
-                                 exclude: (subset["exclude"]?.arrayValue ?? []).compactMap(\.stringValue))
-        }
+        plan.subset = v["subset"].flatMap(Subset.init(json:))
         return SavedPlan(plan: plan, guards: guards, target: v["target"]?.stringValue ?? "",
                          createdAt: v["created_at"]?.stringValue ?? "")
     }
@@ -364,11 +356,6 @@ public enum PlanFile {
         }
     }
 
-    static func encode(_ c: FieldChange) -> JSONValue {
-        ["path": .string(c.path), "kind": .string(c.kind.rawValue), "before": c.before ?? .null, "after": c.after ?? .null,
-         "sensitive": .bool(c.sensitive)]
-    }
-
     static func decodeChange(_ v: JSONValue) -> FieldChange? {
         guard let path = v["path"]?.stringValue, let kind = v["kind"]?.stringValue.flatMap(FieldChange.Kind.init(rawValue:)) else {
             return nil
@@ -388,7 +375,7 @@ public enum PlanFile {
         }
         return [
             "address": .string(s.address), "unit": .string(s.unit), "action": s.action.map { .string($0.rawValue) } ?? .null,
-            "operation": encode(s.operation), "changes": .array(s.changes.map(encode)), "reason": .from(s.reason),
+            "operation": encode(s.operation), "changes": .array(s.changes.map(PlanRenderer.json)), "reason": .from(s.reason),
             "secrets": .array(secrets),
         ]
     }

@@ -50,6 +50,13 @@ public struct Subset: Sendable, Hashable, CustomStringConvertible {
         ["only": .array(only.map(JSONValue.string)), "exclude": .array(exclude.map(JSONValue.string))]
     }
 
+    /// From `json`; nil for JSON null (a complete plan).
+    init?(json v: JSONValue) {
+        guard !v.isNull else { return nil }
+        self.init(only: (v["only"]?.arrayValue ?? []).compactMap(\.stringValue),
+                  exclude: (v["exclude"]?.arrayValue ?? []).compactMap(\.stringValue))
+    }
+
     /// The manifests' objects in the subset.
     public func filter(_ manifest: Manifest) -> Manifest {
         var m = manifest

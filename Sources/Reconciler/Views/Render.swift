@@ -145,7 +145,7 @@ public enum PlanRenderer {
         }
         if !plan.accepting.isEmpty {
             out += p.bold("Accept: \(plan.accepting.count) object\(plan.accepting.count == 1 ? "" : "s") as \(plan.accepting.count == 1 ? "it is" : "they are") on the target.")
-                + " Write the accepted state into the manifests with: pulpform import --update PATH\n"
+                + " Change the manifests to match to keep it once either side moves.\n"
         }
         return out
     }
@@ -206,9 +206,7 @@ public enum PlanRenderer {
             "resource_changes": .array(changes),
             "unmanaged": .array(plan.unmanaged.map(JSONValue.string)),
             "not_pruned": .array(plan.notPruned.map(JSONValue.string)),
-            "accepted_drift": plan.acceptsDrift ? .array(plan.accepting.map { a in
-                ["address": .string(a.address), "kind": .string(a.kind.rawValue), "fields": .array(a.changes.map(json))]
-            }) : .null,
+            "accepted_drift": plan.acceptsDrift ? .array(plan.accepting.map(\.json)) : .null,
         ]
     }
 

@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure values and Pulp's rules. No I/O.
@@ -70,7 +72,7 @@ let package = Package(
         // Pulp operations run as tasks over the store: LocalPulp, the contract's in-process implementation.
         .target(
             name: "PulpCore",
-            dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth"]
+            dependencies: ["PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth", .product(name: "Metrics", package: "swift-metrics")]
         ),
         // The contract over HTTP, against live Pulp 2 servers.
         .target(
@@ -86,7 +88,12 @@ let package = Package(
         // Manifests, normalisation, diff, plan, apply and the plan renderers. Talks only to PulpService.
         .target(
             name: "Reconciler",
-            dependencies: ["CYAML", "PulpModel", "PulpContract", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "CYAML", "PulpModel", "PulpContract",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // The Pulp v2 REST API over PulpCore (Hummingbird 2), with the scheduler.
         .target(
@@ -104,6 +111,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -112,6 +121,8 @@ let package = Package(
                 "PulpModel", "PulpContract", "PulpStore", "PulpContent", "PulpAuth", "PulpCore", "Reconciler", "PulpServer", "PulpClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // What fuzzing asks of the manifest decoders, and a deterministic mutator (see scripts/fuzz-manifests.sh).

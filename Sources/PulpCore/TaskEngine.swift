@@ -190,6 +190,12 @@ public actor TaskEngine {
         }
 
         if let task = started {
+            TaskMetrics.started()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            var endState = "canceled"
+            defer {
+                TaskMetrics.ended(type: task.report.taskType, state: endState, nanoseconds: DispatchTime.now().uptimeNanoseconds - t0)
+            }
             await willRun?(task.report)
             do {
                 guard let op = TaskOperation(json: task.operation) else {
@@ -232,10 +238,12 @@ public actor TaskEngine {
                     }
                     return (outcome.spawned, outcome.afterCommit)
                 }
+                endState = "finished"
                 afterCommit?()
             } catch is Canceled {
                 // Rolled back; the task stays canceled.
             } catch {
+                endState = "error"
                 let pulpError = error as? PulpError ?? .wrapped("\(error)")
                 let op = TaskOperation(json: task.operation)
                 _ = try? await store.write { db in

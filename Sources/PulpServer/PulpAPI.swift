@@ -6,6 +6,7 @@ import PulpContract
 public import PulpCore
 import PulpModel
 public import PulpAuth
+public import Prometheus
 
 /// The Pulp v2 REST API over `LocalPulp`. Handlers parse, call PulpCore, and render; failures are thrown
 /// as `PulpError`s and rendered by `PulpErrorMiddleware`.
@@ -15,6 +16,8 @@ public struct PulpAPI: Sendable {
     public let counters: RequestCounters?
     /// Who may call which route.
     public let auth: APIAuthentication
+    /// `GET /metrics` from this registry, and request metrics, when given.
+    public var metrics: PrometheusCollectorRegistry?
 
     /// `auth` defaults to none: a router for tests and tools that run in-process on loopback.
     public init(pulp: LocalPulp, counters: RequestCounters? = nil, auth: APIAuthentication.Mode = .none) {
@@ -89,6 +92,7 @@ public struct PulpAPI: Sendable {
     func build() -> RouteTable {
         let router = Router(context: PulpRequestContext.self)
         if let counters { router.middlewares.add(RequestCountMiddleware(counters: counters)) }
+        if let metrics { router.addMetrics(metrics) }
         router.middlewares.add(RequestLogMiddleware())
         let allowed = AllowedMethods()
         router.middlewares.add(PulpErrorMiddleware(allowed: allowed, auth: auth))

@@ -9,6 +9,7 @@ import PulpContract
 public import PulpCore
 import PulpModel
 public import ServiceLifecycle
+public import Prometheus
 
 /// Fires due schedules every `interval` until graceful shutdown.
 public struct SchedulerService: Service {
@@ -104,6 +105,10 @@ public struct PulpServerRunner: Sendable {
     public var oauth: OAuthCheck?
     /// How often users, roles, grants and tokens changed by another process (the CLI) are looked for.
     public var accessRefresh: Duration = .seconds(1)
+    /// `GET /metrics` (Prometheus) from this registry, when given.
+    public var metrics: PrometheusCollectorRegistry?
+    /// More services to run with the server, stopped before it (`serve --manifests`: the controller).
+    public var services: [any Service] = []
 
     public init(pulp: LocalPulp, host: String, port: Int, drainTimeout: Duration = .seconds(30), logger: Logger) {
         self.pulp = pulp
@@ -125,15 +130,17 @@ public struct PulpServerRunner: Sendable {
         let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [
             ConnectionGuard(headerTimeout: headerTimeout, idleTimeout: idleTimeout),
         ]))
+        var api = PulpAPI(pulp: pulp, counters: counters, authentication: .init(
+            mode: auth, tls: tls != nil, clientCertificates: tls?.clientCertificates ?? false,
+            loginAuthority: tls?.loginAuthority, trustedProxies: trustedProxies, proxyUserHeader: proxyUserHeader,
+            oauth: oauth))
+        api.metrics = metrics
         let app = Application(
-            router: PulpAPI(pulp: pulp, counters: counters, authentication: .init(
-                mode: auth, tls: tls != nil, clientCertificates: tls?.clientCertificates ?? false,
-                loginAuthority: tls?.loginAuthority, trustedProxies: trustedProxies, proxyUserHeader: proxyUserHeader,
-                oauth: oauth)).router(),
+            router: api.router(),
             server: try tls.map { try .tls(http, tlsConfiguration: $0.configuration) } ?? http,
             configuration: .init(address: .hostname(host, port: port), serverName: "pulpform"),
             services: (scheduler ? [SchedulerService(pulp: pulp, logger: logger)] : [])
-                + [AccessRefreshService(pulp: pulp, interval: accessRefresh, logger: logger)],
+                + [AccessRefreshService(pulp: pulp, interval: accessRefresh, logger: logger)] + services,
             onServerRunning: { channel in
                 await onListening(channel.localAddress?.port ?? 0)
             },

@@ -88,13 +88,9 @@ struct ApplyCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(1)
         }
-        if let embedded = target.embedded {
-            if let dead = try await embedded.state.abandonedApply() {
-                // A previous apply was killed: its tasks that never ran will never run.
-                try? await embedded.pulp.cancelTaskGroup(dead)
-                try await embedded.state.endApply()
-                printError("A previous apply (task group \(dead)) was interrupted; its unfinished tasks are canceled.")
-            }
+        // A previous apply was killed: its tasks that never ran will never run.
+        if let dead = try await target.applyTarget.recoverAbandoned() {
+            printError("A previous apply (task group \(dead)) was interrupted; its unfinished tasks are canceled.")
         }
         let plan: Plan
         do {
@@ -161,23 +157,21 @@ struct ApplyCommand: AsyncParsableCommand {
             await target.close()
             return
         }
-        let groupId = PulpIDs.uuid()
-        try await target.embedded?.state.beginApply(groupId)
         let progress = ApplyProgress(total: plan.steps.count, live: Terminal.stderrIsTerminal)
         let jsonl = format == .jsonl
         let onEvent: @Sendable (ApplyEvent) -> Void = { event in
             if jsonl { EventOutput.emit(MachineEvents.apply(event)) } else { progress.handle(event) }
         }
-        // On a live server several applies may run at once: each repository is leased while it is written.
-        let leases = target.locker.leases(groupId: groupId)
-        let report = await Trace.phase("apply") {
-            await Applier(pulp: target.pulp, state: target.state, secrets: SecretResolver(), parallelism: units, leases: leases)
-                .apply(plan, groupId: groupId, progress: onEvent)
+        let started = ContinuousClock.now
+        let report = try await Trace.phase("apply") {
+            try await target.applyTarget.apply(plan, parallelism: units, progress: onEvent)
         }
         if !jsonl { progress.finish() }
         rendering?.wait()
         AtExit.keep(plan, report)
-        try await target.embedded?.state.endApply()
+        try? await target.state.recordApply(ApplyRecord(
+            finished: PulpDateTime(Date()), revision: nil, source: manifests.paths.joined(separator: " "), steps: report.results.count,
+            failedSteps: report.results.filter { $0.state == .error }.count, seconds: (ContinuousClock.now - started).inSeconds))
         await target.close()
         withExtendedLifetime(lock) {}
         Trace.phase("render report") {

@@ -19,7 +19,7 @@ struct Pulpform: AsyncParsableCommand {
                       SyncCommand.self, PublishCommand.self, ContentCommand.self, ShowCommand.self,
                       TasksCommand.self, ImportCommand.self, StatusCommand.self, DemoCommand.self,
                       UserCommand.self, TokenCommand.self, RoleCommand.self, PermissionCommand.self, KeysCommand.self,
-                      VersionCommand.self]
+                      WatchCommand.self, VersionCommand.self]
     )
 
     /// Runs the command, then writes the run's figures when `PULPFORM_STATS` asks for them.

@@ -118,6 +118,9 @@ struct ReconcileTarget {
     let embedded: EmbeddedTarget?
     let client: PulpClient?
 
+    /// What an apply runs against.
+    var applyTarget: ApplyTarget { ApplyTarget(pulp: pulp, state: state, locker: locker, description: description) }
+
     func close() async {
         try? await client?.shutdown()
     }

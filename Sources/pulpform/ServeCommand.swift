@@ -96,6 +96,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(name: .long, help: ArgumentHelp("Run the controller (as pulpform watch) inside the server on these manifests: files, directories, or one git repository. Repeatable.",
+                                            valueName: "path"))
+    var manifests: [String] = []
+
+    @OptionGroup(title: "Controller (with --manifests)") var controller: ControllerArguments
+
     var hostAndPort: (String, Int)? {
         guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65535).contains(port) else {
             return nil
@@ -117,6 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
         if clientCaKey != nil, clientCa == nil { throw ValidationError("--client-ca-key needs --client-ca") }
         for p in trustedProxy where AddressRange(p) == nil {
             throw ValidationError("--trusted-proxy \(p) is not an IP address or a CIDR network such as 10.0.0.0/8")
+        }
+        if manifests.isEmpty, controller.selfHeal || controller.branch != nil || controller.subdirectory != nil {
+            throw ValidationError("--self-heal, --branch and --path go with --manifests")
         }
         if oauthUrl != nil, oauthKeyFile == nil { throw ValidationError("--oauth-url needs --oauth-key-file") }
         if let oauthUrl, !(oauthUrl.hasPrefix("http://") || oauthUrl.hasPrefix("https://")) {
@@ -145,6 +154,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let (host, port) = hostAndPort else { throw ExitCode(1) }
+        // Metrics first: instruments made before the bootstrap would record nothing.
+        let registry = PulpMetrics.bootstrap()
+        let source: ManifestSource?
+        do {
+            source = manifests.isEmpty ? nil : try controller.source(manifests)
+        } catch let e as ValidationError {
+            printError("error: \(e.message)")
+            throw ExitCode(1)
+        }
         let store = try storeOptions.open()
         var logger = Logger(label: "pulpform")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -179,6 +197,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let scheme = runner.tls == nil ? "http" : "https"
         runner.scheduler = scheduler
+        runner.metrics = registry
+        if let source {
+            let target = ApplyTarget(pulp: pulp, state: StoreReconcilerState(store: pulp), locker: StoreLocker(storePath: path),
+                                     description: "embedded store \(EmbeddedTarget.absolute(path))")
+            let log = logger
+            let report = ControllerReport { lines in for line in lines { log.info("\(line)") } }
+            runner.services = [Controller(source: source, target: target,
+                                          options: controller.options(parallelism: max(4, workers), matrixLimit: ManifestLimits.defaultMatrixRepositories),
+                                          metrics: ControllerMetrics(), report: report.callAsFunction)]
+            logger.info("controller: \(source), every \(controller.interval)\(controller.selfHeal ? ", self-heal" : ", reporting only")")
+        }
         runner.headerTimeout = .seconds(headerTimeout)
         runner.idleTimeout = .seconds(idleTimeout)
         do {

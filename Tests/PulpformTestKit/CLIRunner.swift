@@ -147,3 +147,93 @@ public func runTool(_ args: [String]) throws -> (status: Int32, out: String, err
 public func curl(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
     try runTool(["curl", "-sS", "--max-time", "120"] + args)
 }
+
+/// A long-running `pulpform` command (`watch`), its stdout and stderr in files of their own.
+public final class BackgroundCLI {
+    public let process = Process()
+    let out: URL
+    let err: URL
+
+    public init(_ args: [String], environment: [String: String] = [:]) throws {
+        let dir = FileManager.default.temporaryDirectory
+        out = dir.appendingPathComponent("pulpform-bg-out-\(UUID().uuidString)")
+        err = dir.appendingPathComponent("pulpform-bg-err-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.executableURL = try CLI.binary()
+        process.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.currentDirectoryURL = CLI.packageRoot
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public var stdout: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+
+    /// Waits until `condition` holds (checked every 50 ms), the process exits, or `timeout` seconds pass; returns
+    /// whether it held.
+    @discardableResult
+    public func wait(timeout: Double = 30, until condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return true }
+            if !process.isRunning { return try condition() }
+            usleep(50_000)
+        }
+        return try condition()
+    }
+
+    /// The port printed after `marker` (`metrics on http://127.0.0.1:`) on stderr.
+    public func port(after marker: String, timeout: Double = 30) -> Int? {
+        var port: Int?
+        wait(timeout: timeout) {
+            if let r = stderr.range(of: marker) { port = Int(stderr[r.upperBound...].prefix { $0.isNumber }) }
+            return port != nil
+        }
+        return port
+    }
+
+    /// SIGTERM, then wait; returns the exit status.
+    public func stop() -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Waits for the process to exit by itself; returns its status.
+    public func waitForExit() -> Int32 {
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        try? FileManager.default.removeItem(at: out)
+        try? FileManager.default.removeItem(at: err)
+    }
+}
+
+/// Prometheus' text format: the value of a sample, by name and labels as printed (`pulpform_objects{state="in_sync"}`).
+public func metricValue(_ text: String, _ sample: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
+        return Double(line.dropFirst(sample.count + 1))
+    }
+    return nil
+}
+
+/// Waits until `condition` holds, checking every 50 ms for up to `timeout` seconds; returns whether it held.
+@discardableResult
+public func waitUntil(timeout: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(50_000)
+    }
+    return try condition()
+}

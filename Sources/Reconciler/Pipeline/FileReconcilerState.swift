@@ -114,4 +114,13 @@ public struct FileReconcilerState: ReconcilerState {
             t["access"] = .object(access)
         }
     }
+
+    public func lastApply() async throws -> ApplyRecord? {
+        try mine()["last_apply"].flatMap(ApplyRecord.init(json:))
+    }
+
+    public func recordApply(_ record: ApplyRecord) async throws {
+        guard !readOnly else { return }
+        try update { $0["last_apply"] = record.json }
+    }
 }

@@ -1,4 +1,5 @@
 public import PulpContract
+import PulpModel
 
 /// The salt and secret fingerprints of a target that keeps them itself (the embedded store), and the apply in
 /// progress there.
@@ -36,6 +37,16 @@ public struct StoreReconcilerState: ReconcilerState {
     public func accessRecords() async throws -> [AccessRecord] { try await store.accessRecords() }
 
     public func recordAccess(_ records: [AccessRecord]) async throws { try await store.recordAccess(records) }
+
+    public func lastApply() async throws -> ApplyRecord? {
+        guard let text = try await store.reconcilerValue("last_apply"), let v = try? JSONValue.parse(text) else { return nil }
+        return ApplyRecord(json: v)
+    }
+
+    public func recordApply(_ record: ApplyRecord) async throws {
+        guard !readOnly else { return }
+        try await store.setReconcilerValue("last_apply", record.json.serialized())
+    }
 
     /// Marks an apply's task group as in progress; a later apply that finds it still marked knows the
     /// process died (it holds the lock) and cancels the group's leftover tasks.

@@ -70,6 +70,9 @@ public protocol ReconcilerState: Sendable {
     func accessRecords() async throws -> [AccessRecord]
     /// Records what was applied; a record without `applied` forgets its user or role.
     func recordAccess(_ records: [AccessRecord]) async throws
+    /// The last apply that ran to its end, and the revision of the manifests it came from.
+    func lastApply() async throws -> ApplyRecord?
+    func recordApply(_ record: ApplyRecord) async throws
 }
 
 /// A state held in memory (tests, and targets that keep none).
@@ -90,6 +93,10 @@ public actor MemoryReconcilerState: ReconcilerState {
     public func recordAccess(_ records: [AccessRecord]) {
         for r in records { access[r.unit] = r.applied == nil ? nil : r }
     }
+
+    private var last: ApplyRecord?
+    public func lastApply() -> ApplyRecord? { last }
+    public func recordApply(_ record: ApplyRecord) { last = record }
 }
 
 /// The canonical form in which desired and actual state are compared.

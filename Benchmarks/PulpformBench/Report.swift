@@ -41,6 +41,16 @@ struct Report: Codable {
                 out.append(Check(target: "no-op plan, \(t.tier): ≤ 2.5× the floor", measured: Report.ratio(plan.ratioToFloor),
                                  ok: (plan.ratioToFloor ?? 99) <= 2.5))
             }
+            if let plan = t.scenario("no-op plan"), let watch = t.scenario(TierRunner.watchScenario) {
+                // Per run: the process's CPU, and its wall time less the waits between runs.
+                let n = Double(TierRunner.watchRuns)
+                let cpu = watch.cpuSeconds / n
+                let wall = (watch.wallSeconds - (n - 1) * TierRunner.watchInterval) / n
+                out.append(Check(target: "watch with no drift, \(t.tier): per run ≤ a no-op plan (CPU and wall)",
+                                 measured: "\(f(cpu)) CPU, \(f(wall)) wall per run vs \(f(plan.cpuSeconds)), \(f(plan.wallSeconds))"
+                                     + String(format: " (%.2f× the plan's CPU)", cpu / max(plan.cpuSeconds, 1e-9)),
+                                 ok: cpu <= plan.cpuSeconds && wall <= plan.wallSeconds))
+            }
             if let plan = t.scenario("no-op plan"), let drift = t.scenario("1% drift plan") {
                 out.append(Check(target: "1% drift plan, \(t.tier): ≤ no-op plan + 10%",
                                  measured: "\(f(drift.wallSeconds)) vs \(f(plan.wallSeconds))",

@@ -69,6 +69,10 @@ struct TierRunner {
     let clients: Int
 
     var store: String { dir + "/pulpform.db" }
+
+    static let watchRuns = 10
+    static let watchInterval = 0.1
+    static let watchScenario = "watch, \(watchRuns) quiet runs"
     var baseline: String { dir + "/estate.yaml" }
     var drifted: String { dir + "/estate-drifted.yaml" }
 
@@ -112,6 +116,10 @@ struct TierRunner {
         scenarios.append(withRatio(try pulpform("no-op plan", ["plan", "--detailed-exitcode", "--store", store, baseline],
                                                 expect: 0, runs: repeats)))
         scenarios.append(withRatio(try pulpform("drift", ["drift", "--store", store, baseline], expect: 0, runs: repeats)))
+        // The controller with nothing to do: one process, `watchRuns` runs an interval apart; its cost per run is
+        // compared with a no-op plan's.
+        scenarios.append(try pulpform(Self.watchScenario, ["watch", "--store", store, "--interval", "\(Int(Self.watchInterval * 1000))ms",
+                                                           "--max-runs", "\(Self.watchRuns)", baseline], expect: 0, runs: 1))
         scenarios.append(withRatio(try pulpform("1% drift plan", ["plan", "--prune", "--detailed-exitcode", "--store", store, drifted],
                                                 expect: 2, runs: repeats)))
         scenarios.append(try pulpform("1% drift apply", ["apply", "--auto-approve", "--prune", "--store", store, drifted],

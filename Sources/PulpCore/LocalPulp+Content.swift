@@ -1,5 +1,13 @@
 public import Foundation
 import PulpContent
+// `struct stat`'s members are attributed to whichever module clang read the header through first (Glibc,
+// CoreFoundation or CDispatch, depending on the other imports): import all of them.
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
+#if canImport(CDispatch)
+import CDispatch
+#endif
 
 /// What a path under `/pulp/repos/` names.
 public enum PublishedLookup: Sendable, Equatable {

@@ -44,7 +44,7 @@ struct DriftCommand: AsyncParsableCommand {
             if let subset = subsetOptions.subset { print("Partial check (\(subset)): the other objects were not read.") }
             for item in report.items { print("\(item.kind.rawValue): \(item.address): \(item.detail)") }
             for address in report.accepted {
-                print("accepted: \(address): differs from the manifests as accepted by apply --accept-drift (change the manifests to match to keep it)")
+                print("accepted: \(address): differs from the manifests as accepted by apply --accept-drift (pulpform import --update writes it into the manifests)")
             }
             print(report.summary)
         case .json:

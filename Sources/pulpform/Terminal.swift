@@ -10,6 +10,14 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+// `struct stat`'s members are attributed to whichever module clang read the header through first (Glibc,
+// CoreFoundation or CDispatch, depending on the other imports): import all of them.
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
+#if canImport(CDispatch)
+import CDispatch
+#endif
 
 /// Output choices.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

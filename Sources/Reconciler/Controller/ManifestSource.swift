@@ -5,6 +5,14 @@ import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
+// `struct stat`'s members are attributed to whichever module clang read the header through first (Glibc,
+// CoreFoundation or CDispatch, depending on the other imports): import all of them.
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
+#if canImport(CDispatch)
+import CDispatch
+#endif
 
 /// Where the controller reads its manifests: files and directories read as they are at each run, or a git
 /// repository fetched at each run and checked out at its branch's head.

@@ -5,6 +5,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+// `struct stat`'s members are attributed to whichever module clang read the header through first (Glibc,
+// CoreFoundation or CDispatch, depending on the other imports): import all of them.
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
+#if canImport(CDispatch)
+import CDispatch
+#endif
 
 /// Bounds on the work a manifest can ask of pulpform.
 ///

@@ -75,6 +75,25 @@ extension Reconciliation {
         return plan
     }
 
+    /// `import --update`: for every repository and consumer changed outside pulpform, accepted or not, the field
+    /// changes that would make the manifests say what the target has (`before` the manifests', `after` the target's).
+    public func manifestUpdates() -> [AcceptedDrift] {
+        guard !drift.accepted.isEmpty else { return acceptingDrift().accepting }
+        // Accepted objects are in sync for the planner: plan them as if they were not, to see how they differ.
+        var target = actual
+        let accepted = Set(drift.accepted)
+        for i in target.repositories.indices where accepted.contains("repository.\(target.repositories[i].repository.id)") {
+            target.repositories[i].repository.notes[OwnershipNotes.accepted] = nil
+        }
+        for i in target.consumers.indices where accepted.contains("consumer.\(target.consumers[i].id)") {
+            target.consumers[i].notes[OwnershipNotes.accepted] = nil
+        }
+        var report = drift
+        report.items += drift.accepted.map { DriftItem(address: $0, kind: .outside, detail: "accepted") }
+        return Reconciliation(manifest: manifest, plan: planner.plan(manifest, target), planner: planner, actual: target, drift: report)
+            .acceptingDrift().accepting
+    }
+
     /// A step's field path as a path of the whole object (`distributor.yum.config.relative_url`), as
     /// `ignore_changes` names fields.
     static func objectPath(_ stepAddress: String, _ objectAddress: String, _ path: String) -> String {

@@ -102,11 +102,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Controller (with --manifests)") var controller: ControllerArguments
 
-    var hostAndPort: (String, Int)? {
-        guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65535).contains(port) else {
+    var hostAndPort: (String, Int)? { Self.hostAndPort(bind) }
+
+    /// `host:port` (`[::1]:80` too), with a port between 0 and 65535.
+    static func hostAndPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
             return nil
         }
-        let host = String(bind[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return host.isEmpty ? nil : (host, port)
     }
 

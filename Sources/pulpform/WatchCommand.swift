@@ -46,12 +46,7 @@ struct WatchCommand: AsyncParsableCommand {
                                             discussion: "Default: 32 on the embedded store, 4 against a live server."))
     var parallelism: Int?
 
-    var metricsHostPort: (String, Int)? {
-        guard let metricsAddress, let colon = metricsAddress.lastIndex(of: ":"),
-              let port = Int(metricsAddress[metricsAddress.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(metricsAddress[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return host.isEmpty ? nil : (host, port)
-    }
+    var metricsHostPort: (String, Int)? { metricsAddress.flatMap(ServeCommand.hostAndPort) }
 
     func validate() throws {
         if metricsAddress != nil, metricsHostPort == nil { throw ValidationError("--metrics-address must be host:port, e.g. 127.0.0.1:9464") }

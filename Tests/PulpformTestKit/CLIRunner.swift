@@ -148,6 +148,12 @@ public func curl(_ args: [String]) throws -> (status: Int32, out: String, err: S
     try runTool(["curl", "-sS", "--max-time", "120"] + args)
 }
 
+/// `PUT` of a JSON body to `<base>pulp/api/v2/<path>` with curl; returns the HTTP status code.
+public func apiPut(_ base: String, _ path: String, _ body: String) throws -> String {
+    try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Content-Type: application/json", "-d", body,
+              "\(base)pulp/api/v2/\(path)"]).out
+}
+
 /// A long-running `pulpform` command (`watch`), its stdout and stderr in files of their own.
 public final class BackgroundCLI {
     public let process = Process()

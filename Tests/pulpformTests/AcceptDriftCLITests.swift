@@ -23,11 +23,7 @@ struct AcceptDriftCLITests {
             """
         try manifest.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try CLI.run(["apply", "--auto-approve"] + target + [file]).status == 0)
-        func put(_ path: String, _ body: String) throws {
-            let r = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Content-Type: application/json", "-d", body,
-                              "\(base)pulp/api/v2/\(path)"])
-            #expect(r.out == "200", "\(r)")
-        }
+        func put(_ path: String, _ body: String) throws { #expect(try apiPut(base, path, body) == "200", "\(path)") }
         try put("repositories/zoo/", "{\"delta\": {\"display_name\": \"Renamed by hand\"}}")
         try put("consumers/web1/", "{\"delta\": {\"display_name\": \"Web 1\"}}")
         #expect(try CLI.run(["drift"] + target + [file]).status == 3)

@@ -31,11 +31,7 @@ struct ImportUpdateCLITests {
             """
         try original.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try CLI.run(["apply", "--auto-approve"] + target + [file]).status == 0)
-        func put(_ path: String, _ body: String) throws {
-            let r = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Content-Type: application/json", "-d", body,
-                              "\(base)pulp/api/v2/\(path)"])
-            #expect(r.out == "200" || r.out == "202", "\(path): \(r)")
-        }
+        func put(_ path: String, _ body: String) throws { #expect(["200", "202"].contains(try apiPut(base, path, body)), "\(path)") }
         try put("repositories/zoo/", #"{"delta": {"display_name": "Renamed by hand", "notes": {"owner": "team-b", "tier": "gold"}}}"#)
         try put("repositories/zoo/importers/yum_importer/", #"{"importer_config": {"feed": "https://mirror.example.com/zoo/"}}"#)
         try put("repositories/emu/importers/yum_importer/", #"{"importer_config": {"feed": "https://mirror.example.com/emu/"}}"#)

@@ -15,11 +15,7 @@ struct WatchCLITests {
 
     static func metrics(_ port: Int) throws -> String { try curl(["-s", "http://127.0.0.1:\(port)/metrics"]).out }
 
-    static func put(_ base: String, _ path: String, _ body: String) throws {
-        let r = try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-H", "Content-Type: application/json", "-d", body,
-                          "\(base)pulp/api/v2/\(path)"])
-        #expect(r.out == "200", "\(r)")
-    }
+    static func put(_ base: String, _ path: String, _ body: String) throws { #expect(try apiPut(base, path, body) == "200", "\(path)") }
 
     @Test("watch reports drift and changes nothing; watch --self-heal reverts an API change by the next run; /metrics counts before and after; SIGTERM stops with 0")
     func reportThenHeal() throws {

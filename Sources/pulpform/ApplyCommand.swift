@@ -162,16 +162,12 @@ struct ApplyCommand: AsyncParsableCommand {
         let onEvent: @Sendable (ApplyEvent) -> Void = { event in
             if jsonl { EventOutput.emit(MachineEvents.apply(event)) } else { progress.handle(event) }
         }
-        let started = ContinuousClock.now
         let report = try await Trace.phase("apply") {
-            try await target.applyTarget.apply(plan, parallelism: units, progress: onEvent)
+            try await target.applyTarget.apply(plan, parallelism: units, source: manifests.paths.joined(separator: " "), progress: onEvent).report
         }
         if !jsonl { progress.finish() }
         rendering?.wait()
         AtExit.keep(plan, report)
-        try? await target.state.recordApply(ApplyRecord(
-            finished: PulpDateTime(Date()), revision: nil, source: manifests.paths.joined(separator: " "), steps: report.results.count,
-            failedSteps: report.results.filter { $0.state == .error }.count, seconds: (ContinuousClock.now - started).inSeconds))
         await target.close()
         withExtendedLifetime(lock) {}
         Trace.phase("render report") {

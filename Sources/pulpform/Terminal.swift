@@ -37,7 +37,7 @@ enum EventOutput {
         emit(MachineEvents.version(pulpformVersion: PulpformVersion.current))
     }
 
-    /// Writes lines straight to stdout (unbuffered), in one write.
+    /// Writes lines straight to stdout (unbuffered), in one write (`watch`'s reports too).
     static func emit(_ lines: [String]) {
         guard !lines.isEmpty else { return }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

@@ -71,7 +71,7 @@ struct WatchCommand: AsyncParsableCommand {
         let registry = metricsHostPort.map { _ in PulpMetrics.bootstrap() }
         var options = controller.options(parallelism: units, matrixLimit: manifests.matrixLimit)
         options.maxRuns = maxRuns
-        let report = ControllerReport { lines in FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8)) }
+        let report = ControllerReport { EventOutput.emit($0) }
         let watcher = Controller(source: source, target: target.applyTarget, options: options,
                                  metrics: registry == nil ? nil : ControllerMetrics(), report: report.callAsFunction)
         var logger = Logger(label: "pulpform")

@@ -186,12 +186,7 @@ public final class BackgroundCLI {
     /// whether it held.
     @discardableResult
     public func wait(timeout: Double = 30, until condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return true }
-            if !process.isRunning { return try condition() }
-            usleep(50_000)
-        }
+        try waitUntil(timeout: timeout) { try condition() || !process.isRunning }
         return try condition()
     }
 

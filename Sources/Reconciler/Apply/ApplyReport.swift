@@ -30,6 +30,21 @@ public struct ApplyReport: Sendable {
 
     /// Every step finished (and so every task).
     public var succeeded: Bool { results.allSatisfy { $0.state == .finished } }
+
+    /// Steps that failed (skipped steps not counted).
+    public var failedSteps: Int { results.filter { $0.state == .error }.count }
+
+    /// Steps by how they ended.
+    public var stateCounts: [StepState: Int] {
+        var counts: [StepState: Int] = [:]
+        for r in results { counts[r.state, default: 0] += 1 }
+        return counts
+    }
+
+    /// The addresses (`repository.zoo`) of the objects a step of which did not finish: they are not as planned.
+    public var unsettled: Set<String> {
+        Set(results.filter { $0.state != .finished }.map { $0.step.unit.replacingOccurrences(of: ":", with: ".") })
+    }
 }
 
 /// Progress of an apply, for live output.

@@ -1,3 +1,4 @@
+import Foundation
 public import PulpContract
 public import PulpModel
 
@@ -37,16 +38,22 @@ public struct ApplyTarget: Sendable {
     }
 
     /// Runs the plan's steps in one task group: journaled where the target keeps a journal, each repository
-    /// leased while it is written where applies share no lock.
-    public func apply(_ plan: Plan, parallelism: Int, groupId: String = PulpIDs.uuid(), secrets: SecretResolver = SecretResolver(),
-                      progress: @escaping @Sendable (ApplyEvent) -> Void = { _ in }) async throws -> ApplyReport
+    /// leased while it is written where applies share no lock. Then records the apply on the target (best effort:
+    /// the apply has happened either way), with where its manifests came from.
+    public func apply(_ plan: Plan, parallelism: Int, source: String, revision: String? = nil, groupId: String = PulpIDs.uuid(),
+                      secrets: SecretResolver = SecretResolver(),
+                      progress: @escaping @Sendable (ApplyEvent) -> Void = { _ in }) async throws -> (report: ApplyReport, record: ApplyRecord)
     {
         let journal = state as? any ApplyJournal
+        let started = ContinuousClock.now
         try await journal?.beginApply(groupId)
         let report = await Applier(pulp: pulp, state: state, secrets: secrets, parallelism: parallelism,
                                    leases: locker.leases(groupId: groupId))
             .apply(plan, groupId: groupId, progress: progress)
         try await journal?.endApply()
-        return report
+        let record = ApplyRecord(finished: PulpDateTime(Date()), revision: revision, source: source, steps: report.results.count,
+                                 failedSteps: report.failedSteps, seconds: (ContinuousClock.now - started).inSeconds)
+        try? await state.recordApply(record)
+        return (report, record)
     }
 }

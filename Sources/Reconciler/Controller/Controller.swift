@@ -1,4 +1,3 @@
-import Foundation
 public import PulpModel
 public import ServiceLifecycle
 
@@ -167,18 +166,12 @@ public struct Controller: Service {
                 return run
             }
             _ = try r.guarded()
-            let started = ContinuousClock.now
-            let report = try await target.apply(r.plan, parallelism: options.parallelism, progress: progress)
-            let seconds = (ContinuousClock.now - started).inSeconds
-            let failed = report.results.filter { $0.state != .finished }
-            run.counts = ObjectCounts(r.drift, settled: Set(r.drift.items.map(\.address)).subtracting(
-                failed.map { $0.step.unit.replacingOccurrences(of: ":", with: ".") }))
-            run.outcome = .applied(report, r.drift, seconds: seconds)
-            try await target.state.recordApply(ApplyRecord(
-                finished: PulpDateTime(Date()), revision: snapshot.revision, source: source.description, steps: report.results.count,
-                failedSteps: report.results.filter { $0.state == .error }.count, seconds: seconds))
+            let (report, record) = try await target.apply(r.plan, parallelism: options.parallelism, source: source.description,
+                                                          revision: snapshot.revision, progress: progress)
+            run.counts = ObjectCounts(r.drift, settled: Set(r.drift.items.map(\.address)).subtracting(report.unsettled))
+            run.outcome = .applied(report, r.drift, seconds: record.seconds)
         } catch {
-            if case .applied = run.outcome {} else { run.outcome = .failed(error) }
+            run.outcome = .failed(error)
         }
         return run
     }

@@ -74,9 +74,8 @@ public final class ControllerMetrics: Sendable {
         guard case .applied(let report, let drift, let seconds) = run.outcome else { return }
         duration.recordNanoseconds(Int64(seconds * 1e9))
         steps.increment(by: report.results.count)
-        let failed = report.results.filter { $0.state != .finished }
-        failedSteps.increment(by: report.results.filter { $0.state == .error }.count)
-        let unhealed = Set(failed.map { $0.step.unit.replacingOccurrences(of: ":", with: ".") })
+        failedSteps.increment(by: report.failedSteps)
+        let unhealed = report.unsettled
         healed.increment(by: drift.items.filter { $0.kind != .pending && !unhealed.contains($0.address) }.count)
         guard report.succeeded else { return }
         succeeded(at: Date().timeIntervalSince1970, revision: run.revision, source: run.source)

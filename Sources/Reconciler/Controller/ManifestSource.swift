@@ -120,10 +120,15 @@ public struct GitSource: Sendable, CustomStringConvertible {
     public var description: String { displayURL + (branch.map { " (branch \($0))" } ?? "") + (subdirectory.map { ", \($0)/" } ?? "") }
 
     static func redact(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let userinfo = url[scheme.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return url }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        guard let range = passwordRange(url) else { return url }
+        return url.replacingCharacters(in: range, with: "***")
+    }
+
+    /// Where the password is in `scheme://user:password@host/…`.
+    static func passwordRange(_ url: String) -> Range<String.Index>? {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@"),
+              let colon = url[scheme.upperBound..<at].firstIndex(of: ":"), url.index(after: colon) < at else { return nil }
+        return url.index(after: colon)..<at
     }
 
     /// Fetches the branch and checks it out; returns the commit.
@@ -156,8 +161,7 @@ public struct GitSource: Sendable, CustomStringConvertible {
     /// Runs git without a terminal to prompt on; a failure carries git's message, with the URL's password hidden.
     @discardableResult
     func git(_ arguments: [String], in directory: String?, what: String? = nil) async throws -> String {
-        let url = self.url
-        let display = displayURL
+        let password = GitSource.passwordRange(url).map { String(url[$0]) }
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 let process = Process()
@@ -189,8 +193,7 @@ public struct GitSource: Sendable, CustomStringConvertible {
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else {
                     var message = String(decoding: errData.withLock { $0 }, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                    if url != display { message = message.replacingOccurrences(of: url, with: display) }
-                    if let password = GitSource.password(url) { message = message.replacingOccurrences(of: password, with: "***") }
+                    if let password { message = message.replacingOccurrences(of: password, with: "***") }
                     let first = message.split(separator: "\n").first.map(String.init) ?? "exit \(process.terminationStatus)"
                     continuation.resume(throwing: SourceFailure(description: "git \(what ?? arguments[0]) failed: \(first)"))
                     return
@@ -200,11 +203,4 @@ public struct GitSource: Sendable, CustomStringConvertible {
         }
     }
 
-    static func password(_ url: String) -> String? {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return nil }
-        let userinfo = url[scheme.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return nil }
-        let pw = String(userinfo[userinfo.index(after: colon)...])
-        return pw.isEmpty ? nil : pw
-    }
 }

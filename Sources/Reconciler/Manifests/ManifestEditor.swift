@@ -54,10 +54,12 @@ public struct ManifestEditor {
             guard parts.count == 2, let section = ["repository": "repositories", "consumer": "consumers"][parts[0]] else { continue }
             // The entry that declares the object: an item of the section with that id.
             var found: (doc: Int, item: SpanNode)?
-            for (i, doc) in documents.enumerated() {
+            search: for (i, doc) in documents.enumerated() {
                 for root in doc.roots {
-                    guard let list = root[section]?.items else { continue }
-                    if let item = list.first(where: { $0["id"]?.text(doc.text) == parts[1] }) { found = (i, item) }
+                    if let item = root[section]?.items?.first(where: { $0["id"]?.scalar == parts[1] }) {
+                        found = (i, item)
+                        break search
+                    }
                 }
             }
             guard let (d, item) = found else {
@@ -78,7 +80,7 @@ public struct ManifestEditor {
                     unresolved("a secret: its value is never written; update where the manifest takes it from")
                     continue
                 }
-                guard let keys = Self.keys(c.path, item: item, text: documents[d].text) else {
+                guard let keys = Self.keys(c.path) else {
                     unresolved("cannot be written back: change the manifests by hand to \(Self.shown(c))")
                     continue
                 }
@@ -97,11 +99,12 @@ public struct ManifestEditor {
                 documents[d].text.replaceSubrange(e.start..<e.end, with: Array(e.text.unicodeScalars))
             }
             if !edits.isEmpty {
-                var s = String.UnicodeScalarView()
-                s.append(contentsOf: documents[d].text)
-                result.files[file] = String(s)
+                var scalars = String.UnicodeScalarView()
+                scalars.append(contentsOf: documents[d].text)
+                let updated = String(scalars)
+                result.files[file] = updated
                 // The spans of this document moved: parse it again for the next object.
-                if let roots = SpanParser.parse(Array(String(s).utf8)) { documents[d].roots = roots }
+                if let roots = SpanParser.parse(Array(updated.utf8)) { documents[d].roots = roots }
             }
         }
         return result
@@ -113,7 +116,7 @@ public struct ManifestEditor {
 
     /// The mapping keys of a plan path inside an entry: `importer.config.feed` → importer, config, feed;
     /// `distributor.yum.config.x` → the `distributors` item whose id is yum, then config, x.
-    static func keys(_ path: String, item: SpanNode, text: [Unicode.Scalar]) -> [Key]? {
+    static func keys(_ path: String) -> [Key]? {
         let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard let first = segments.first else { return nil }
         switch first {
@@ -152,7 +155,7 @@ public struct ManifestEditor {
         for (i, key) in keys.enumerated() {
             switch key {
             case .item(let id):
-                guard let item = current.items?.first(where: { $0["id"]?.text(text) == id }) else {
+                guard let item = current.items?.first(where: { $0["id"]?.scalar == id }) else {
                     return .failure(Refusal(reason: "no entry with id \(id) here", node: current))
                 }
                 current = item
@@ -161,7 +164,7 @@ public struct ManifestEditor {
                     return .failure(Refusal(reason: "not a mapping", node: current))
                 }
                 let last = i == keys.count - 1
-                guard let entry = entries.first(where: { $0.key.text(text) == name }) else {
+                guard let entry = entries.first(where: { $0.key.scalar == name }) else {
                     // Missing: added, with the mappings below it that are missing too.
                     guard let value else { return .failure(Refusal(reason: "inherited from defaults, and the target has no value", node: current)) }
                     guard !keys[(i + 1)...].contains(where: { if case .item = $0 { true } else { false } }) else {
@@ -288,7 +291,8 @@ final class SpanNode: @unchecked Sendable {
 
     var items: [SpanNode]? { if case .sequence(let items, _) = kind { items } else { nil } }
 
-    func text(_ source: [Unicode.Scalar]) -> String? { if case .scalar(let s, _) = kind { s } else { nil } }
+    /// A scalar's value.
+    var scalar: String? { if case .scalar(let s, _) = kind { s } else { nil } }
 
     func mark(_ file: String) -> SourceMark { SourceMark(file: file, line: line, column: column + 1) }
 

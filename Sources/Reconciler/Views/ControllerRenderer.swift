@@ -21,6 +21,9 @@ public enum ControllerRenderer {
     public static func human(_ run: ControllerRun, now: PulpDateTime = PulpDateTime(Date())) -> [String] {
         let head = "\(now.iso8601) run \(run.number)" + (run.revision.map { " at \($0.prefix(12))" } ?? "") + ": "
         var lines: [String] = []
+        func items(_ drift: DriftReport) -> [String] {
+            drift.items.map { head + "\($0.kind == .pending ? "pending" : "drift"): \($0.address): \($0.detail)" }
+        }
         if let dead = run.recovered {
             lines.append(head + "a previous apply (task group \(dead)) was interrupted; its unfinished tasks are canceled")
         }
@@ -28,17 +31,16 @@ public enum ControllerRenderer {
         case .inSync:
             lines.append(head + "in sync: \(run.counts?.inSync ?? 0) objects match the manifests")
         case .drift(let drift, let plan):
-            for item in drift.items { lines.append(head + "\(item.kind == .pending ? "pending" : "drift"): \(item.address): \(item.detail)") }
+            lines += items(drift)
             let changes = plan.steps.filter { $0.action != nil }.count
             lines.append(head + (drift.items.isEmpty ? "the plan has \(changes) changes" : drift.summary)
                          + " Not applied: --self-heal applies the plan (\(changes) change\(changes == 1 ? "" : "s")).")
         case .applied(let report, let drift, let seconds):
-            for item in drift.items { lines.append(head + "\(item.kind == .pending ? "pending" : "drift"): \(item.address): \(item.detail)") }
+            lines += items(drift)
             for r in report.results where r.state == .error {
                 lines.append(head + "failed: \(r.step.address): \(r.message ?? r.tasks.compactMap { $0.error["description"]?.stringValue }.first ?? "the step failed")")
             }
-            var counts: [StepState: Int] = [:]
-            for r in report.results { counts[r.state, default: 0] += 1 }
+            let counts = report.stateCounts
             lines.append(head + "self-heal \(report.succeeded ? "applied" : "failed"): \(counts[.finished] ?? 0) steps finished, "
                          + "\(counts[.error] ?? 0) failed, \(counts[.skipped] ?? 0) skipped in \(String(format: "%.1f", seconds)) s"
                          + (run.counts.map { "; \($0.inSync) objects in sync" } ?? ""))

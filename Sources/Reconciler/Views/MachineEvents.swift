@@ -31,18 +31,20 @@ public enum MachineEvents {
     /// The events for an error: one per manifest problem or refused deletion (with its place), else one.
     public static func diagnostics(_ error: any Error) -> [String] {
         if let e = error as? ManifestErrors {
-            return e.diagnostics.map { d in
-                diagnostic(summary: d.message, detail: "", range: ["filename": .string(d.mark.file),
-                                                                 "start": ["line": .int(d.mark.line), "column": .int(d.mark.column)]])
-            }
+            return e.diagnostics.map { d in diagnostic(summary: d.message, detail: "", range: range(d.mark)) }
         }
         if let refused = error as? DestroyRefused {
             return refused.violations.map { v in
                 diagnostic(summary: "\(v)", detail: "lift the guard for one run with --allow-destroy \(v.id)", address: v.address,
-                           range: v.mark.map { ["filename": .string($0.file), "start": ["line": .int($0.line), "column": .int($0.column)]] })
+                           range: v.mark.map(range))
             }
         }
         return [diagnostic(summary: "\(error)", detail: "")]
+    }
+
+    /// A diagnostic's place, as Terraform gives it.
+    static func range(_ mark: SourceMark) -> JSONObject {
+        ["filename": .string(mark.file), "start": ["line": .int(mark.line), "column": .int(mark.column)]]
     }
 
     public static func diagnostic(summary: String, detail: String, severity: String = "error", address: String? = nil,

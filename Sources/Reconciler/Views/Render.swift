@@ -245,8 +245,7 @@ public enum PlanRenderer {
 
     public static func human(_ report: ApplyReport) -> String {
         var out = ""
-        var counts: [StepState: Int] = [:]
-        for r in report.results { counts[r.state, default: 0] += 1 }
+        let counts = report.stateCounts
         out += "Apply \(report.succeeded ? "complete" : "failed"): \(counts[.finished] ?? 0) steps finished, "
             + "\(counts[.error] ?? 0) failed, \(counts[.skipped] ?? 0) skipped.\n"
         let tasks = report.results.flatMap { r in r.tasks.map { (r.step.address, $0) } }
